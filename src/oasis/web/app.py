@@ -1,0 +1,48 @@
+"""FastAPI application factory: REST API, FHIR facade and French web pages.
+
+Each domain plugs its router in :func:`create_app`; the factory is what ``oasis serve``
+and the tests instantiate, so a test gets a fresh app bound to its own settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from oasis import __version__
+from oasis.config import Settings, get_settings
+
+WEB_DIR = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` defaults to the environment's."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Oasis",
+        version=__version__,
+        description="API d'Oasis : accès aux soins, APL, plateforme de soins.",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+
+    @app.get("/healthz", tags=["système"])
+    def healthz() -> dict[str, str]:
+        """Liveness probe for load balancers and the test suite."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        from oasis.territory.geography import load_geography
+
+        stats = load_geography(settings.geography_file).stats()
+        return templates.TemplateResponse(request, "home.html", {"stats": stats})
+
+    return app
