@@ -27,7 +27,8 @@ class DailyRate:
 DAILY_RATES: tuple[DailyRate, ...] = (
     DailyRate(20_000, date(2025, 9, 1),
               "Mission de solidarité territoriale : 200 € par jour (pacte de lutte contre "
-              "les déserts médicaux, 2025)"),
+              "les déserts médicaux, 2025) ; date d'effet : lancement du dispositif, "
+              "hypothèse Oasis à confirmer par l'arrêté"),
 )
 
 
