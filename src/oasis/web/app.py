@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from oasis import __version__
 from oasis.config import Settings, get_settings
+from oasis.web import maps
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -31,7 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.include_router(maps.router)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
@@ -44,5 +48,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         stats = load_geography(settings.geography_file).stats()
         return templates.TemplateResponse(request, "home.html", {"stats": stats})
+
+    @app.get("/carte", response_class=HTMLResponse, include_in_schema=False)
+    def map_page(request: Request) -> HTMLResponse:
+        context = {
+            "indicators": [(k, label) for k, (label, _) in maps.INDICATORS.items()],
+            "departements": maps.departments(),
+            "legends": maps.LEGENDS,
+        }
+        return templates.TemplateResponse(request, "carte.html", context)
 
     return app
