@@ -33,7 +33,7 @@ from scipy import sparse
 
 from oasis.territory.demand import AgeStructure, Demand, standardised_demand
 from oasis.territory.professions import Profession, get_profession
-from oasis.territory.supply import Supply, unit_positions
+from oasis.territory.supply import Supply
 from oasis.territory.travel import TravelTimes, travel_times
 
 
@@ -351,7 +351,7 @@ def compute(geo, supply: Supply, profession: str | Profession = "generaliste",
     edge, so residents always count for their own commune's practitioners.
     """
     prof = get_profession(profession)
-    units, _ = unit_positions(geo)
+    units = np.flatnonzero(geo.analysis_units)
     n = len(units)
     dem: Demand = standardised_demand(geo.population[units], geo.code[units], ages)
     if catchment is None:

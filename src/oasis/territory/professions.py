@@ -90,8 +90,8 @@ class Profession:
             total = float(np.sum(population))
             mean = float(np.sum(apl * population) / total) if total > 0 else 0.0
             low, high = low * mean, high * mean
-        classes = np.where(apl < low, "sous-dense", np.where(apl < high, "vigilance", "hors zone"))
-        return classes.astype(object), low, high
+        labels = np.array(["sous-dense", "vigilance", "hors zone"], dtype=object)
+        return labels[(apl >= low).astype(np.int8) + (apl >= high)], low, high
 
 
 _GP_BANDS = ((10.0, 15.0, 20.0), (1.0, 2.0 / 3.0, 1.0 / 3.0))

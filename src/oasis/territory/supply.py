@@ -82,7 +82,7 @@ class Supply:
         mask = self.profession == key
         if max_age is not None and self.age is not None:
             mask &= ~(self.age > max_age)
-        return self.select(mask)
+        return self if mask.all() else self.select(mask)
 
     def unit_totals(self, n_units: int) -> np.ndarray:
         """Supply per analysis unit (S_j)."""
