@@ -87,7 +87,8 @@ def main() -> None:
     t_marg = statistics.median(marg_times)
     print(f"what-if, one practitioner: add median {statistics.median(add_times) * 1e6:.0f} µs, "
           f"move median {statistics.median(move_times) * 1e6:.0f} µs, "
-          f"marginal median {t_marg * 1e6:.0f} µs (median {statistics.median(touched):.0f} units touched)")
+          f"marginal median {t_marg * 1e6:.0f} µs "
+          f"(median {statistics.median(touched):.0f} units touched)")
     # Peak memory of one full run (travel matrix, weights, APL), measured apart because
     # tracemalloc slows allocations down.
     tracemalloc.start()
