@@ -44,3 +44,17 @@ def test_apl_errors(tmp_path):
     assert res.exit_code == 2 and "ligne 2" in res.output
     res = runner.invoke(app, ["apl", "--commune", "75056"])
     assert res.exit_code == 2 and "arrondissement" in res.output
+
+
+def test_apl_geojson(tmp_path):
+    import json
+
+    out = tmp_path / "apl.geojson"
+    res = runner.invoke(app, ["apl", "--profession", "infirmier", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["features"]) == 34_917
+    assert data["metadata"]["offre_synthetique"] is True
+    first = data["features"][0]
+    assert first["geometry"]["type"] in {"Polygon", "MultiPolygon", "Point"}
+    assert first["properties"]["apl_class"] in {"sous-dense", "vigilance", "hors zone"}

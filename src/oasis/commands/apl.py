@@ -129,12 +129,15 @@ def apl(
                                   zip(prof.band_upper_min, prof.band_weight, strict=True)))
     if out is not None:
         frame = result.table()
-        if out.suffix == ".csv":
-            frame.to_csv(out, index=False)
-        elif out.suffix == ".parquet":
-            frame.to_parquet(out, index=False)
-        else:
-            _write_geojson(result, out)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            progress.add_task(f"Écriture de {out.name}", total=None)
+            if out.suffix == ".csv":
+                frame.to_csv(out, index=False)
+            elif out.suffix == ".parquet":
+                frame.to_parquet(out, index=False)
+            else:
+                _write_geojson(result, out)
         counts = frame["apl_class"].value_counts()
         low, high = result.thresholds
         console.print(
