@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from oasis.cli import app
@@ -58,3 +59,26 @@ def test_apl_geojson(tmp_path):
     first = data["features"][0]
     assert first["geometry"]["type"] in {"Polygon", "MultiPolygon", "Point"}
     assert first["properties"]["apl_class"] in {"sous-dense", "vigilance", "hors zone"}
+
+
+def test_apl_with_real_od_matrix(tmp_path):
+    matrix = tmp_path / "od.csv"
+    matrix.write_text("origin,destination,minutes\n58194,58303,8\n58303,58194,8\n"
+                      "58194,58086,35\n", encoding="utf-8")
+    supply = tmp_path / "s.csv"
+    supply.write_text("rpps,profession,commune,activity\n10000000017,generaliste,58194,6000\n",
+                      encoding="utf-8")
+    out = tmp_path / "apl.csv"
+    res = runner.invoke(app, ["apl", "--supply", str(supply), "--matrix", str(matrix),
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    # Only Nevers and Varennes-Vauzelles reach the GP (the 35-min pair is beyond 20 min).
+    reached = frame[frame["apl"] > 0]
+    assert set(reached.index) == {"58194", "58303"}
+    pop = frame.loc[["58194", "58303"], "population"].sum()
+    assert reached["apl"].tolist() == pytest.approx([6000 / pop] * 2, rel=1e-9)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("origin,destination,minutes\n58194,99999,8\n", encoding="utf-8")
+    res = runner.invoke(app, ["apl", "--matrix", str(bad), "--out", str(out)])
+    assert res.exit_code == 2 and "ligne 2" in res.output
