@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from oasis.commands.apl import apl as apl_command
+
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
     no_args_is_help=True,
@@ -25,6 +27,7 @@ data_app = typer.Typer(help="Construction des données embarquées (géographie)
                        no_args_is_help=True)
 app.add_typer(geo_app, name="geo")
 app.add_typer(data_app, name="data")
+app.command("apl")(apl_command)
 
 console = Console()
 err = Console(stderr=True)

@@ -1,0 +1,147 @@
+"""``oasis apl``: compute the APL of every commune, or explain one commune's value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _write_geojson(result, path: Path) -> None:
+    """Units with their simplified boundaries (point when a unit has none)."""
+    import numpy as np
+    from shapely import wkb
+    from shapely.geometry import mapping
+
+    from oasis.territory.geography import read_boundaries
+
+    table = result.table()
+    boundaries = read_boundaries(result.geo.source, result.units)
+    features = []
+    for rec, blob, row in zip(table.to_dict("records"), boundaries, result.units, strict=True):
+        geom = (mapping(wkb.loads(blob)) if blob else
+                {"type": "Point", "coordinates": [float(result.geo.lon[row]),
+                                                  float(result.geo.lat[row])]})
+        props = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
+        features.append({"type": "Feature", "geometry": geom, "properties": props})
+    payload = {"type": "FeatureCollection", "features": features,
+               "metadata": {"profession": result.profession.key,
+                            "unite": result.profession.output_unit,
+                            "offre_synthetique": result.synthetic, "notes": result.notes}}
+    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+
+def apl(
+    profession: Annotated[str, typer.Option(help="Profession : generaliste, infirmier, "
+                                                 "masseur_kinesitherapeute, sage_femme, "
+                                                 "chirurgien_dentiste, ophtalmologue, "
+                                                 "dermatologue.")] = "generaliste",
+    supply: Annotated[Path | None, typer.Option(
+        help="Offre : extraction Annuaire Santé PS_LibreAcces_Personne_activite (séparateur |) "
+             "ou CSV rpps,profession,commune,activity|fte. Sans ce fichier : offre "
+             "SYNTHÉTIQUE de démonstration.")] = None,
+    matrix: Annotated[Path | None, typer.Option(
+        help="Matrice origine–destination réelle (CSV/Parquet origin,destination,minutes) ; "
+             "sans elle : modèle de temps de trajet d'Oasis.")] = None,
+    seed: Annotated[int, typer.Option(help="Graine de l'offre synthétique.")] = 0,
+    max_age: Annotated[int | None, typer.Option(
+        help="Variante zonage : ne pas compter les praticiens plus âgés (ex. 65).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Fichier de sortie .csv, .parquet ou .geojson.")] = None,
+    commune: Annotated[str | None, typer.Option(
+        help="Expliquer la valeur d'une commune (code INSEE ; arrondissement pour Paris, "
+             "Lyon, Marseille).")] = None,
+) -> None:
+    """APL (accessibilité potentielle localisée, méthode DREES) de chaque commune."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from oasis.cli import _geography, console, err, fail, fmt_int
+    from oasis.territory.apl import AplInputError, compute
+    from oasis.territory.professions import UnknownProfessionError, get_profession
+    from oasis.territory.supply import SupplyFileError, read_supply, unit_positions
+    from oasis.territory.synthetic import synthetic_supply
+    from oasis.territory.travel import ODMatrixError, read_od_matrix
+
+    if out is None and commune is None:
+        fail("préciser --out FICHIER (.csv, .parquet, .geojson) ou --commune CODE")
+    if out is not None and out.suffix not in (".csv", ".parquet", ".geojson"):
+        fail(f"format de sortie non pris en charge : « {out.suffix} » (.csv, .parquet, .geojson)")
+    try:
+        prof = get_profession(profession)
+    except UnknownProfessionError as exc:
+        fail(str(exc))
+    geo = _geography()
+    units, pos = unit_positions(geo)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        task = progress.add_task("Offre de soins", total=None)
+        try:
+            if supply is None:
+                data = synthetic_supply(geo.population[units], prof, seed=seed)
+            else:
+                data = read_supply(supply, geo)
+            progress.update(task, description="Temps de trajet")
+            travel = None
+            if matrix is not None:
+                travel = read_od_matrix(matrix, pos, len(units), prof.max_minutes)
+            progress.update(task, description="Calcul de l'APL")
+            result = compute(geo, data, prof, travel, max_age=max_age)
+        except (SupplyFileError, ODMatrixError, AplInputError) as exc:
+            fail(str(exc))
+    if supply is None:
+        err.print("[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "
+                  f"{fmt_int(len(data))} praticiens tirés au sort, graine {seed} — "
+                  f"{prof.synthetic_source}.")
+    elif data.report is not None:
+        err.print(f"Offre : {data.report.summary()}.")
+    for note in result.notes:
+        if "SYNTHÉTIQUE" not in note:
+            err.print(f"[dim]Note : {note}[/]")
+    if commune is not None:
+        try:
+            ex = result.explain(commune)
+        except (AplInputError, LookupError, ValueError) as exc:
+            fail(str(exc))
+        console.print(f"[bold]{ex.name} ({ex.code})[/] — APL {prof.label.lower()} : "
+                      f"[bold]{ex.apl:.3f}[/] {ex.unit} ; demande standardisée "
+                      f"{fmt_int(round(ex.demand))}.")
+        table = Table("Commune d'exercice", "Minutes", "Poids", "Offre", "Demande atteinte",
+                      "Contribution", title="Lieux d'exercice atteints")
+        for rec in ex.sites.itertuples():
+            table.add_row(f"{rec.name} ({rec.code})", f"{rec.minutes:.1f}", f"{rec.weight:.3f}",
+                          fmt_int(round(rec.supply)) if prof.supply_unit == "cv"
+                          else f"{rec.supply:.2f}", fmt_int(round(rec.reached_demand)),
+                          f"{rec.contribution:.4f}")
+        console.print(table)
+        shown = ex.practitioners.head(30)
+        ptable = Table("Praticien", "Commune", "Minutes", "Poids", "Activité", "Contribution",
+                       title=f"Praticiens ({len(ex.practitioners)}, 30 premiers)")
+        for rec in shown.itertuples():
+            ptable.add_row(rec.pid, rec.name, f"{rec.minutes:.1f}", f"{rec.weight:.3f}",
+                           f"{rec.amount:.0f}" if prof.supply_unit == "cv"
+                           else f"{rec.amount:.2f}", f"{rec.contribution:.4f}")
+        console.print(ptable)
+        console.print(f"Somme des contributions : {ex.total:.3f} (= APL). Poids par tranche : "
+                      + ", ".join(f"≤ {u:g} min → {w:.3f}" for u, w in
+                                  zip(prof.band_upper_min, prof.band_weight, strict=True)))
+    if out is not None:
+        frame = result.table()
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            progress.add_task(f"Écriture de {out.name}", total=None)
+            if out.suffix == ".csv":
+                frame.to_csv(out, index=False)
+            elif out.suffix == ".parquet":
+                frame.to_parquet(out, index=False)
+            else:
+                _write_geojson(result, out)
+        counts = frame["apl_class"].value_counts()
+        low, high = result.thresholds
+        console.print(
+            f"{fmt_int(len(frame))} unités → {out} ; APL moyenne pondérée "
+            f"{result.national_mean():.3f} ({prof.output_unit}) ; sous-dense (< {low:.2f}) : "
+            f"{fmt_int(int(counts.get('sous-dense', 0)))} ; vigilance (< {high:.2f}) : "
+            f"{fmt_int(int(counts.get('vigilance', 0)))}.")
