@@ -50,3 +50,11 @@ def test_map_page_serves_its_own_scripts(client):
     assert '<script src="/static/js/map.js">' in page
     assert "http://" not in page.replace("http://www.w3.org", "")
     assert client.get("/static/js/map.js").status_code == 200
+
+
+def test_apl_indicator_classes(client):
+    data = client.get("/api/v1/carte/indicateurs/apl").json()
+    assert "synthétique" in data["label"]
+    values = data["values"]
+    assert len(values) > 34_000 and all(v >= 0 for v in values.values())
+    assert any(v < 2.5 for v in values.values()) and any(v >= 4 for v in values.values())

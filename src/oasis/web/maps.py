@@ -87,12 +87,33 @@ def population_density() -> dict[str, float]:
     return dict(zip(geo.code[rows].tolist(), np.round(density, 1).tolist(), strict=True))
 
 
+@lru_cache(maxsize=1)
+def demo_apl():
+    """APL of GPs on the seeded synthetic demo supply (computed once per process)."""
+    from oasis.territory.apl import compute
+    from oasis.territory.synthetic import synthetic_supply
+
+    geo = load_geography()
+    units = np.flatnonzero(geo.analysis_units)
+    return compute(geo, synthetic_supply(geo.population[units], "generaliste", seed=0))
+
+
+def apl_generaliste() -> dict[str, float]:
+    result = demo_apl()
+    codes = load_geography().code[result.units]
+    return dict(zip(codes.tolist(), np.round(result.apl, 3).tolist(), strict=True))
+
+
 INDICATORS = {
+    "apl": ("APL médecins généralistes (consultations/an/hab.) — offre de démonstration "
+            "synthétique", apl_generaliste),
     "densite": ("Densité de population (hab./km²)", population_density),
 }
 
 # Fixed classes where the indicator has official thresholds; others use quantiles.
 LEGENDS: dict[str, dict] = {
+    "apl": {"breaks": [2.5, 4.0], "colors": ["#d7301f", "#fdae61", "#1a9850"],
+            "names": ["sous-dense", "vigilance", "hors zone"]},
     "densite": {"breaks": [10, 30, 100, 500], "colors": ["#f0f9e8", "#bae4bc", "#7bccc4",
                                                          "#43a2ca", "#0868ac"]},
 }
