@@ -126,3 +126,43 @@ def session(db_url) -> Iterator[Session]:
     finally:
         s.rollback()
         s.close()
+
+
+# ------------------------------------------------------------------ small care world
+def make_practice(session: Session, *, commune: str = "58194", specialty: str = "generaliste",
+                  mode: str = "in_person", slot_minutes: int = 20, rpps_seed: int = 1,
+                  weekly=None, teleconsultation: bool = True):
+    """A site, a practitioner working there and a schedule (not yet generated).
+
+    ``weekly`` defaults to Monday–Friday 9:00–12:00 local time.
+    """
+    from datetime import time
+
+    from oasis.care.people import service as people
+    from oasis.care.scheduling import service as scheduling
+    from oasis.care.sites import service as sites
+    from oasis.territory.supply import rpps_with_check_digit
+
+    site = sites.create_location(session, name=f"MSP test {rpps_seed}", kind="msp",
+                                 commune_code=commune, nurse_present=True,
+                                 hours=[(d, time(8), time(19)) for d in range(5)])
+    doctor = people.create_practitioner(
+        session, rpps=rpps_with_check_digit(f"{rpps_seed:010d}"), family_name="Martin",
+        given_name=f"Alice{rpps_seed}", specialty=specialty, teleconsultation=teleconsultation)
+    people.add_role(session, doctor.id, site.id)
+    weekly = weekly if weekly is not None else [(d, time(9), time(12)) for d in range(5)]
+    schedule = scheduling.create_schedule(session, practitioner_id=doctor.id,
+                                          location_id=site.id, mode=mode,
+                                          slot_minutes=slot_minutes, weekly=weekly)
+    return site, doctor, schedule
+
+
+def make_patient(session: Session, *, commune: str = "58194", name: str = "Durand"):
+    from datetime import date
+
+    from oasis.care.access import Actor
+    from oasis.care.people import service as people
+
+    return people.create_patient(session, Actor.system(), family_name=name,
+                                 given_name="Jeanne", birth_date=date(1950, 3, 2),
+                                 commune_code=commune)

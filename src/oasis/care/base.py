@@ -50,6 +50,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def expire_cached(session, cls: type, ids=None) -> None:
+    """Forget cached copies of rows a bulk UPDATE just changed behind the ORM's back."""
+    wanted = None if ids is None else set(ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, cls) and (wanted is None or obj.id in wanted):
+            session.expire(obj)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
