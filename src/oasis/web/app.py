@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from oasis import __version__
 from oasis.config import Settings, get_settings
-from oasis.web import maps
+from oasis.web import maps, visio
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(maps.router)
+    app.include_router(visio.router)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
