@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -18,7 +20,27 @@ from fastapi.templating import Jinja2Templates
 from oasis.web import charts
 from oasis.web import territory_data as data
 
-router = APIRouter(tags=["planification"])
+
+def warm_up() -> None:
+    """Compute the demo APL, aggregates and dissolved boundaries ahead of the first
+    planner's request (~2 s, or ~15 s when the boundaries were never dissolved), so the
+    first page answers as fast as the next ones."""
+    from oasis.web.maps import territories
+
+    data.priority_epci()
+    for level in data.LEVELS:
+        data.aggregate(level)
+    territories()
+
+
+@asynccontextmanager
+async def lifespan(app):
+    """Start the warm-up in the background when a server starts; never block startup."""
+    threading.Thread(target=warm_up, name="oasis-planning-warm-up", daemon=True).start()
+    yield
+
+
+router = APIRouter(tags=["planification"], lifespan=lifespan)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 CLASS_COLORS = ("#d7301f", "#fdae61", "#1a9850")  # same as the map's legend
