@@ -15,6 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from oasis.commands.apl import apl as apl_command
+from oasis.commands.coverage import coverage as coverage_command
+from oasis.commands.db import db_app
+from oasis.commands.deserts import deserts as deserts_command
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -27,7 +30,10 @@ data_app = typer.Typer(help="Construction des données embarquées (géographie)
                        no_args_is_help=True)
 app.add_typer(geo_app, name="geo")
 app.add_typer(data_app, name="data")
+app.add_typer(db_app, name="db")
 app.command("apl")(apl_command)
+app.command("deserts")(deserts_command)
+app.command("coverage")(coverage_command)
 
 console = Console()
 err = Console(stderr=True)

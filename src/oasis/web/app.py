@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from oasis import __version__
 from oasis.config import Settings, get_settings
-from oasis.web import maps, planning
+from oasis.web import maps, planning, visio
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(maps.router)
     app.include_router(planning.router)
+    app.include_router(visio.router)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
