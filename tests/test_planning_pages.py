@@ -33,10 +33,10 @@ def test_dashboard_key_figures_and_charts(client):
     assert "Tableau de bord ARS" in page and '<html lang="fr">' in page
     figures = client.get("/api/v1/planification/chiffres").json()
     assert figures["synthetic"] is True and "synthétique" in page
-    total = sum(figures[f"pop_{c}"] for c in ("sous-dense", "vigilance", "hors zone"))
+    total = sum(figures[f"pop_{c}"] for c in ("sous_dense", "vigilance", "hors_zone"))
     assert total == figures["population"] > 60_000_000
-    assert 0.05 < figures["share_sous-dense"] < 0.15
-    shown = charts.fr_number(figures["pop_sous-dense"])
+    assert 0.05 < figures["share_sous_dense"] < 0.15
+    shown = charts.fr_number(figures["pop_sous_dense"])
     assert f'<span class="n" id="pop-sous-dense">{shown}</span>' in page
     # three charts, each an accessible image with a title and a description
     for chart_id in ("histogramme-apl", "population-regions", "population-departements"):
@@ -121,12 +121,17 @@ def test_priority_score_matches_its_definition(client):
 
     data = client.get("/api/v1/planification/epci-prioritaires?top=3").json()
     assert data["synthetic_supply"] is True and len(data["epci"]) == 3
+    assert "minutes" in data["score"]
     frame = communes()
     top = data["epci"][0]
-    members = frame[(frame["epci"] == top["code_epci"]) & (frame["apl"] < 2.5)]
-    expected = (members["population"] * (1 - members["apl"] / 2.5)).sum()
-    assert top["score"] == round(expected)
-    assert top["population_sous_dense"] == members["population"].sum()
+    members = frame[frame["epci"] == top["code_epci"]]
+    under = members[members["apl"] < 2.5]
+    deficit = (under["demand"] * (2.5 - under["apl"])).sum()
+    minutes = (under["population"] * under["minutes_to_site"]).sum() / under["population"].sum()
+    assert top["deficit_consultations"] == round(deficit)
+    assert top["minutes"] == pytest.approx(minutes, abs=0.06)
+    assert top["score"] == pytest.approx(deficit * (1 + minutes / 30), abs=1)
+    assert top["population_sous_dense"] == under["population"].sum()
     csv_text = client.get("/api/v1/planification/epci-prioritaires?top=3&format=csv").text
     assert csv_text.startswith("rang,code_epci")
     assert client.get("/api/v1/planification/epci-prioritaires?format=xml").status_code == 400
