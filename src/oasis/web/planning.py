@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from oasis.web import charts
+from oasis.web import charts, planning_coverage
 from oasis.web import territory_data as data
 
 
@@ -28,6 +28,7 @@ def warm_up() -> None:
     from oasis.web.maps import territories
 
     data.priority_epci()
+    planning_coverage.demo_coverage()
     for level in data.LEVELS:
         data.aggregate(level)
     territories()
@@ -41,6 +42,7 @@ async def lifespan(app):
 
 
 router = APIRouter(tags=["planification"], lifespan=lifespan)
+router.include_router(planning_coverage.router)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 CLASS_COLORS = ("#d7301f", "#fdae61", "#1a9850")  # same as the map's legend
