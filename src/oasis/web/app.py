@@ -36,8 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(maps.router)
-    app.include_router(planning.router)
     app.include_router(visio.router)
+    app.include_router(planning.router)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
