@@ -37,6 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(maps.router)
 
+    from oasis.web.api import include_care_routers
+
+    include_care_routers(app)
+
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
         """Liveness probe for load balancers and the test suite."""
