@@ -17,6 +17,7 @@ from rich.table import Table
 from oasis.commands.apl import apl as apl_command
 from oasis.commands.coverage import coverage as coverage_command
 from oasis.commands.db import db_app
+from oasis.commands.demo import demo_app
 from oasis.commands.deserts import deserts as deserts_command
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ data_app = typer.Typer(help="Construction des données embarquées (géographie)
 app.add_typer(geo_app, name="geo")
 app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
 app.command("apl")(apl_command)
 app.command("deserts")(deserts_command)
 app.command("coverage")(coverage_command)
@@ -245,6 +247,12 @@ def serve(
 
     if db:
         os.environ["DATABASE_URL"] = db
+    # Never serve an unmigrated database: migrate first (no-op when up to date).
+    from oasis.care import db as care_db
+    from oasis.config import get_settings
+
+    get_settings.cache_clear()
+    care_db.upgrade(get_settings().database_url)
     uvicorn.run("oasis.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers)
 
