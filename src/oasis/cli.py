@@ -17,6 +17,7 @@ from rich.table import Table
 from oasis.commands.apl import apl as apl_command
 from oasis.commands.coverage import coverage as coverage_command
 from oasis.commands.deserts import deserts as deserts_command
+from oasis.commands.plan import plan_app
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -32,6 +33,7 @@ app.add_typer(data_app, name="data")
 app.command("apl")(apl_command)
 app.command("deserts")(deserts_command)
 app.command("coverage")(coverage_command)
+app.add_typer(plan_app, name="plan")
 
 console = Console()
 err = Console(stderr=True)
