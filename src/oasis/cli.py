@@ -19,6 +19,7 @@ from oasis.commands.coverage import coverage as coverage_command
 from oasis.commands.db import db_app
 from oasis.commands.demo import demo_app
 from oasis.commands.deserts import deserts as deserts_command
+from oasis.commands.plan import plan_app
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -36,6 +37,7 @@ app.add_typer(demo_app, name="demo")
 app.command("apl")(apl_command)
 app.command("deserts")(deserts_command)
 app.command("coverage")(coverage_command)
+app.add_typer(plan_app, name="plan")
 
 console = Console()
 err = Console(stderr=True)
