@@ -16,6 +16,7 @@ from oasis.care.errors import Invalid
 
 _CODE_LIKE = re.compile(r"^(?:\d+|2[ABab]\d*)$")
 _SUGGESTED_CODE = re.compile(r"\((\w{5}),")
+_LABELLED = re.compile(r"^[^()]*\((\w{5})\)$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Place:
     def label(self) -> str:
         return f"{self.name} ({self.dep})"
 
+    @property
+    def search_label(self) -> str:
+        """« Nevers (58194) »: what to put back in a search field (resolves exactly)."""
+        return f"{self.name} ({self.code})"
+
     def as_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "dep": self.dep, "lat": self.lat,
                 "lon": self.lon, "postal_codes": list(self.postal_codes)}
@@ -48,9 +54,14 @@ class Choice:
     dep: str
     postal_codes: tuple[str, ...]
 
+    @property
+    def label(self) -> str:
+        """« Nevers (58194) »: unambiguous when typed back into the search."""
+        return f"{self.name} ({self.code})"
+
     def as_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "dep": self.dep,
-                "postal_codes": list(self.postal_codes)}
+                "postal_codes": list(self.postal_codes), "label": self.label}
 
 
 class PlaceError(Invalid):
@@ -108,6 +119,13 @@ def resolve(text: str | None, geo=None, *, codes: str = "insee_first") -> Place:
         raise PlaceError("indiquez votre commune ou votre code postal", code="missing_commune")
     if len(raw) > 120:
         raise PlaceError("texte trop long pour un nom de commune", code="invalid_commune")
+    labelled = _LABELLED.match(raw)
+    if labelled:  # « Nevers (58194) », what the pages' choices and autocomplete send
+        i = geo.index.get(labelled.group(1).upper())
+        if i is None:
+            raise PlaceError(f"aucune commune de code INSEE {labelled.group(1)}",
+                             code="unknown_commune")
+        return r.place(i)
     if _CODE_LIKE.match(raw):
         return _by_code(r, raw.upper(), codes)
     return _by_name(r, raw)
