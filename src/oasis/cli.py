@@ -219,8 +219,14 @@ def serve(
 
     import uvicorn
 
+    from oasis.config import get_settings
+
     if db:
         os.environ["DATABASE_URL"] = db
+    if workers > 1 and not get_settings().redis_url:
+        err.print("[yellow]Attention :[/] plusieurs processus sans REDIS_URL : les appels "
+                  "vidéo et les mises à jour en direct ne passeront pas d'un processus à "
+                  "l'autre.")
     uvicorn.run("oasis.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers)
 
