@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from oasis.commands.apl import apl as apl_command
+from oasis.commands.visio import visio as visio_command
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -28,6 +29,7 @@ data_app = typer.Typer(help="Construction des données embarquées (géographie)
 app.add_typer(geo_app, name="geo")
 app.add_typer(data_app, name="data")
 app.command("apl")(apl_command)
+app.command("visio")(visio_command)
 
 console = Console()
 err = Console(stderr=True)
