@@ -13,7 +13,18 @@ from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location, LocationHours
+from oasis.care.teleconsult.models import (
+    BillingStatement,
+    Encounter,
+    EncounterMeasurement,
+    MedicationRequest,
+    PractitionerPresence,
+    QueueEntry,
+    ServiceRequest,
+)
 
-__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "Location",
-           "LocationHours", "Patient", "Practitioner", "PractitionerRole", "Schedule",
-           "ScheduleException", "Slot", "StaffMember", "WaitlistEntry"]
+__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
+           "Encounter", "EncounterMeasurement", "Location", "LocationHours",
+           "MedicationRequest", "Patient", "Practitioner", "PractitionerPresence",
+           "PractitionerRole", "QueueEntry", "Schedule", "ScheduleException",
+           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]
