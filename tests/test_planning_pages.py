@@ -33,10 +33,10 @@ def test_dashboard_key_figures_and_charts(client):
     assert "Tableau de bord ARS" in page and '<html lang="fr">' in page
     figures = client.get("/api/v1/planification/chiffres").json()
     assert figures["synthetic"] is True and "synthétique" in page
-    total = sum(figures[f"pop_{c}"] for c in ("sous-dense", "vigilance", "hors zone"))
+    total = sum(figures[f"pop_{c}"] for c in ("sous_dense", "vigilance", "hors_zone"))
     assert total == figures["population"] > 60_000_000
-    assert 0.05 < figures["share_sous-dense"] < 0.15
-    shown = charts.fr_number(figures["pop_sous-dense"])
+    assert 0.05 < figures["share_sous_dense"] < 0.15
+    shown = charts.fr_number(figures["pop_sous_dense"])
     assert f'<span class="n" id="pop-sous-dense">{shown}</span>' in page
     # three charts, each an accessible image with a title and a description
     for chart_id in ("histogramme-apl", "population-regions", "population-departements"):
@@ -121,12 +121,17 @@ def test_priority_score_matches_its_definition(client):
 
     data = client.get("/api/v1/planification/epci-prioritaires?top=3").json()
     assert data["synthetic_supply"] is True and len(data["epci"]) == 3
+    assert "minutes" in data["score"]
     frame = communes()
     top = data["epci"][0]
-    members = frame[(frame["epci"] == top["code_epci"]) & (frame["apl"] < 2.5)]
-    expected = (members["population"] * (1 - members["apl"] / 2.5)).sum()
-    assert top["score"] == round(expected)
-    assert top["population_sous_dense"] == members["population"].sum()
+    members = frame[frame["epci"] == top["code_epci"]]
+    under = members[members["apl"] < 2.5]
+    deficit = (under["demand"] * (2.5 - under["apl"])).sum()
+    minutes = (under["population"] * under["minutes_to_site"]).sum() / under["population"].sum()
+    assert top["deficit_consultations"] == round(deficit)
+    assert top["minutes"] == pytest.approx(minutes, abs=0.06)
+    assert top["score"] == pytest.approx(deficit * (1 + minutes / 30), abs=1)
+    assert top["population_sous_dense"] == under["population"].sum()
     csv_text = client.get("/api/v1/planification/epci-prioritaires?top=3&format=csv").text
     assert csv_text.startswith("rang,code_epci")
     assert client.get("/api/v1/planification/epci-prioritaires?format=xml").status_code == 400
@@ -208,3 +213,41 @@ def test_chart_escapes_text_and_checks_shapes():
     with pytest.raises(ValueError):
         charts.histogram([0, 1], [1, 2], ["#000", "#000"], chart_id="h", title="t", desc="d",
                          x_label="x", y_label="y")
+
+
+# ------------------------------------------------------------------ coverage
+def test_coverage_page_runs_with_the_planners_parameters(client, geo):
+    page = client.get("/planification/couverture")
+    assert page.status_code == 200 and no_external_urls(page.text)
+    assert 'name="minutes"' in page.text and page.text.count('name="types"') == 5
+    all_kinds = client.get("/api/v1/planification/couverture?minutes=30").json()
+    assert all_kinds["synthetic_sites"] is True and all_kinds["minutes"] == 30
+    assert all_kinds["share_covered"] > 0.99
+    assert len(all_kinds["uncovered"]) == all_kinds["uncovered_communes"]
+    assert all(c["minutes_to_site"] >= 30 for c in all_kinds["uncovered"])  # rounded
+    # France Santé-like sites only (no isolated cabinets): more gaps, within 15 minutes more
+    fs = client.get("/api/v1/planification/couverture?minutes=15&types=msp&types=centre_sante"
+                    "&types=hopital_proximite&types=ett").json()
+    assert fs["site_kinds"] == ["centre_sante", "ett", "hopital_proximite", "msp"]
+    assert fs["uncovered_communes"] > all_kinds["uncovered_communes"]
+    assert fs["covered_population"] < all_kinds["covered_population"]
+    page = client.get("/planification/couverture?minutes=15&types=msp").text
+    shown = page.split('id="communes-non-couvertes">')[1].split("<")[0]
+    expected = client.get("/api/v1/planification/couverture?minutes=15&types=msp").json()
+    assert shown == charts.fr_number(expected["uncovered_communes"])
+
+
+@pytest.mark.parametrize("query", ["minutes=0", "minutes=500", "types=hopital",
+                                   "minutes=trente"])
+def test_coverage_rejects_bad_parameters(client, query):
+    r = client.get(f"/api/v1/planification/couverture?{query}")
+    assert r.status_code in (400, 422)
+    assert client.get(f"/planification/couverture?{query}").status_code in (400, 422)
+
+
+def test_coverage_map_indicator(client):
+    data = client.get("/api/v1/carte/indicateurs/couverture?niveau=departement").json()
+    assert len(data["values"]) == 101 and all(0 <= v <= 100 for v in data["values"].values())
+    assert min(data["values"].values()) < 100
+    communes = client.get("/api/v1/carte/indicateurs/couverture").json()["values"]
+    assert set(communes.values()) <= {0.0, 100.0} and len(communes) > 34_000

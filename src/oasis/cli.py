@@ -17,7 +17,9 @@ from rich.table import Table
 from oasis.commands.apl import apl as apl_command
 from oasis.commands.coverage import coverage as coverage_command
 from oasis.commands.db import db_app
+from oasis.commands.demo import demo_app
 from oasis.commands.deserts import deserts as deserts_command
+from oasis.commands.plan import plan_app
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -31,9 +33,11 @@ data_app = typer.Typer(help="Construction des données embarquées (géographie)
 app.add_typer(geo_app, name="geo")
 app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
 app.command("apl")(apl_command)
 app.command("deserts")(deserts_command)
 app.command("coverage")(coverage_command)
+app.add_typer(plan_app, name="plan")
 
 console = Console()
 err = Console(stderr=True)
@@ -245,6 +249,12 @@ def serve(
 
     if db:
         os.environ["DATABASE_URL"] = db
+    # Never serve an unmigrated database: migrate first (no-op when up to date).
+    from oasis.care import db as care_db
+    from oasis.config import get_settings
+
+    get_settings.cache_clear()
+    care_db.upgrade(get_settings().database_url)
     uvicorn.run("oasis.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers)
 

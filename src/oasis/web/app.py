@@ -39,6 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(visio.router)
     app.include_router(planning.router)
 
+    from oasis.web.api import include_care_routers
+
+    include_care_routers(app)
+
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
         """Liveness probe for load balancers and the test suite."""

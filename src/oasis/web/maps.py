@@ -189,6 +189,12 @@ def share_sous_dense(level: str = "commune") -> dict[str, float]:
     return _column(level, "share_sous_dense", 1, 100.0)
 
 
+def coverage_30(level: str = "commune") -> dict[str, float]:
+    from oasis.web.planning_coverage import coverage_share
+
+    return coverage_share(level)
+
+
 INDICATORS = {
     "apl": ("APL médecins généralistes (consultations/an/hab.) — offre de démonstration "
             "synthétique", apl_generaliste),
@@ -196,6 +202,8 @@ INDICATORS = {
                "démonstration synthétique", desert_class),
     "part_sous_dense": ("Part de la population en commune sous-dense (%) — offre de "
                         "démonstration synthétique", share_sous_dense),
+    "couverture": ("Population à 30 minutes ou moins d'un lieu de soins (%) — sites de "
+                   "démonstration synthétiques", coverage_30),
     "densite": ("Densité de population (hab./km²)", population_density),
 }
 
@@ -207,6 +215,8 @@ LEGENDS: dict[str, dict] = {
                "names": ["sous-dense", "vigilance", "autre"], "categories": True},
     "part_sous_dense": {"breaks": [1, 10, 25, 50], "colors": ["#fff5eb", "#fdd0a2", "#fd8d3c",
                                                               "#d94801", "#7f2704"]},
+    "couverture": {"breaks": [50, 90, 99, 99.9], "colors": ["#7f2704", "#d94801", "#fd8d3c",
+                                                         "#fdd0a2", "#f7f7f7"]},
     "densite": {"breaks": [10, 30, 100, 500], "colors": ["#f0f9e8", "#bae4bc", "#7bccc4",
                                                          "#43a2ca", "#0868ac"]},
 }

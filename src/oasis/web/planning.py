@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from oasis.web import charts
+from oasis.web import charts, planning_coverage
 from oasis.web import territory_data as data
 
 
@@ -28,6 +28,7 @@ def warm_up() -> None:
     from oasis.web.maps import territories
 
     data.priority_epci()
+    planning_coverage.demo_coverage()
     for level in data.LEVELS:
         data.aggregate(level)
     territories()
@@ -41,6 +42,7 @@ async def lifespan(app):
 
 
 router = APIRouter(tags=["planification"], lifespan=lifespan)
+router.include_router(planning_coverage.router)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 CLASS_COLORS = ("#d7301f", "#fdae61", "#1a9850")  # same as the map's legend
@@ -53,12 +55,16 @@ SORT_KEYS: dict[str, tuple[str, str, bool]] = {
     "departements": ("departements", "Départements", True),
     "population": ("population", "Population", False),
     "apl": ("apl", "APL", True),
-    "population_sous_dense": ("pop_sous-dense", "Population sous-dense", False),
+    "population_sous_dense": ("pop_sous_dense", "Population sous-dense", False),
+    "minutes": ("minutes_to_site", "Minutes au site le plus proche", False),
     "part_sous_dense": ("share_sous_dense", "Part sous-dense", False),
     "score": ("score", "Score de priorité", False),
 }
 CSV_COLUMNS = ("rang", "code_epci", "nom", "departements", "population", "apl", "classe",
-               "population_sous_dense", "part_sous_dense", "score")
+               "population_sous_dense", "part_sous_dense", "deficit_consultations",
+               "minutes", "score")
+SCORE_TEXT = ("déficit (consultations par an manquantes pour amener chaque habitant "
+              "sous-dense au seuil de 2,5) × (1 + minutes au site le plus proche / 30)")
 
 
 def bad_request(message: str) -> HTTPException:
@@ -88,7 +94,7 @@ def class_rows(level: str) -> list[dict]:
     """Population per class of every territory of ``level``, most sous-dense first."""
     frame = data.aggregate(level).sort_values("share_sous_dense", ascending=False)
     return [{"code": code, "name": row["name"], "population": int(row["population"]),
-             "values": [int(row[f"pop_{c}"]) for c in data.CLASSES],
+             "values": [int(row[c]) for c in data.CLASS_COLUMNS],
              "share": float(row["share_sous_dense"])}
             for code, row in frame.iterrows()]
 
@@ -142,9 +148,11 @@ def _priority_rows(top: int, tri: str, ordre: str) -> list[dict]:
     return [{"rang": int(r["rank"]), "code_epci": code, "nom": r["name"],
              "departements": r["departements"], "population": int(r["population"]),
              "apl": round(float(r["apl"]), 3), "classe": r["apl_class"],
-             "population_sous_dense": int(r["pop_sous-dense"]),
+             "population_sous_dense": int(r["pop_sous_dense"]),
              "part_sous_dense": round(float(r["share_sous_dense"]), 4),
-             "score": int(r["score"])} for code, r in frame.iterrows()]
+             "deficit_consultations": round(float(r["deficit"])),
+             "minutes": round(float(r["minutes_to_site"]), 1),
+             "score": round(float(r["score"]))} for code, r in frame.iterrows()]
 
 
 @router.get("/planification/epci-prioritaires", response_class=HTMLResponse,
@@ -184,7 +192,7 @@ def priority_api(
         raise bad_request(f"format inconnu : {format} ; formats : json, csv")
     figures = data.national_figures()
     return {"top": top, "synthetic_supply": figures["synthetic"],
-            "score": "somme sur les communes sous-denses de population × (1 − APL / 2,5)",
+            "score": SCORE_TEXT,
             "epci": rows}
 
 

@@ -1,13 +1,9 @@
-"""The figures the planners' pages show: APL aggregated per EPCI, department and region,
-and the priority EPCI ranking, all on the demo APL (synthetic GP supply).
+"""The figures the planners' pages show, on the demo APL (synthetic GP supply).
 
-Computed once per process (``lru_cache``) from :func:`oasis.web.maps.demo_apl`: a page
-then only formats a small table.  Aggregation is population-weighted, as the DREES does
-for its departmental figures: a territory's APL is the mean of its communes' APL weighted
-by their population, and its class follows the same thresholds as a commune's.
-
-Interim: the ``zoning`` module of ``oasis.territory`` (issue 4) is the reference for
-these aggregates and for the priority score; when it lands these functions delegate to it.
+A thin, cached view over :mod:`oasis.territory.zoning` (the reference for aggregation
+and for the priority score): computed once per process, so a page only formats a small
+table.  What this module adds is presentation data the zoning does not need: areas (for
+densities), the zone of each territory, indexes by code, the departments an EPCI spans.
 """
 
 from __future__ import annotations
@@ -18,17 +14,17 @@ import numpy as np
 import pandas as pd
 
 from oasis.territory.geography import load_geography
+from oasis.territory.zoning import CLASSES, LEVELS, Zoning, zoning
 
-LEVELS = ("commune", "epci", "departement", "region")
 LEVEL_LABELS = {"commune": "communes", "epci": "EPCI", "departement": "départements",
                 "region": "régions"}
-CLASSES = ("sous-dense", "vigilance", "hors zone")
 CLASS_LABELS = ("sous-dense", "vigilance", "autre")
+CLASS_COLUMNS = tuple("pop_" + c.replace("-", "_").replace(" ", "_") for c in CLASSES)
 PRIORITY_PROGRAMME_SIZE = 151  # EPCIs of the national "médecin solidaire" programme
 
 
 class UnknownLevelError(ValueError):
-    """A level outside :data:`LEVELS`."""
+    """A level outside the zoning's levels."""
 
 
 def check_level(level: str) -> str:
@@ -38,64 +34,43 @@ def check_level(level: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def communes() -> pd.DataFrame:
-    """One row per analysis unit: codes of its territories, population, area, APL, class."""
+def demo_zoning() -> Zoning:
     from oasis.web.maps import demo_apl
 
-    result = demo_apl()
+    return zoning(demo_apl())
+
+
+@lru_cache(maxsize=1)
+def communes() -> pd.DataFrame:
+    """The zoning's commune table with each unit's area and zone."""
+    from oasis.web.maps import demo_apl
+
+    z = demo_zoning()
+    rows = demo_apl().units
     geo = load_geography()
-    rows = result.units
-    frame = pd.DataFrame({
-        "code": geo.code[rows].astype(str), "name": geo.name[rows].astype(str),
-        "epci": geo.epci[rows], "epci_name": geo.epci_name[rows],
-        "departement": geo.dep[rows].astype(str), "departement_name": geo.dep_name[rows],
-        "region": geo.region[rows], "region_name": geo.region_name[rows],
-        "zone": geo.zone[rows].astype(str),
-        "population": result.population.astype(np.int64), "area_km2": geo.area_km2[rows],
-        "apl": result.apl, "apl_class": result.apl_class.astype(str),
-    })
-    frame.attrs["thresholds"] = result.thresholds
-    frame.attrs["synthetic"] = result.synthetic
+    frame = z.communes.assign(area_km2=geo.area_km2[rows], zone=geo.zone[rows].astype(str))
+    frame.attrs.update(thresholds=z.thresholds, synthetic=z.synthetic)
     return frame
-
-
-def classify(apl: np.ndarray, thresholds: tuple[float, float]) -> np.ndarray:
-    low, high = thresholds
-    labels = np.array(CLASSES, dtype=object)
-    return labels[(apl >= low).astype(np.int8) + (apl >= high)]
 
 
 @lru_cache(maxsize=4)
 def aggregate(level: str) -> pd.DataFrame:
-    """Per territory of ``level``: population, population-weighted APL and its class,
-    population and number of communes in each class, share of population sous-dense."""
+    """Per territory of ``level``, indexed by code: the zoning's aggregate (population,
+    population-weighted APL and class, population per class, share sous-dense) plus
+    area and zone.  Communes outside any EPCI are left out of the EPCI level."""
     check_level(level)
     frame = communes()
+    key = LEVELS[level][0]
+    out = frame.copy() if level == "commune" else demo_zoning().level(level)
     if level == "commune":
-        out = frame.set_index("code")[["name", "zone", "population", "area_km2", "apl",
-                                       "apl_class"]].copy()
-        out["communes"] = 1
+        for cls, column in zip(CLASSES, CLASS_COLUMNS, strict=True):
+            out[column] = np.where(out["apl_class"] == cls, out["population"], 0)
+        out["share_sous_dense"] = (out["apl_class"] == CLASSES[0]).astype(float)
     else:
-        data = frame[frame[level].notna()].assign(
-            weighted=lambda f: f["apl"] * f["population"])
-        grouped = data.groupby(level, sort=True)
-        out = pd.DataFrame({
-            "name": grouped[f"{level}_name"].first(), "zone": grouped["zone"].first(),
-            "population": grouped["population"].sum(), "area_km2": grouped["area_km2"].sum(),
-            "communes": grouped.size(),
-        })
-        pop = out["population"].to_numpy(dtype=float)
-        out["apl"] = np.where(pop > 0, grouped["weighted"].sum() / np.maximum(pop, 1), 0.0)
-        out["apl_class"] = classify(out["apl"].to_numpy(), frame.attrs["thresholds"])
-    for cls in CLASSES:
-        sel = frame["apl_class"] == cls
-        key = "code" if level == "commune" else level
-        by = frame[sel].groupby(key)
-        out[f"pop_{cls}"] = by["population"].sum().reindex(out.index, fill_value=0)
-        out[f"communes_{cls}"] = by.size().reindex(out.index, fill_value=0)
-    total = out["population"].to_numpy(dtype=float)
-    out["share_sous_dense"] = np.where(
-        total > 0, out["pop_sous-dense"] / np.maximum(total, 1), 0.0)
+        out = out[out[key] != ""]
+        extra = frame.groupby(key).agg(area_km2=("area_km2", "sum"), zone=("zone", "first"))
+        out = out.join(extra, on=key)
+    out = out.set_index(key)
     out.index.name = "code"
     out.attrs.update(frame.attrs)
     return out
@@ -105,39 +80,30 @@ def national_figures() -> dict:
     """Key figures of the planners' dashboard."""
     frame = communes()
     pop = frame["population"].to_numpy(dtype=float)
-    by_class = {c: frame[frame["apl_class"] == c] for c in CLASSES}
-    return {
+    figures = {
         "population": int(pop.sum()),
         "apl_mean": float((frame["apl"] * pop).sum() / pop.sum()),
         "thresholds": frame.attrs["thresholds"],
         "synthetic": frame.attrs["synthetic"],
         "communes": len(frame),
-        **{f"pop_{c}": int(by_class[c]["population"].sum()) for c in CLASSES},
-        **{f"communes_{c}": len(by_class[c]) for c in CLASSES},
-        **{f"share_{c}": float(by_class[c]["population"].sum() / pop.sum()) for c in CLASSES},
     }
+    for cls, column in zip(CLASSES, CLASS_COLUMNS, strict=True):
+        sel = frame["apl_class"] == cls
+        name = column.removeprefix("pop_")
+        figures[column] = int(frame.loc[sel, "population"].sum())
+        figures[f"communes_{name}"] = int(sel.sum())
+        figures[f"share_{name}"] = float(figures[column] / pop.sum())
+    return figures
 
 
 @lru_cache(maxsize=1)
 def priority_epci() -> pd.DataFrame:
-    """Every EPCI ranked by need, most in need first.
-
-    Score (interim, until the reference score of ``oasis.territory.zoning``): the
-    population living in sous-dense communes weighted by how far below the threshold
-    they are, ``sum(pop_i * (1 - apl_i / 2.5))`` over the EPCI's sous-dense communes, in
-    "inhabitants-equivalent without access".  It grows with both the number of people
-    concerned and the depth of the gap, which is what a national programme of 151 EPCIs
-    wants to target first.
-    """
+    """Every EPCI ranked by the zoning's priority score (docs/planning.md), indexed by
+    code, with the departments it spans."""
+    ranked = demo_zoning().priority().set_index("epci")
     frame = communes()
-    low = frame.attrs["thresholds"][0]
-    under = frame[(frame["apl"] < low) & frame["epci"].notna()]
-    deficit = (under["population"] * (1 - under["apl"] / low)).groupby(under["epci"]).sum()
-    agg = aggregate("epci").copy()
-    deps = frame[frame["epci"].notna()].groupby("epci")["departement"].agg(
+    deps = frame[frame["epci"] != ""].groupby("epci")["dep"].agg(
         lambda s: " ".join(sorted(set(s))))
-    agg["departements"] = deps.reindex(agg.index)
-    agg["score"] = deficit.reindex(agg.index, fill_value=0.0).round(0)
-    agg = agg.sort_values(["score", "population"], ascending=[False, False], kind="stable")
-    agg["rank"] = np.arange(1, len(agg) + 1)
-    return agg
+    ranked["departements"] = deps.reindex(ranked.index)
+    ranked.index.name = "code"
+    return ranked

@@ -16,10 +16,14 @@
   const me = { id: root.dataset.participant, role: root.dataset.role, name: root.dataset.name };
   const state = {
     ws: null, stream: null, peers: new Map(), iceServers: [], ended: true, retries: 0,
-    measurements: [], joinedAt: null,
+    measurements: [], joinedAt: null, log: [],
   };
   window.oasisVisio = state;
 
+  function trace(what, detail) {  // last events, for support and tests
+    state.log.push([Math.round(performance.now()), what, detail || ""]);
+    if (state.log.length > 300) state.log.shift();
+  }
   function status(text) { $("visio-status").textContent = text; }
   function label(info) {
     const role = ROLES[info.role] || info.role;
@@ -103,13 +107,18 @@
     peer.tile.fig.remove();
   }
 
-  function createPeer(info) {
+  /* The newcomer offers to everyone already in the room; the others add their tracks
+     only when that first offer arrives.  Perfect negotiation would settle simultaneous
+     offers too, but Chrome may stop gathering ICE candidates after the implicit
+     rollback, leaving a pair stuck in "new": so glare is avoided, and the pattern stays
+     as the safety net for later renegotiations (ICE restart). */
+  function createPeer(info, initiator) {
     closePeer(info.id);
     const pc = new RTCPeerConnection({ iceServers: state.iceServers });
     const peer = {
       info: info, pc: pc, polite: me.id > info.id, makingOffer: false, ignoreOffer: false,
       chain: Promise.resolve(), remote: new MediaStream(), tile: makeTile(info),
-      connectedAt: null,
+      connectedAt: null, awaitingOffer: !initiator,
     };
     state.peers.set(info.id, peer);
     peer.tile.video.srcObject = peer.remote;
@@ -122,7 +131,9 @@
         peer.makingOffer = true;
         await pc.setLocalDescription();
         send({ type: "signal", to: info.id, data: { description: pc.localDescription } });
+        trace("offer>" + info.id, pc.localDescription.type);
       } catch (err) {
+        trace("negotiation-error", String(err));
         console.error("négociation", err);
       } finally {
         peer.makingOffer = false;
@@ -136,25 +147,40 @@
         peer.connectedAt = performance.now();
       }
       if (pc.connectionState === "failed") pc.restartIce();
+      trace("state:" + info.id, pc.connectionState);
       showState(peer);
     };
-    state.stream.getTracks().forEach((track) => pc.addTrack(track, state.stream));
+    if (initiator) {
+      addTracks(peer);
+      if (!state.stream.getTracks().length) {  // receive-only: still start the call
+        pc.addTransceiver("audio", { direction: "recvonly" });
+        pc.addTransceiver("video", { direction: "recvonly" });
+      }
+    }
     showState(peer);
     return peer;
   }
 
+  function addTracks(peer) {
+    peer.awaitingOffer = false;
+    state.stream.getTracks().forEach((track) => peer.pc.addTrack(track, state.stream));
+  }
+
   async function handleSignal(peer, data) {
     const pc = peer.pc;
+    trace("signal<" + peer.info.id, data.description ? data.description.type : "candidate");
     try {
       if (data.description) {
         const d = data.description;
         const collision = d.type === "offer" && (peer.makingOffer || pc.signalingState !== "stable");
         peer.ignoreOffer = !peer.polite && collision;
-        if (peer.ignoreOffer) return;
+        if (peer.ignoreOffer) { trace("ignored-offer", peer.info.id); return; }
         await pc.setRemoteDescription(d);
+        if (d.type === "offer" && peer.awaitingOffer) addTracks(peer);
         if (d.type === "offer") {
           await pc.setLocalDescription();
           send({ type: "signal", to: peer.info.id, data: { description: pc.localDescription } });
+          trace("answer>" + peer.info.id, pc.localDescription.type);
         }
       } else if (data.candidate) {
         try {
@@ -164,6 +190,7 @@
         }
       }
     } catch (err) {
+      trace("signal-error", String(err));
       console.error("signalisation", err);
     }
   }
@@ -218,16 +245,17 @@
   // ------------------------------------------------------------------ signalling socket
   function onMessage(event) {
     const msg = JSON.parse(event.data);
+    if (msg.type !== "signal") trace("ws<" + msg.type, msg.peer ? msg.peer.id : (msg.id || ""));
     switch (msg.type) {
       case "welcome":
         state.retries = 0;
         state.iceServers = msg.ice_servers || [];
         state.peers.forEach((p, id) => closePeer(id));
-        msg.peers.forEach(createPeer);
+        msg.peers.forEach((info) => createPeer(info, true));
         (msg.measurements || []).forEach(addMeasurement);
         summary();
         break;
-      case "peer-joined": createPeer(msg.peer); summary(); break;
+      case "peer-joined": createPeer(msg.peer, false); summary(); break;
       case "peer-left": closePeer(msg.id); summary(); break;
       case "signal": onSignal(msg.from, msg.data); break;
       case "measurement": addMeasurement(msg); break;

@@ -1,0 +1,62 @@
+"""Drive the call page /visio/{room} from Playwright (shared by the video browser tests
+and benchmarks/visio_connect.py)."""
+
+from __future__ import annotations
+
+from oasis.web.visio import invite
+
+CONNECTED_JS = """n => {
+  const s = window.oasisVisio;
+  return !!s && s.peers.size === n &&
+    [...s.peers.values()].every(p => p.pc.connectionState === 'connected');
+}"""
+
+FRAMES_JS = """async () => {
+  const out = {};
+  for (const [id, p] of window.oasisVisio.peers) {
+    const stats = await p.pc.getStats();
+    let frames = 0;
+    stats.forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'video')
+                           frames += r.framesDecoded || 0; });
+    const v = p.tile.video;
+    out[id] = {frames, width: v.videoWidth, time: v.currentTime,
+               audio: p.remote.getAudioTracks().length, video: p.remote.getVideoTracks().length};
+  }
+  return out;
+}"""
+
+VIDEO_FLOWING_JS = """async () => {
+  for (const [, p] of window.oasisVisio.peers) {
+    const stats = await p.pc.getStats();
+    let frames = 0;
+    stats.forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'video')
+                           frames += r.framesDecoded || 0; });
+    if (frames === 0 || p.tile.video.videoWidth === 0) return false;
+  }
+  return true;
+}"""
+
+
+def open_call(new_page, server, room: str, participant: str, role: str, name: str = "",
+              *, audio_only: bool = False, label: str | None = None):
+    """Open the invitation link in a new browser context and press "Rejoindre l'appel"."""
+    link = invite(server.app.state.settings, room, participant, role, name=name)
+    page = new_page(label or role)
+    page.goto(server.url + link.url)
+    if audio_only:
+        page.get_by_label("Audio seulement (comme un appel téléphonique)").check()
+    page.get_by_role("button", name="Rejoindre l'appel").click()
+    return page
+
+
+def wait_connected(page, peers: int, timeout_ms: float = 45_000) -> float:
+    """Wait until every peer connection is ``connected``; ms from page load to the last."""
+    page.wait_for_function(CONNECTED_JS, arg=peers, timeout=timeout_ms)
+    return page.evaluate(
+        "Math.max(...[...window.oasisVisio.peers.values()].map(p => p.connectedAt))")
+
+
+def wait_video(page, timeout_ms: float = 45_000) -> dict:
+    """Wait until frames are decoded from every peer; per-peer figures."""
+    page.wait_for_function(VIDEO_FLOWING_JS, timeout=timeout_ms, polling=250)
+    return page.evaluate(FRAMES_JS)
