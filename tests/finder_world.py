@@ -89,7 +89,8 @@ def patient(session: Session, geo, *, commune="58303", birth=date(1960, 4, 2), g
 
 
 def build_open(session: Session, geo, now: datetime, days: int = 3) -> World:
-    """The same world with agendas open around the clock, for tests on the real clock."""
+    """The same world with agendas open around the clock and the teleconsulting doctor on
+    duty in the queue, for tests on the real clock."""
     w = build(session, geo, now, days=0)
     always = [(d, time(0), time(23, 40)) for d in WEEK]
     for doctor, site, mode in ((w.gp_nevers, w.msp_nevers, "in_person"),
@@ -99,6 +100,10 @@ def build_open(session: Session, geo, now: datetime, days: int = 3) -> World:
                         if s.location_id == site.id and s.mode == mode)
         scheduling.set_weekly(session, schedule.id, always)
         scheduling.generate_slots(session, schedule.id, days=days, now=now)
+    from oasis.care.teleconsult import queue
+
+    queue.set_presence(session, Actor(account_id=None, role="practitioner",
+                                      practitioner_id=w.gp_tele.id), "available", now=now)
     session.flush()
     return w
 
