@@ -160,3 +160,34 @@ def test_sign_in_never_redirects_off_site(client):
     assert r.headers["location"] == "/mes-consultations"
     page = client.get("/mes-consultations")
     assert page.status_code == 200 and "Mes consultations et ordonnances" in page.text
+
+
+def test_my_consultations_lists_teleconsultation_records_and_prescriptions(client, db_url):
+    from oasis.care.access import Actor
+    from oasis.care.people.models import Practitioner
+    from oasis.care.teleconsult import encounters, prescriptions, queue
+
+    signup(client)
+    from oasis.care.people.models import Patient
+
+    session = session_factory(db_url)()
+    patient = session.scalar(select(Patient).where(Patient.email == "jeanne@test.fr"))
+    doctor = session.scalar(select(Practitioner).where(Practitioner.teleconsultation))
+    doc = Actor(account_id=None, role="practitioner", practitioner_id=doctor.id)
+    queue.join(session, Actor(account_id=None, role="patient", patient_id=patient.id),
+               patient_id=patient.id, reason="Mal de gorge depuis trois jours")
+    encounter = queue.take_next(session, doc)
+    encounters.update_record(session, doc, encounter.id, diagnosis_text="Angine virale")
+    rx = prescriptions.issue(session, doc, encounter.id, [
+        {"name": "Paracétamol 1 g", "dosage": "1 comprimé 3 fois par jour",
+         "duration": "5 jours"}])
+    session.commit()
+    session.close()
+    page = client.get("/mes-consultations")
+    assert page.status_code == 200
+    assert "Mal de gorge depuis trois jours" in page.text
+    assert "Angine virale" in page.text
+    assert "Paracétamol 1 g — 1 comprimé 3 fois par jour, 5 jours" in page.text
+    pdf_route = any(getattr(r, "path", "") == "/api/v1/prescriptions/{prescription_id}/pdf"
+                    for r in client.app.routes)
+    assert (f"/api/v1/prescriptions/{rx.id}/pdf" in page.text) == pdf_route
