@@ -95,8 +95,12 @@ def chromium_executable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in
+    # this thread while it is started, which breaks any later non-browser test of the
+    # same worker that runs its own loop (tests/test_realtime.py).  Stopping it after each
+    # browser module costs about a second.
     executable = chromium_executable()
     if executable is None:
         pytest.skip(MISSING_CHROMIUM)
