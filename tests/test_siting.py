@@ -121,6 +121,9 @@ def test_instance_agrees_with_coverage(geo):
     cov = coverage(geo, plan.new_sites(), 30).communes
     in_area = cov.iloc[inst.demand]
     assert in_area.loc[in_area["covered"], "population"].sum() == plan.covered_after
+    per_commune = plan.commune_coverage()
+    assert (per_commune["covered_after"].to_numpy() == in_area["covered"].to_numpy()).all()
+    assert not per_commune["covered_before"].any()
     # a greedy plan is never better than the exact one
     greedy_plan = plan_sites(inst, 20, method="greedy")
     assert greedy_plan.covered_after <= plan.covered_after
