@@ -1,0 +1,1 @@
+"""Accounts, Argon2 passwords and signed tokens."""

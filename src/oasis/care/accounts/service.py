@@ -1,0 +1,147 @@
+"""Accounts: Argon2 password hashes, authentication, and signed stateless tokens.
+
+Tokens are ``v1.<payload>.<signature>`` with an HMAC-SHA256 of the payload under the
+settings' secret key (no extra dependency); the payload carries the account id, the
+account's ``token_version`` (bumped to revoke every token of an account) and an expiry.
+The same token is the OAuth2 bearer token of the API and the value of the HttpOnly
+session cookie of the pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oasis.care.access import Actor
+from oasis.care.accounts.models import Account
+from oasis.care.errors import Conflict, Invalid, Unauthenticated
+from oasis.care.people.models import StaffMember
+from oasis.care.vocab import ROLES
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_TTL_S = 12 * 3600
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
+_DUMMY_HASH = _hasher.hash("oasis-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"mot de passe trop court (au moins {MIN_PASSWORD_LENGTH} caractères)",
+                      code="weak_password")
+    return _hasher.hash(password)
+
+
+def create_account(session: Session, *, email: str, password: str, role: str,
+                   display_name: str, patient_id: int | None = None,
+                   practitioner_id: int | None = None, staff_id: int | None = None,
+                   synthetic: bool = False) -> Account:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 200:
+        raise Invalid("adresse e-mail invalide", code="invalid_email")
+    if role not in ROLES:
+        raise Invalid(f"rôle inconnu : {role!r}", code="invalid_role")
+    if role == "patient" and patient_id is None:
+        raise Invalid("un compte patient est lié à un patient", code="invalid_role")
+    if role == "practitioner" and practitioner_id is None:
+        raise Invalid("un compte praticien est lié à un praticien", code="invalid_role")
+    if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
+        raise Conflict("un compte existe déjà avec cette adresse", code="email_taken")
+    account = Account(email=email, password_hash=hash_password(password), role=role,
+                      display_name=display_name, patient_id=patient_id,
+                      practitioner_id=practitioner_id, staff_id=staff_id, synthetic=synthetic)
+    session.add(account)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("un compte existe déjà avec cette adresse", code="email_taken") from exc
+    return account
+
+
+def authenticate(session: Session, email: str, password: str) -> Account:
+    """The active account with these credentials, or Unauthenticated (same message)."""
+    account = session.scalar(select(Account).where(Account.email == email.strip().lower()))
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        account = None
+    if account is None or not account.active:
+        raise Unauthenticated("identifiants incorrects", code="invalid_credentials")
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+    account.last_login_at = datetime.now(UTC)
+    return account
+
+
+def change_password(session: Session, account: Account, new_password: str) -> None:
+    """New hash and a new token version: every token issued before stops working."""
+    account.password_hash = hash_password(new_password)
+    account.token_version += 1
+
+
+# ------------------------------------------------------------------------------ tokens
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(secret: str, payload: str) -> str:
+    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+
+
+def issue_token(account: Account, secret: str, ttl_s: int = TOKEN_TTL_S,
+                now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    body = {"sub": account.id, "ver": account.token_version, "exp": int(now + ttl_s)}
+    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
+    return f"v1.{payload}.{_sign(secret, payload)}"
+
+
+def read_token(token: str, secret: str, now: float | None = None) -> dict:
+    """The token's claims if the signature is good and it has not expired."""
+    try:
+        version, payload, signature = token.split(".")
+    except ValueError as exc:
+        raise Unauthenticated("jeton invalide", code="invalid_token") from exc
+    if version != "v1" or not hmac.compare_digest(signature, _sign(secret, payload)):
+        raise Unauthenticated("jeton invalide", code="invalid_token")
+    try:
+        claims = json.loads(_unb64(payload))
+    except ValueError as exc:
+        raise Unauthenticated("jeton invalide", code="invalid_token") from exc
+    if claims.get("exp", 0) < (time.time() if now is None else now):
+        raise Unauthenticated("session expirée, reconnectez-vous", code="token_expired")
+    return claims
+
+
+def account_from_token(session: Session, token: str, secret: str) -> Account:
+    claims = read_token(token, secret)
+    account = session.get(Account, claims.get("sub"))
+    if account is None or not account.active or account.token_version != claims.get("ver"):
+        raise Unauthenticated("session révoquée, reconnectez-vous", code="token_revoked")
+    return account
+
+
+def actor_for(session: Session, account: Account) -> Actor:
+    location_id = None
+    if account.staff_id is not None:
+        location_id = session.scalar(select(StaffMember.location_id)
+                                     .where(StaffMember.id == account.staff_id))
+    return Actor(account_id=account.id, role=account.role, patient_id=account.patient_id,
+                 practitioner_id=account.practitioner_id, staff_id=account.staff_id,
+                 location_id=location_id)

@@ -1,0 +1,1 @@
+"""Append-only audit log of every access to health data (FHIR AuditEvent)."""

@@ -1,0 +1,1 @@
+"""Appointments (book, cancel, reschedule, no-show) and the waiting list."""

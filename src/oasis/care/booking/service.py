@@ -1,0 +1,326 @@
+"""Book, cancel, reschedule, no-show; the waiting list gets freed slots first.
+
+Double booking is prevented by the database, not by a read-then-write in Python: the
+slot is claimed with one conditional ``UPDATE … WHERE status = 'free'`` (on PostgreSQL a
+second concurrent claim waits for the first and then matches no row; on SQLite writers
+are serialised by ``BEGIN IMMEDIATE``), and the appointment insert is backed by the
+partial unique index on the slot and the practitioner overlap constraint/trigger.  Any
+violation becomes a :class:`~oasis.care.errors.Conflict` with a precise ``code``.
+
+Services never commit: the caller (API route, CLI) commits, or rolls back on error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oasis.care.access import Actor, ensure_can_see_patient
+from oasis.care.audit.service import record
+from oasis.care.base import expire_cached, utcnow
+from oasis.care.booking.models import Appointment, WaitlistEntry
+from oasis.care.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.people.models import Patient
+from oasis.care.scheduling.models import Slot
+from oasis.care.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
+
+OFFER_HOLD = timedelta(hours=2)  # how long a freed slot is held for a waiting patient
+
+
+def _integrity_conflict(exc: IntegrityError) -> Conflict:
+    text = str(exc.orig)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate == "23P01" or "appointment_overlap" in text or \
+            "ex_appointment_practitioner_overlap" in text:
+        return Conflict("le praticien a déjà un rendez-vous sur cet horaire",
+                        code="practitioner_overlap")
+    return Conflict("ce créneau vient d'être réservé", code="slot_taken")
+
+
+def _slot_refusal(session: Session, slot_id: int, now: datetime) -> Exception:
+    slot = session.get(Slot, slot_id, populate_existing=True)
+    if slot is None:
+        return NotFound("créneau introuvable", code="unknown_slot")
+    if slot.start_at <= now:
+        return Invalid("ce créneau est déjà passé", code="slot_in_past")
+    if slot.status == "busy-unavailable":
+        return Conflict("ce créneau n'est plus proposé", code="slot_unavailable")
+    if slot.status == "busy-tentative":
+        return Conflict("ce créneau est proposé en priorité à un patient en liste d'attente",
+                        code="slot_held")
+    return Conflict("ce créneau vient d'être réservé", code="slot_taken")
+
+
+def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patient introuvable", code="not_found")
+    if actor.role == "patient" and actor.patient_id != patient_id:
+        raise NotFound("Patient introuvable", code="not_found")
+    if actor.role not in ("patient", "system", "coordinator", "admin"):
+        ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
+    return patient
+
+
+def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
+         reason: str | None = None, now: datetime | None = None,
+         waitlist_entry_id: int | None = None,
+         rescheduled_from_id: int | None = None) -> Appointment:
+    """Book ``slot_id`` for ``patient_id``; Conflict if someone else got it first."""
+    now = now or utcnow()
+    _check_patient_may_book(session, actor, patient_id)
+    claimable = or_(Slot.status == "free",
+                    and_(Slot.status == "busy-tentative",
+                         or_(Slot.held_until < now,
+                             Slot.held_for_waitlist_id == waitlist_entry_id
+                             if waitlist_entry_id is not None else false())))
+    claimed = session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.start_at > now, claimable)
+        .values(status="busy", held_for_waitlist_id=None, held_until=None)
+        .returning(Slot.practitioner_id, Slot.location_id, Slot.mode, Slot.start_at,
+                   Slot.end_at).execution_options(synchronize_session=False)).first()
+    expire_cached(session, Slot, [slot_id])
+    if claimed is None:
+        raise _slot_refusal(session, slot_id, now)
+    practitioner_id, location_id, mode, start_at, end_at = claimed
+    overlapping = session.scalar(select(Appointment.id).where(
+        Appointment.patient_id == patient_id,
+        Appointment.status.in_(("booked", "arrived")),
+        Appointment.start_at < end_at, Appointment.end_at > start_at))
+    if overlapping is not None:
+        raise Conflict("vous avez déjà un rendez-vous sur cet horaire", code="patient_overlap")
+    appointment = Appointment(slot_id=slot_id, patient_id=patient_id,
+                              practitioner_id=practitioner_id, location_id=location_id,
+                              mode=mode, start_at=start_at, end_at=end_at, status="booked",
+                              reason=reason, booked_by_account_id=actor.account_id,
+                              rescheduled_from_id=rescheduled_from_id)
+    session.add(appointment)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise _integrity_conflict(exc) from exc
+    record(session, actor, "create", "Appointment", appointment.id, patient_id=patient_id,
+           purpose="prise de rendez-vous")
+    return appointment
+
+
+def get_appointment(session: Session, actor: Actor, appointment_id: int,
+                    purpose: str = "consultation du rendez-vous") -> Appointment:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound("Appointment introuvable", code="not_found")
+    if not _is_party(actor, appointment):
+        ensure_can_see_patient(session, actor, appointment.patient_id, "Appointment",
+                               appointment_id, purpose)
+    record(session, actor, "read", "Appointment", appointment_id,
+           patient_id=appointment.patient_id, purpose=purpose)
+    return appointment
+
+
+def _is_party(actor: Actor, appointment: Appointment) -> bool:
+    return (actor.role == "system"
+            or (actor.role == "patient" and actor.patient_id == appointment.patient_id)
+            or (actor.role == "practitioner"
+                and actor.practitioner_id == appointment.practitioner_id))
+
+
+def _free_slot(session: Session, slot_id: int, now: datetime) -> WaitlistEntry | None:
+    """Make a slot bookable again, offering it to the waiting list first."""
+    slot = session.get(Slot, slot_id, populate_existing=True)
+    if slot is None or slot.start_at <= now or slot.status != "busy":
+        return None
+    slot.status = "free"
+    session.flush()
+    return offer_slot(session, slot, now)
+
+
+def cancel(session: Session, actor: Actor, appointment_id: int, *, reason: str | None = None,
+           now: datetime | None = None, offer: bool = True) -> Appointment:
+    """Cancel a booked appointment; its slot goes to the waiting list, else back to free."""
+    now = now or utcnow()
+    appointment = get_appointment(session, actor, appointment_id, "annulation")
+    if actor.role == "nurse":
+        raise Forbidden("une infirmière ne peut pas annuler un rendez-vous", code="forbidden")
+    if appointment.status != "booked":
+        raise Conflict(f"rendez-vous non annulable (statut : {appointment.status})",
+                       code="not_cancellable")
+    appointment.status = "cancelled"
+    appointment.cancelled_at = now
+    appointment.cancel_reason = (reason or "")[:200] or None
+    session.flush()
+    if offer:
+        _free_slot(session, appointment.slot_id, now)
+    record(session, actor, "update", "Appointment", appointment.id,
+           patient_id=appointment.patient_id, purpose="annulation")
+    return appointment
+
+
+def reschedule(session: Session, actor: Actor, appointment_id: int, *, new_slot_id: int,
+               now: datetime | None = None) -> Appointment:
+    """Move to another slot atomically: the old one is released only if the new one is got."""
+    now = now or utcnow()
+    old = cancel(session, actor, appointment_id, reason="déplacé", now=now, offer=False)
+    new = book(session, actor, slot_id=new_slot_id, patient_id=old.patient_id,
+               reason=old.reason, now=now, rescheduled_from_id=old.id)
+    _free_slot(session, old.slot_id, now)
+    return new
+
+
+def mark_no_show(session: Session, actor: Actor, appointment_id: int, *,
+                 now: datetime | None = None) -> Appointment:
+    now = now or utcnow()
+    appointment = get_appointment(session, actor, appointment_id, "absence du patient")
+    if actor.role not in ("practitioner", "nurse", "coordinator", "admin", "system"):
+        raise NotFound("Appointment introuvable", code="not_found")
+    if appointment.status != "booked":
+        raise Conflict(f"statut actuel : {appointment.status}", code="invalid_status")
+    if appointment.start_at > now:
+        raise Invalid("le rendez-vous n'a pas encore commencé", code="not_started")
+    appointment.status = "noshow"
+    record(session, actor, "update", "Appointment", appointment.id,
+           patient_id=appointment.patient_id, purpose="absence du patient")
+    return appointment
+
+
+def appointments_of(session: Session, actor: Actor, *, upcoming_only: bool = False,
+                    now: datetime | None = None, limit: int = 50,
+                    offset: int = 0) -> tuple[list[Appointment], int]:
+    """The actor's own appointments: a patient's, or a practitioner's agenda."""
+    from sqlalchemy import func
+
+    now = now or utcnow()
+    stmt = select(Appointment)
+    if actor.role == "patient":
+        stmt = stmt.where(Appointment.patient_id == actor.patient_id)
+    elif actor.role == "practitioner":
+        stmt = stmt.where(Appointment.practitioner_id == actor.practitioner_id)
+    elif actor.role == "nurse" and actor.location_id is not None:
+        stmt = stmt.where(Appointment.location_id == actor.location_id)
+    else:
+        return [], 0
+    if upcoming_only:
+        stmt = stmt.where(Appointment.end_at > now,
+                          Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)
+                                .limit(limit).offset(offset)).all())
+    for a in rows:
+        record(session, actor, "read", "Appointment", a.id, patient_id=a.patient_id,
+               purpose="liste des rendez-vous")
+    return rows, int(total)
+
+
+# ------------------------------------------------------------------------ waiting list
+def join_waitlist(session: Session, actor: Actor, *, patient_id: int, specialty: str,
+                  practitioner_id: int | None = None, location_id: int | None = None,
+                  mode: str | None = None, not_before: datetime | None = None,
+                  not_after: datetime | None = None) -> WaitlistEntry:
+    _check_patient_may_book(session, actor, patient_id)
+    if specialty not in SPECIALTIES:
+        raise Invalid(f"spécialité inconnue : {specialty!r}", code="invalid_specialty")
+    if mode is not None and mode not in MODES:
+        raise Invalid(f"mode inconnu : {mode!r}", code="invalid_mode")
+    entry = WaitlistEntry(patient_id=patient_id, specialty=specialty,
+                          practitioner_id=practitioner_id, location_id=location_id, mode=mode,
+                          not_before=not_before, not_after=not_after, status="waiting")
+    session.add(entry)
+    session.flush()
+    record(session, actor, "create", "WaitlistEntry", entry.id, patient_id=patient_id,
+           purpose="inscription en liste d'attente")
+    return entry
+
+
+def _matching_entry(session: Session, slot: Slot, exclude: set[int]) -> WaitlistEntry | None:
+    stmt = (select(WaitlistEntry).where(
+        WaitlistEntry.status == "waiting", WaitlistEntry.specialty == slot.specialty,
+        or_(WaitlistEntry.practitioner_id.is_(None),
+            WaitlistEntry.practitioner_id == slot.practitioner_id),
+        or_(WaitlistEntry.location_id.is_(None), WaitlistEntry.location_id == slot.location_id),
+        or_(WaitlistEntry.mode.is_(None), WaitlistEntry.mode == slot.mode),
+        or_(WaitlistEntry.not_before.is_(None), WaitlistEntry.not_before <= slot.start_at),
+        or_(WaitlistEntry.not_after.is_(None), WaitlistEntry.not_after >= slot.start_at))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id))
+    if exclude:
+        stmt = stmt.where(WaitlistEntry.id.not_in(exclude))
+    return session.scalars(stmt.limit(1)).first()
+
+
+def offer_slot(session: Session, slot: Slot, now: datetime,
+               exclude: set[int] | None = None) -> WaitlistEntry | None:
+    """Hold a free slot for the longest-waiting matching patient, if any."""
+    entry = _matching_entry(session, slot, exclude or set())
+    if entry is None:
+        return None
+    hold = min(now + OFFER_HOLD, slot.start_at)
+    slot.status, slot.held_for_waitlist_id, slot.held_until = "busy-tentative", entry.id, hold
+    entry.status, entry.offered_slot_id, entry.offer_expires_at = "offered", slot.id, hold
+    session.flush()
+    return entry
+
+
+def _release_offer(session: Session, entry: WaitlistEntry, now: datetime) -> None:
+    slot = session.get(Slot, entry.offered_slot_id) if entry.offered_slot_id else None
+    entry.status, entry.offered_slot_id, entry.offer_expires_at = "waiting", None, None
+    if slot is not None and slot.status == "busy-tentative" and \
+            slot.held_for_waitlist_id == entry.id:
+        slot.status, slot.held_for_waitlist_id, slot.held_until = "free", None, None
+        session.flush()
+        if slot.start_at > now:
+            offer_slot(session, slot, now, exclude={entry.id})
+
+
+def expire_offers(session: Session, now: datetime | None = None) -> int:
+    """Offers not taken in time go to the next patient (or back to free)."""
+    now = now or utcnow()
+    expired = session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at < now)).all()
+    for entry in expired:
+        _release_offer(session, entry, now)
+    return len(expired)
+
+
+def _own_entry(session: Session, actor: Actor, entry_id: int) -> WaitlistEntry:
+    entry = session.get(WaitlistEntry, entry_id)
+    if entry is None or (actor.role == "patient" and entry.patient_id != actor.patient_id):
+        raise NotFound("inscription en liste d'attente introuvable", code="not_found")
+    return entry
+
+
+def accept_offer(session: Session, actor: Actor, entry_id: int,
+                 now: datetime | None = None) -> Appointment:
+    now = now or utcnow()
+    entry = _own_entry(session, actor, entry_id)
+    if entry.status != "offered" or entry.offered_slot_id is None:
+        raise Conflict("aucune proposition en cours", code="no_offer")
+    if entry.offer_expires_at is not None and entry.offer_expires_at < now:
+        _release_offer(session, entry, now)
+        raise Conflict("la proposition a expiré", code="offer_expired")
+    appointment = book(session, actor, slot_id=entry.offered_slot_id,
+                       patient_id=entry.patient_id, now=now, waitlist_entry_id=entry.id)
+    entry.status, entry.appointment_id = "booked", appointment.id
+    return appointment
+
+
+def decline_offer(session: Session, actor: Actor, entry_id: int,
+                  now: datetime | None = None) -> WaitlistEntry:
+    """Decline the slot but stay on the list; the slot goes to the next patient."""
+    now = now or utcnow()
+    entry = _own_entry(session, actor, entry_id)
+    if entry.status != "offered":
+        raise Conflict("aucune proposition en cours", code="no_offer")
+    _release_offer(session, entry, now)
+    return entry
+
+
+def leave_waitlist(session: Session, actor: Actor, entry_id: int,
+                   now: datetime | None = None) -> WaitlistEntry:
+    now = now or utcnow()
+    entry = _own_entry(session, actor, entry_id)
+    if entry.status == "offered":
+        _release_offer(session, entry, now)
+    entry.status = "cancelled"
+    return entry

@@ -1,0 +1,43 @@
+"""Domain errors of the care services, each with a stable machine-readable ``code``.
+
+The web layer maps them to HTTP statuses (NotFound → 404, Conflict → 409, Invalid → 422,
+Forbidden → 403) so services stay free of HTTP details and callable from the CLI, demo
+loader and benchmarks.  Messages are in French because they reach users as-is.
+"""
+
+from __future__ import annotations
+
+
+class CareError(Exception):
+    """Base class: ``code`` identifies the case for clients, the message explains it."""
+
+    code = "care_error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+class NotFound(CareError):
+    code = "not_found"
+
+
+class Conflict(CareError):
+    code = "conflict"
+
+
+class Invalid(CareError):
+    code = "invalid"
+
+
+class Forbidden(CareError):
+    code = "forbidden"
+
+
+class Unauthenticated(CareError):
+    code = "unauthenticated"

@@ -1,0 +1,41 @@
+"""The geography as the care services need it: validated communes and their points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oasis.care.errors import Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    name: str
+    dep: str
+    lat: float
+    lon: float
+
+
+def geography():
+    from oasis.config import get_settings
+    from oasis.territory.geography import load_geography
+
+    return load_geography(get_settings().geography_file)
+
+
+def commune_place(code: str, geo=None) -> Place:
+    """The commune of INSEE ``code`` with its point; NotFound/Invalid with suggestions."""
+    from oasis.territory.codes import InvalidCodeError
+    from oasis.territory.geography import UnknownCommuneError
+
+    geo = geo or geography()
+    try:
+        c = geo.commune(code)
+    except UnknownCommuneError as exc:
+        hint = f" (suggestions : {', '.join(exc.suggestions)})" if exc.suggestions else ""
+        raise NotFound(f"{exc}{hint}", code="unknown_commune") from exc
+    except InvalidCodeError as exc:
+        raise Invalid(str(exc), code="invalid_commune") from exc
+    if c.lat is None or c.lon is None:
+        raise Invalid(f"la commune {c.code} n'a pas de coordonnées", code="commune_without_point")
+    return Place(c.code, c.name, c.dep, c.lat, c.lon)

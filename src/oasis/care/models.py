@@ -1,0 +1,31 @@
+"""Every care model, imported in one place: Alembic's metadata and other domains' imports.
+
+Other issues' domains (teleconsultation, missions) add their modules to this list so
+``alembic revision --autogenerate`` sees them.
+"""
+
+from __future__ import annotations
+
+from oasis.care.accounts.models import Account
+from oasis.care.audit.models import AuditEvent
+from oasis.care.base import Base
+from oasis.care.booking.models import Appointment, WaitlistEntry
+from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
+from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
+from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
+from oasis.care.sites.models import Location, LocationHours
+from oasis.care.teleconsult.models import (
+    BillingStatement,
+    Encounter,
+    EncounterMeasurement,
+    MedicationRequest,
+    PractitionerPresence,
+    QueueEntry,
+    ServiceRequest,
+)
+
+__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
+           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
+           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
+           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
+           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]

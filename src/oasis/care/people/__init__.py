@@ -1,0 +1,1 @@
+"""People of the care platform: patients, practitioners and their roles, staff."""

@@ -1,0 +1,1 @@
+"""Schedules (weekly availability + exceptions) and the slots generated from them."""

@@ -1,0 +1,111 @@
+"""Slot search: free slots near a point, soonest first, then nearest.
+
+Sites within the travel limit are found in Python with the territory travel model
+(a bounding box in SQL first, then exact minutes with numpy), then one indexed query
+fetches their free slots in the time window ordered by start.  Ties on the start time
+are broken by travel time, so the page boundary is widened to the whole last start
+time before sorting, to keep pagination stable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oasis.care.base import utcnow
+from oasis.care.people.models import Practitioner
+from oasis.care.scheduling.models import Slot
+from oasis.care.sites.models import Location
+from oasis.territory.travel import TravelModel, minutes_from
+
+KM_PER_DEG_LAT = 111.2
+
+
+@dataclass(frozen=True)
+class SlotHit:
+    slot_id: int
+    start_at: datetime
+    end_at: datetime
+    mode: str
+    specialty: str
+    practitioner_id: int
+    practitioner_name: str
+    sector: str
+    location_id: int
+    location_name: str
+    location_kind: str
+    commune_code: str
+    travel_minutes: float | None
+
+
+def sites_within(session: Session, lat: float, lon: float, minutes: float,
+                 model: TravelModel | None = None) -> dict[int, float]:
+    """Active site id → car minutes from (lat, lon), for sites within ``minutes``."""
+    model = model or TravelModel()
+    km = model.max_straight_km(minutes)
+    dlat = km / KM_PER_DEG_LAT
+    dlon = km / (KM_PER_DEG_LAT * max(math.cos(math.radians(lat)), 0.01))
+    rows = session.execute(select(Location.id, Location.lat, Location.lon).where(
+        Location.active.is_(True), Location.lat.between(lat - dlat, lat + dlat),
+        Location.lon.between(lon - dlon, lon + dlon))).all()
+    if not rows:
+        return {}
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    mins = minutes_from(lat, lon, lats, lons, model)
+    keep = mins <= minutes
+    return dict(zip(ids[keep].tolist(), mins[keep].tolist(), strict=True))
+
+
+def search_slots(session: Session, *, lat: float | None = None, lon: float | None = None,
+                 within_minutes: float = 30, within_hours: float = 48,
+                 specialty: str | None = None, mode: str = "in_person",
+                 now: datetime | None = None, limit: int = 20, offset: int = 0,
+                 model: TravelModel | None = None) -> tuple[list[SlotHit], int]:
+    """One page of free slots and the total; in person needs (lat, lon), remote does not."""
+    now = now or utcnow()
+    travel: dict[int, float] | None = None
+    where = [Slot.status == "free", Slot.start_at > now,
+             Slot.start_at <= now + timedelta(hours=within_hours), Slot.mode == mode]
+    if specialty:
+        where.append(Slot.specialty == specialty)
+    if mode == "in_person":
+        if lat is None or lon is None:
+            raise ValueError("in-person search needs a point")
+        travel = sites_within(session, lat, lon, within_minutes, model)
+        if not travel:
+            return [], 0
+        where.append(Slot.location_id.in_(list(travel)))
+    total = session.scalar(select(func.count(Slot.id)).where(*where)) or 0
+    if total == 0 or offset >= total:
+        return [], int(total)
+    base = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.specialty,
+                   Slot.practitioner_id, Practitioner.given_name, Practitioner.family_name,
+                   Practitioner.sector, Slot.location_id, Location.name, Location.kind,
+                   Location.commune_code)
+            .join(Practitioner, Practitioner.id == Slot.practitioner_id)
+            .join(Location, Location.id == Slot.location_id).where(*where))
+    rows = session.execute(base.order_by(Slot.start_at, Slot.id).limit(offset + limit)).all()
+    boundary = rows[-1].start_at
+    seen = {r.id for r in rows}
+    rows += [r for r in session.execute(base.where(Slot.start_at == boundary)).all()
+             if r.id not in seen]
+
+    def key(r) -> tuple:
+        return (r.start_at, travel.get(r.location_id, 0.0) if travel else 0.0, r.id)
+
+    page = sorted(rows, key=key)[offset:offset + limit]
+    return [SlotHit(slot_id=r.id, start_at=r.start_at, end_at=r.end_at, mode=r.mode,
+                    specialty=r.specialty, practitioner_id=r.practitioner_id,
+                    practitioner_name=f"Dr {r.given_name} {r.family_name}", sector=r.sector,
+                    location_id=r.location_id, location_name=r.name, location_kind=r.kind,
+                    commune_code=r.commune_code,
+                    travel_minutes=None if travel is None
+                    else round(travel[r.location_id], 1))
+            for r in page], int(total)

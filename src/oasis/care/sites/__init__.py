@@ -1,0 +1,1 @@
+"""Care sites (FHIR Location): kind, commune, point, opening hours, equipment."""

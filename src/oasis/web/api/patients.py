@@ -1,0 +1,91 @@
+"""Patients: self-registration, own record, a practitioner's patients."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from oasis.care.access import Actor
+from oasis.care.accounts import service as accounts
+from oasis.care.audit.service import record
+from oasis.care.booking.models import Appointment
+from oasis.care.people import service as people
+from oasis.care.people.models import Patient
+from oasis.web.api.schemas import PatientOut, page_of
+from oasis.web.auth import ActorDep, require_role
+from oasis.web.deps import PageDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
+
+
+class Registration(BaseModel):
+    email: str = Field(max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    commune_code: str = Field(description="Code INSEE de la commune de résidence")
+    sex: str | None = Field(default=None, pattern="^[FM]$")
+    nir: str | None = Field(default=None, description="Numéro de sécurité sociale (15)")
+    address: str | None = None
+    phone: str | None = None
+    gp_id: int | None = Field(default=None, description="Médecin traitant (praticien)")
+    mutuelle_name: str | None = None
+    mutuelle_member_number: str | None = None
+
+
+class RegistrationOut(BaseModel):
+    patient: PatientOut
+    access_token: str
+    token_type: str = "bearer"
+
+
+@router.post("", status_code=201, response_model=RegistrationOut,
+             summary="Inscription d'un patient (création de son compte)")
+def register(body: Registration, session: SessionDep, settings: SettingsDep) -> RegistrationOut:
+    data = body.model_dump(exclude={"email", "password"})
+    patient = people.create_patient(session, Actor(account_id=None, role="patient"),
+                                    email=body.email, **data)
+    account = accounts.create_account(session, email=body.email, password=body.password,
+                                      role="patient", patient_id=patient.id,
+                                      display_name=f"{patient.given_name} "
+                                                   f"{patient.family_name}")
+    session.commit()
+    return RegistrationOut(patient=PatientOut.model_validate(patient),
+                           access_token=accounts.issue_token(account, settings.secret_key))
+
+
+@router.get("/me", response_model=PatientOut, summary="Mon dossier patient")
+def my_record(session: SessionDep,
+              actor: Annotated[Actor, Depends(require_role("patient"))]) -> PatientOut:
+    patient = people.get_patient(session, actor, actor.patient_id, "consultation de son dossier")
+    session.commit()
+    return PatientOut.model_validate(patient)
+
+
+@router.get("", response_model=page_of(PatientOut),
+            summary="Mes patients (praticien : patients avec qui j'ai eu un rendez-vous)")
+def my_patients(session: SessionDep, page: PageDep,
+                actor: Annotated[Actor, Depends(require_role("practitioner"))]) -> dict:
+    ids = (select(Appointment.patient_id)
+           .where(Appointment.practitioner_id == actor.practitioner_id).distinct())
+    stmt = select(Patient).where(Patient.id.in_(ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Patient.family_name, Patient.id)
+                           .limit(page.per_page).offset(page.offset)).all()
+    for p in rows:
+        record(session, actor, "read", "Patient", p.id, patient_id=p.id,
+               purpose="liste des patients")
+    session.commit()
+    return page.wrap([PatientOut.model_validate(p) for p in rows], int(total))
+
+
+@router.get("/{patient_id}", response_model=PatientOut, summary="Un dossier patient")
+def read_patient(patient_id: int, session: SessionDep, actor: ActorDep) -> PatientOut:
+    patient = people.get_patient(session, actor, patient_id)
+    session.commit()
+    return PatientOut.model_validate(patient)

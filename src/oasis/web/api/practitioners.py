@@ -1,0 +1,99 @@
+"""Practitioners: public directory, creation and site roles (coordinators, admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from oasis.care.access import Actor
+from oasis.care.accounts import service as accounts
+from oasis.care.people import service as people
+from oasis.care.people.models import Practitioner, PractitionerRole
+from oasis.care.sites.models import Location
+from oasis.web.api.schemas import PractitionerOut, page_of
+from oasis.web.auth import require_role
+from oasis.web.deps import PageDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/practitioners", tags=["praticiens"])
+Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
+
+
+class PractitionerIn(BaseModel):
+    rpps: str = Field(description="Numéro RPPS (11 chiffres, clé de Luhn)")
+    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    specialty: str = "generaliste"
+    profession: str = "medecin"
+    sector: str = "1"
+    teleconsultation: bool = False
+    phone: str | None = None
+    email: str | None = Field(default=None, description="Crée aussi un compte si password")
+    password: str | None = Field(default=None, min_length=8)
+    location_ids: list[int] = []
+
+
+class PractitionerDetail(PractitionerOut):
+    location_ids: list[int]
+
+
+def _detail(session, p: Practitioner) -> PractitionerDetail:
+    ids = session.scalars(select(PractitionerRole.location_id).where(
+        PractitionerRole.practitioner_id == p.id, PractitionerRole.active.is_(True))).all()
+    return PractitionerDetail(**PractitionerOut.model_validate(p).model_dump(),
+                              location_ids=list(ids))
+
+
+@router.get("", response_model=page_of(PractitionerOut), summary="Annuaire des praticiens")
+def directory(session: SessionDep, page: PageDep, specialty: str | None = None,
+              commune: Annotated[str | None, Query(description="Code INSEE d'un site")] = None,
+              teleconsultation: bool | None = None) -> dict:
+    stmt = select(Practitioner)
+    if specialty:
+        stmt = stmt.where(Practitioner.specialty == specialty)
+    if teleconsultation is not None:
+        stmt = stmt.where(Practitioner.teleconsultation.is_(teleconsultation))
+    if commune:
+        stmt = stmt.where(Practitioner.id.in_(
+            select(PractitionerRole.practitioner_id).join(
+                Location, Location.id == PractitionerRole.location_id)
+            .where(Location.commune_code == commune)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Practitioner.family_name, Practitioner.id)
+                           .limit(page.per_page).offset(page.offset)).all()
+    return page.wrap([PractitionerOut.model_validate(p) for p in rows], int(total))
+
+
+@router.get("/{practitioner_id}", response_model=PractitionerDetail)
+def read(practitioner_id: int, session: SessionDep) -> PractitionerDetail:
+    return _detail(session, people.get_practitioner(session, practitioner_id))
+
+
+@router.post("", status_code=201, response_model=PractitionerDetail,
+             summary="Ajouter un praticien (coordinateur, admin)")
+def create(body: PractitionerIn, session: SessionDep, _actor: Manager) -> PractitionerDetail:
+    p = people.create_practitioner(session, **body.model_dump(
+        exclude={"password", "location_ids"}))
+    for location_id in body.location_ids:
+        people.add_role(session, p.id, location_id)
+    if body.email and body.password:
+        accounts.create_account(session, email=body.email, password=body.password,
+                                role="practitioner", practitioner_id=p.id,
+                                display_name=p.display_name)
+    session.commit()
+    return _detail(session, p)
+
+
+class RoleIn(BaseModel):
+    location_id: int
+
+
+@router.post("/{practitioner_id}/sites", status_code=201, response_model=PractitionerDetail,
+             summary="Rattacher un praticien à un site")
+def add_site(practitioner_id: int, body: RoleIn, session: SessionDep,
+             _actor: Manager) -> PractitionerDetail:
+    people.add_role(session, practitioner_id, body.location_id)
+    session.commit()
+    return _detail(session, people.get_practitioner(session, practitioner_id))
