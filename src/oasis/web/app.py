@@ -43,6 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     include_care_routers(app)
 
+    from oasis.care.teleconsult.live import include as include_teleconsult
+
+    include_teleconsult(app)
+
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
         """Liveness probe for load balancers and the test suite."""
