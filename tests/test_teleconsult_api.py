@@ -5,6 +5,7 @@ verification → orientation → closing with the billing statement → monthly 
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import time
 from urllib.parse import parse_qs, urlparse
@@ -14,6 +15,7 @@ from care_fixtures import make_practice
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from websockets.sync.client import connect as ws_connect
 
 from oasis.care.accounts import service as accounts
 from oasis.care.audit.models import AuditEvent
@@ -23,6 +25,7 @@ from oasis.care.scheduling import service as scheduling
 from oasis.care.sites import service as sites
 from oasis.config import Settings
 from oasis.web.app import create_app
+from oasis.web.liveserver import LiveServer
 
 PASSWORD = "motdepasse-123"
 
@@ -244,21 +247,25 @@ def test_ett_session_three_parties_and_measurement_persisted(client, world):
     assert enc["mode"] == "ett" and enc["location_id"] == world["ett"]
     call = client.get(f"/api/v1/encounters/{enc['id']}/call", headers=nurse).json()
     assert call["role"] == "nurse"
-    with client.websocket_connect(f"/ws/visio/{call['room']}?token={call['token']}") as ws:
-        assert ws.receive_json()["type"] == "welcome"
-        ws.send_json({"type": "measurement", "values": {"systolic": 142, "diastolic": 88,
-                                                         "spo2": 96}})
-        echo = ws.receive_json()
-        assert echo["type"] == "measurement" and echo["values"]["systolic"] == 142
-    rec = client.get(f"/api/v1/encounters/{enc['id']}", headers=doc).json()
-    assert [m["values"] for m in rec["measurements"]] == [
-        {"systolic": 142, "diastolic": 88, "spo2": 96}]
-    assert rec["measurements"][0]["role"] == "nurse"
-    # a late joiner (the doctor) gets it from the database
-    dcall = client.get(f"/api/v1/encounters/{enc['id']}/call", headers=doc).json()
-    with client.websocket_connect(f"/ws/visio/{dcall['room']}?token={dcall['token']}") as ws:
-        welcome = ws.receive_json()
-        assert [m["values"]["systolic"] for m in welcome["measurements"]] == [142]
+    # the call itself on a real server (a second worker on the same database)
+    with LiveServer(create_app(client.app.state.settings)) as server:
+        with ws_connect(f"{server.ws_url}/ws/visio/{call['room']}?token={call['token']}") \
+                as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+            ws.send(json.dumps({"type": "measurement",
+                                "values": {"systolic": 142, "diastolic": 88, "spo2": 96}}))
+            echo = json.loads(ws.recv(timeout=10))
+            assert echo["type"] == "measurement" and echo["values"]["systolic"] == 142
+        rec = client.get(f"/api/v1/encounters/{enc['id']}", headers=doc).json()
+        assert [m["values"] for m in rec["measurements"]] == [
+            {"systolic": 142, "diastolic": 88, "spo2": 96}]
+        assert rec["measurements"][0]["role"] == "nurse"
+        # a late joiner (the doctor) gets it from the database
+        dcall = client.get(f"/api/v1/encounters/{enc['id']}/call", headers=doc).json()
+        with ws_connect(f"{server.ws_url}/ws/visio/{dcall['room']}?token={dcall['token']}") \
+                as ws:
+            welcome = json.loads(ws.recv(timeout=10))
+            assert [m["values"]["systolic"] for m in welcome["measurements"]] == [142]
 
 
 def test_phone_fallback_and_leaving(client):

@@ -216,8 +216,10 @@ def _paris(value: datetime) -> datetime:
 
 def include(app: FastAPI) -> None:
     """Plug the teleconsultation API, its websocket and the visio hooks into ``app``."""
+    from oasis.care.teleconsult.pages import router as page_router
     from oasis.care.teleconsult.views import router as api_router
 
     app.include_router(api_router)
+    app.include_router(page_router)
     app.include_router(router)
     install_measurement_hooks(app)

@@ -244,10 +244,11 @@ def take_next(request: Request, session: SessionDep, settings: SettingsDep, acto
 
 
 # -------------------------------------------------------------------------- encounters
-def _call(session, settings, actor: Actor, encounter_id: int) -> dict:
+def _call(session, settings, actor: Actor, encounter_id: int,
+          for_patient: bool = False) -> dict:
     from oasis.web.visio import invite
 
-    grant = encounters.call_grant(session, actor, encounter_id)
+    grant = encounters.call_grant(session, actor, encounter_id, for_patient)
     session.commit()
     link = invite(settings, room=grant.room, participant=grant.participant, role=grant.role,
                   name=grant.name)
@@ -284,8 +285,9 @@ def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
 
 @router.get("/encounters/{encounter_id}/call", summary="Lien de l'appel vidéo (participants)")
 def call_link(encounter_id: int, session: SessionDep, settings: SettingsDep,
-              actor: ActorDep) -> dict:
-    return _call(session, settings, actor, encounter_id)
+              actor: ActorDep, for_patient: bool = False) -> dict:
+    """``for_patient=true``: the ETT nurse opens the walk-in patient's link."""
+    return _call(session, settings, actor, encounter_id, for_patient)
 
 
 @router.post("/encounters/{encounter_id}/measurements", status_code=201,
