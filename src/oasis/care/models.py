@@ -11,6 +11,7 @@ from oasis.care.audit.models import AuditEvent
 from oasis.care.base import Base
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
+from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location, LocationHours
 from oasis.care.teleconsult.models import (
@@ -24,7 +25,7 @@ from oasis.care.teleconsult.models import (
 )
 
 __all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
-           "Encounter", "EncounterMeasurement", "Location", "LocationHours",
-           "MedicationRequest", "Patient", "Practitioner", "PractitionerPresence",
-           "PractitionerRole", "QueueEntry", "Schedule", "ScheduleException",
+           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
+           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
+           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
            "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]
