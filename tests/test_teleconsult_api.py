@@ -182,7 +182,8 @@ def test_whole_journey(client, world, db_url):
     ref = r.json()
     mine = client.get(f"/api/v1/referrals/{ref['id']}", headers=ph).json()
     assert mine["in_person_options"]
-    assert {o["location_id"] for o in mine["in_person_options"]} == {world["site2"]}
+    assert {o["location"]["id"] for o in mine["in_person_options"]} == {world["site2"]}
+    assert all(o["mode"] == "in_person" and o["slots"] for o in mine["in_person_options"])
     site_list = client.get(f"/api/v1/sites/{world['site2']}/referrals", headers=doc2)
     assert [x["id"] for x in site_list.json()] == [ref["id"]]
     assert client.get(f"/api/v1/sites/{world['site2']}/referrals",

@@ -377,11 +377,13 @@ def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
 
 
 @router.get("/referrals/{referral_id}", summary="Une orientation, avec les créneaux proches")
-def get_referral(referral_id: int, session: SessionDep, actor: ActorDep) -> dict:
+def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
+                 actor: ActorDep) -> dict:
     r = referrals.get(session, actor, referral_id)
     out = referral_out(r)
     if actor.role == "patient":
-        out["in_person_options"] = referrals.in_person_options(session, r)
+        out["in_person_options"] = referrals.in_person_options(
+            session, r, partners=tuple(settings.partner_mutuelles))
     session.commit()
     return out
 
