@@ -48,6 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(care_options.router)
     app.include_router(patient.router)
 
+    from oasis.care.teleconsult.live import include as include_teleconsult
+
+    include_teleconsult(app)
+
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
         """Liveness probe for load balancers and the test suite."""
