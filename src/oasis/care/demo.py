@@ -266,6 +266,10 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
     report.slots_created = scheduling.generate_all(session, days=days)
     tick("rendez-vous")
     _demo_appointment(session, patients[0], report)
+    # National programmes (France Santé sites, priority zones, a mission site): additive.
+    from oasis.care.programmes.demo import load_programmes_demo
+
+    load_programmes_demo(session, report, days=days, geo=geo, tick=tick)
     return report
 
 

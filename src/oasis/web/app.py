@@ -42,6 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from oasis.web.api import include_care_routers
 
     include_care_routers(app)
+    from oasis.care.programmes import views as programmes
+
+    app.include_router(programmes.france_sante)
+    app.include_router(programmes.router)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
