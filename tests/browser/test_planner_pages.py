@@ -7,13 +7,7 @@ to ``test-artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -24,68 +18,20 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 CLASS_COLORS = {"#d7301f", "#fdae61", "#1a9850"}
 
 
-def chromium_path() -> str | None:
-    path = os.environ.get("OASIS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).exists() else None
-
-
-@pytest.fixture(scope="module")
-def planner_server():
-    """The app under uvicorn in a background thread on a free loopback port."""
-    import uvicorn
-
-    from oasis.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("le serveur de test n'a pas démarré")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def planner_browser():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("Debian chromium not installed: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+@pytest.fixture
+def planner_server(live_server) -> str:
+    """The shared harness's live server (tests/browser/conftest.py)."""
+    return live_server.url
 
 
 @pytest.fixture
-def page(planner_browser):
-    context = planner_browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="fr-FR")
-    outside: list[str] = []
-
-    def guard(request) -> None:
-        host = urlparse(request.url).hostname
-        if request.url.startswith(("data:", "blob:", "about:")):
-            return
-        if host not in ("127.0.0.1", "localhost"):
-            outside.append(request.url)
-
-    context.on("request", guard)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
+def page(new_page):
+    """A 1280×900 page from the shared harness (network guard included), failing on JS errors."""
+    pg = new_page(viewport={"width": 1280, "height": 900})
+    pg.set_default_timeout(60_000)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     yield pg
-    context.close()
-    assert outside == [], f"requêtes hors de 127.0.0.1 : {outside}"
     assert errors == [], f"erreurs JavaScript : {errors}"
 
 

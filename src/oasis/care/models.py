@@ -14,8 +14,18 @@ from oasis.care.people.models import Patient, Practitioner, PractitionerRole, St
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location, LocationHours
+from oasis.care.teleconsult.models import (
+    BillingStatement,
+    Encounter,
+    EncounterMeasurement,
+    MedicationRequest,
+    PractitionerPresence,
+    QueueEntry,
+    ServiceRequest,
+)
 
-__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "Location",
-           "LocationHours", "MissionDay", "MissionSite", "Patient", "Practitioner",
-           "PractitionerRole", "PriorityZone", "Schedule", "ScheduleException", "Slot",
-           "StaffMember", "WaitlistEntry"]
+__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
+           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
+           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
+           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
+           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]

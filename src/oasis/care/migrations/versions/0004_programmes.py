@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004_programmes'
-down_revision = '0001_care_core'
+down_revision = '0002_teleconsult'
 branch_labels = None
 depends_on = None
 
