@@ -251,3 +251,15 @@ def test_mission_site_requirements(session, geo):
 
     with pytest.raises(NotFound):
         missions.add_zone(session, "999999999", geo=geo)
+
+
+def test_alembic_history_stays_linear():
+    """One head, and the programmes revision is on the single chain from base."""
+    from alembic.script import ScriptDirectory
+
+    from oasis.care.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    chain = [rev.revision for rev in script.walk_revisions()]
+    assert "0004_programmes" in chain and chain[-1] == "0001_care_core"

@@ -154,6 +154,8 @@ DEMO_ACCOUNTS = [
     ("nurse", "infirmiere@demo.oasis.fr", "Marie Dupont, ETT de Nevers"),
     ("coordinator", "coordination@demo.oasis.fr", "Léa Roy, coordination ARS"),
     ("admin", "admin@demo.oasis.fr", "Administration de la plateforme"),
+    ("practitioner", "volontaire@demo.oasis.fr",
+     "Dr Sylvie Navarro, volontaire « Un médecin près de chez vous » (Luzy)"),
 ]
 
 
