@@ -59,7 +59,8 @@ def test_constraints_hold(geo, demo, budget_cents, max_minutes):
     apl, epcis = demo
     doctors = synthetic_doctors(apl, 300, seed=4)
     plan = plan_volunteers(apl, doctors, epcis, budget_cents=budget_cents,
-                           max_minutes=max_minutes, on=ON)
+                           max_minutes=max_minutes, on=ON,
+                           time_limit=600.0)  # optimality, not speed, is under test
     check_constraints(geo, apl, doctors, plan, budget_cents, max_minutes)
     assert plan.status == "optimal" and plan.gap < 1e-5
     if budget_cents == 0:
@@ -88,7 +89,8 @@ def test_budget_caps_days_and_more_budget_never_hurts(demo):
     doctors = synthetic_doctors(apl, 200, seed=1)
     values = []
     for euros in (1_000, 5_000, 20_000):
-        plan = plan_volunteers(apl, doctors, epcis, budget_cents=euros * 100, on=ON)
+        plan = plan_volunteers(apl, doctors, epcis, budget_cents=euros * 100, on=ON,
+                               time_limit=600.0)
         assert plan.days <= euros // 200
         values.append(plan.objective)
     assert values == sorted(values)
