@@ -47,6 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(care_options.router)
     app.include_router(patient.router)
+    from oasis.care.programmes import views as programmes
+
+    app.include_router(programmes.france_sante)
+    app.include_router(programmes.router)
 
     from oasis.care.teleconsult.live import include as include_teleconsult
 
