@@ -42,6 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from oasis.web.api import include_care_routers
 
     include_care_routers(app)
+    from oasis.web import pro
+
+    pro.include(app)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
