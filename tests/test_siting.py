@@ -14,7 +14,15 @@ from typer.testing import CliRunner
 
 from oasis.cli import app
 from oasis.territory.coverage import coverage
-from oasis.territory.mclp import MclpError, coverage_value, greedy, reduce, solve
+from oasis.territory.mclp import (
+    MclpError,
+    coverage_value,
+    greedy,
+    lagrangian_bound,
+    reduce,
+    solve,
+    swap_search,
+)
 from oasis.territory.siting import SitingError, build_instance, plan_sites
 
 runner = CliRunner()
@@ -64,8 +72,13 @@ def test_reduction_keeps_the_optimum(inst):
                     else 0.0)
     assert reduced_best == pytest.approx(brute_force(cover, w, k))
     chosen, gains, bound = greedy(cover, w, k)
+    best = brute_force(cover, w, k)
     assert sum(gains) == pytest.approx(coverage_value(cover, w, chosen))
-    assert bound >= brute_force(cover, w, k) - 1e-9
+    assert bound >= best - 1e-9
+    assert lagrangian_bound(cover, w, k, coverage_value(cover, w, chosen), chosen) >= best - 1e-6
+    swapped = swap_search(cover, w, chosen)
+    assert len(set(swapped)) == len(swapped) == len(chosen)
+    assert coverage_value(cover, w, swapped) >= coverage_value(cover, w, chosen) - 1e-9
 
 
 def test_solve_rejects_bad_input():

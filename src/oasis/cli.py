@@ -20,6 +20,7 @@ from oasis.commands.db import db_app
 from oasis.commands.demo import demo_app
 from oasis.commands.deserts import deserts as deserts_command
 from oasis.commands.plan import plan_app
+from oasis.commands.visio import visio as visio_command
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -38,6 +39,7 @@ app.command("apl")(apl_command)
 app.command("deserts")(deserts_command)
 app.command("coverage")(coverage_command)
 app.add_typer(plan_app, name="plan")
+app.command("visio")(visio_command)
 
 console = Console()
 err = Console(stderr=True)
@@ -247,14 +249,18 @@ def serve(
 
     import uvicorn
 
-    if db:
-        os.environ["DATABASE_URL"] = db
-    # Never serve an unmigrated database: migrate first (no-op when up to date).
     from oasis.care import db as care_db
     from oasis.config import get_settings
 
+    if db:
+        os.environ["DATABASE_URL"] = db
+    # Never serve an unmigrated database: migrate first (no-op when up to date).
     get_settings.cache_clear()
     care_db.upgrade(get_settings().database_url)
+    if workers > 1 and not get_settings().redis_url:
+        err.print("[yellow]Attention :[/] plusieurs processus sans REDIS_URL : les appels "
+                  "vidéo et les mises à jour en direct ne passeront pas d'un processus à "
+                  "l'autre.")
     uvicorn.run("oasis.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers)
 

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     port: int = 8000
     # OASIS_ICE_SERVERS='[{"urls": "stun:stun.example.org:3478"}]'
     ice_servers: list[IceServer] = []
+    # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
+    partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
 
     @property
     def geography_file(self) -> Path:

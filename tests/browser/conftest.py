@@ -13,7 +13,7 @@ network guard and screenshots.  Every UI test of the project builds on these fix
 
   ``DATABASE_URL`` is also set in the environment (and the settings cache cleared) so
   code that reads ``get_settings()`` sees the same database as the app.
-* ``browser``: one headless chromium per session, from ``OASIS_CHROMIUM`` or
+* ``browser``: one headless chromium per test module, from ``OASIS_CHROMIUM`` or
   ``/usr/bin/chromium`` (never a downloaded browser), with fake camera and microphone.
   Without chromium the browser tests skip, saying how to install it.
 * ``new_page(label)``: a page in a fresh context (own cookies, camera permission); the
@@ -95,8 +95,11 @@ def chromium_executable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped on purpose: Playwright's sync API keeps an asyncio loop marked as
+    running in this thread while it is started, which breaks any later test that runs
+    its own loop (``asyncio.run``, anyio); stopping it after each module confines it."""
     executable = chromium_executable()
     if executable is None:
         pytest.skip(MISSING_CHROMIUM)

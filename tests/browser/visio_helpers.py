@@ -3,6 +3,8 @@ and benchmarks/visio_connect.py)."""
 
 from __future__ import annotations
 
+import time
+
 from oasis.web.visio import invite
 
 CONNECTED_JS = """n => {
@@ -25,18 +27,6 @@ FRAMES_JS = """async () => {
   return out;
 }"""
 
-VIDEO_FLOWING_JS = """async () => {
-  for (const [, p] of window.oasisVisio.peers) {
-    const stats = await p.pc.getStats();
-    let frames = 0;
-    stats.forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'video')
-                           frames += r.framesDecoded || 0; });
-    if (frames === 0 || p.tile.video.videoWidth === 0) return false;
-  }
-  return true;
-}"""
-
-
 def open_call(new_page, server, room: str, participant: str, role: str, name: str = "",
               *, audio_only: bool = False, label: str | None = None):
     """Open the invitation link in a new browser context and press "Rejoindre l'appel"."""
@@ -57,6 +47,14 @@ def wait_connected(page, peers: int, timeout_ms: float = 45_000) -> float:
 
 
 def wait_video(page, timeout_ms: float = 45_000) -> dict:
-    """Wait until frames are decoded from every peer; per-peer figures."""
-    page.wait_for_function(VIDEO_FLOWING_JS, timeout=timeout_ms, polling=250)
-    return page.evaluate(FRAMES_JS)
+    """Wait until frames are decoded and shown from every peer; per-peer figures.
+
+    Polled from Python: the check needs the asynchronous getStats()."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        figures = page.evaluate(FRAMES_JS)
+        if figures and all(f["frames"] > 0 and f["width"] > 0 for f in figures.values()):
+            return figures
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no video decoded from every peer: {figures}")
+        page.wait_for_timeout(200)

@@ -113,3 +113,112 @@ def plan_sites_command(
         f" candidats." + (f" → {out}" if out else ""))
     for note in plan.notes:
         err.print(f"[dim]Note : {note}[/]")
+
+
+@plan_app.command("volunteers")
+def plan_volunteers_command(
+    doctors: Annotated[Path | None, typer.Option(
+        help="Médecins volontaires, CSV id,commune,max_days (commune de résidence, 0 à 2 "
+             "jours par mois) ; sans ce fichier : 500 volontaires SYNTHÉTIQUES.")] = None,
+    budget: Annotated[str | None, typer.Option(
+        help="Budget mensuel en euros (200 € par jour de mission) ; défaut : sans limite.")
+                      ] = None,
+    max_minutes: Annotated[float, typer.Option(
+        help="Temps de trajet maximal depuis le domicile.")] = 90.0,
+    top: Annotated[int, typer.Option(help="Nombre d'EPCI prioritaires (oasis deserts).")
+                   ] = 151,
+    epci: Annotated[list[str] | None, typer.Option(
+        help="EPCI prioritaire (SIREN), répétable ; remplace --top.")] = None,
+    month: Annotated[str | None, typer.Option(
+        help="Mois des missions AAAA-MM (tarif en vigueur) ; défaut : ce mois-ci.")] = None,
+    supply: Annotated[Path | None, typer.Option(help="Offre (défaut : synthétique).")] = None,
+    time_limit: Annotated[float, typer.Option(help="Limite de temps du solveur (s).")] = 10.0,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Affecter les jours des médecins volontaires aux EPCI prioritaires (gain d'APL max)."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from rich.table import Table
+
+    from oasis.cli import console, err, fail, fmt_int
+    from oasis.commands.common import load_apl
+    from oasis.territory.export import write_frame
+    from oasis.territory.volunteers import (
+        VolunteerInputError,
+        parse_budget_cents,
+        plan_volunteers,
+        read_doctors,
+        synthetic_doctors,
+    )
+    from oasis.territory.zoning import zoning
+
+    if top < 1:
+        fail(f"--top doit être un entier positif (reçu : {top})")
+    if not (max_minutes > 0):
+        fail(f"--max-minutes doit être positif (reçu : {max_minutes:g})")
+    check_out(out)
+    try:
+        budget_cents = parse_budget_cents(budget)
+    except VolunteerInputError as exc:
+        fail(str(exc))
+    if month is None:
+        on = datetime.now(ZoneInfo("Europe/Paris")).date().replace(day=1)
+    else:
+        try:
+            on = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            fail(f"mois illisible : « {month} » (format AAAA-MM)")
+    geo, apl = load_apl("generaliste", supply, seed)
+    try:
+        docs = (read_doctors(doctors, geo) if doctors is not None
+                else synthetic_doctors(apl, 500, seed))
+    except VolunteerInputError as exc:
+        fail(str(exc))
+    if doctors is None:
+        err.print("[yellow]500 médecins volontaires SYNTHÉTIQUES[/] (pas de --doctors).")
+    epcis = list(epci) if epci else zoning(apl).priority(top)["epci"].tolist()
+    try:
+        with spinner("Affectation des jours (glouton puis MILP HiGHS)"):
+            plan = plan_volunteers(apl, docs, epcis, budget_cents=budget_cents,
+                                   max_minutes=max_minutes, on=on, time_limit=time_limit)
+    except VolunteerInputError as exc:
+        fail(str(exc))
+    if out is not None:
+        with spinner(f"Écriture de {out.name}"):
+            rows = [geo.index[c] for c in plan.assignment["host"]]
+            write_frame(plan.assignment, out, geo=geo, rows=rows, metadata=plan.summary())
+    if as_json:
+        print_json({**plan.summary(), "assignment": records(plan.assignment),
+                    "epcis": records(plan.epcis), "notes": plan.notes})
+        return
+    t = Table("Médecin", "Domicile", "Commune d'accueil", "Jours", "Min.", "Coût",
+              title=f"Affectation ({fmt_int(len(plan.assignment))} lignes, 25 premières)")
+    for rec in plan.assignment.head(25).itertuples():
+        t.add_row(rec.doctor, rec.home, f"{rec.host_name} ({rec.host})", str(rec.days),
+                  fr(rec.minutes, 0), f"{fmt_int(rec.cost_cents // 100)} €")
+    console.print(t)
+    e = Table("EPCI", "Population", "APL avant", "APL après", "Sous 2,5 avant", "après",
+              title="EPCI prioritaires les plus aidés")
+    shown = plan.epcis.assign(d=plan.epcis["apl_after"] - plan.epcis["apl_before"])
+    for rec in shown.sort_values("d", ascending=False).head(15).itertuples():
+        e.add_row(f"{rec.name} ({rec.epci})", fmt_int(rec.population), fr(rec.apl_before),
+                  fr(rec.apl_after), fmt_int(rec.pop_under_before),
+                  fmt_int(rec.pop_under_after))
+    console.print(e)
+    s = plan.summary()
+    budget_txt = (f" sur un budget de {fmt_int(budget_cents // 100)} €"
+                  if budget_cents is not None else "")
+    console.print(
+        f"{fmt_int(plan.days)} jours par mois, {s['doctors']} médecins, coût "
+        f"{fmt_int(plan.cost_cents // 100)} € ({fmt_int(plan.cost_cents)} centimes)"
+        f"{budget_txt} ; {fmt_int(plan.population_lifted)} habitants passent au-dessus de "
+        f"2,5 ; solveur : {STATUS_FR.get(plan.status, plan.status)}, écart "
+        f"{fr(100 * plan.gap, 3)} %, {fr(plan.seconds, 1)} s."
+        + (f" {s['doctors_without_host']} volontaires sans commune d'accueil à moins de "
+           f"{fr(max_minutes, 0)} min." if s["doctors_without_host"] else "")
+        + (f" → {out}" if out else ""))
+    for note in plan.notes:
+        err.print(f"[dim]Note : {note}[/]")

@@ -13,9 +13,10 @@ Why it is fast enough for the whole of France (``benchmarks/planning.py``):
    reaches are dropped.  Repeated until nothing changes.
 2. A demand point reached by a single candidate needs no row: its weight moves to that
    candidate's objective coefficient (``y_i = x_j`` at the optimum).
-3. **Lazy greedy** (CELF, Minoux 1978) gives a warm start and, from submodularity, an
-   upper bound ``f(S) + Σ top-k marginal gains`` (Nemhauser, Wolsey & Fisher 1978) that
-   tells how far the greedy plan can be from the optimum when no MILP is run.
+3. **Lazy greedy** (CELF, Minoux 1978), improved by 1-swap local search, gives a warm
+   start and, from submodularity, an upper bound ``f(S) + Σ top-k marginal gains`` of the
+   greedy set (Nemhauser, Wolsey & Fisher 1978) that tells how far the plan can be from
+   the optimum when no MILP is run.
 4. **HiGHS** solves the reduced MILP with the greedy plan as incumbent, a time limit
    and a relative gap target; the status, the bound and the gap are reported.
 """
@@ -139,6 +140,87 @@ def greedy(cover: sparse.spmatrix, weights: np.ndarray, k: int
     return chosen, gains, bound
 
 
+def swap_search(cover: sparse.spmatrix, weights: np.ndarray, chosen: list[int],
+                max_rounds: int = 200) -> list[int]:
+    """Best-improvement 1-swap local search (one chosen site out, one candidate in).
+
+    With ``cnt_i`` the number of chosen sites covering i, removing s loses the weight
+    covered only by s, and adding j gains the uncovered weight it reaches plus what it
+    reaches among the points only s covered: two sparse products per chosen site.
+    """
+    csr = sparse.csr_matrix(cover, dtype=np.float64)
+    csc = csr.tocsc()
+    w = np.asarray(weights, dtype=np.float64)
+    chosen = list(chosen)
+    if not chosen or len(chosen) >= csr.shape[1]:
+        return chosen
+    for _ in range(max_rounds):
+        x = np.zeros(csr.shape[1])
+        x[chosen] = 1.0
+        cnt = csr @ x
+        free_gain = csc.T @ (w * (cnt == 0))
+        free_gain[chosen] = -np.inf
+        best = (1e-9, None, None)
+        once = w * (cnt == 1)
+        for s in chosen:
+            rows = csc.indices[csc.indptr[s]:csc.indptr[s + 1]]
+            loss = once[rows].sum()
+            back = csr[rows].T @ once[rows]  # weight only s covered, reached again by j
+            delta = free_gain + back - loss
+            j = int(np.argmax(delta))
+            if delta[j] > best[0]:
+                best = (float(delta[j]), s, j)
+        if best[1] is None:
+            break
+        chosen[chosen.index(best[1])] = best[2]
+    return chosen
+
+
+def lagrangian_bound(cover: sparse.spmatrix, weights: np.ndarray, k: int, incumbent: float,
+                     chosen: list[int], seconds: float = 2.0, iterations: int = 400) -> float:
+    """Upper bound from relaxing the coverage rows (subgradient, Polyak steps).
+
+    For any ``0 ≤ λ ≤ w``: ``f(OPT) ≤ Σ_i max(0, w_i − λ_i) + Σ top-k (Cᵀλ)_j``.  Used
+    when HiGHS stops before its own bound is tight (the root LP of the national
+    instance takes longer than the time limit).  Starts from λ = w on points the
+    incumbent leaves uncovered, w/2 on points it covers once, 0 elsewhere.
+    """
+    csr = sparse.csr_matrix(cover, dtype=np.float64)
+    ct = csr.T.tocsr()
+    w = np.asarray(weights, dtype=np.float64)
+    n = csr.shape[1]
+    if k <= 0:
+        return 0.0
+    if k >= n:
+        return float(w[np.diff(csr.indptr) > 0].sum())
+    x = np.zeros(n)
+    x[chosen] = 1.0
+    cnt = csr @ x
+    lam = np.where(cnt == 0, w, np.where(cnt == 1, 0.5 * w, 0.0))
+    best, theta, since = np.inf, 0.5, 0
+    t0 = time.perf_counter()
+    for _ in range(iterations):
+        c = ct @ lam
+        top = np.argpartition(-c, k - 1)[:k]
+        value = float(np.maximum(0.0, w - lam).sum() + c[top].sum())
+        if value < best - 1e-9:
+            best, since = value, 0
+        else:
+            since += 1
+            if since >= 10:
+                theta, since = theta / 1.5, 0
+        if best <= incumbent * (1 + 1e-9) or time.perf_counter() - t0 > seconds:
+            break
+        x[:] = 0.0
+        x[top] = 1.0
+        sub = csr @ x - (w > lam)
+        norm = float(sub @ sub)
+        if norm == 0:
+            break
+        lam = np.clip(lam - theta * (value - incumbent) / norm * sub, 0.0, w)
+    return best
+
+
 @dataclass
 class MclpSolution:
     chosen: np.ndarray  # original candidate indices
@@ -260,15 +342,20 @@ def solve(cover: sparse.spmatrix, weights: np.ndarray, k: int, *, method: str = 
         return MclpSolution(chosen, coverage_value(cover, weights, chosen), bound, status,
                             time.perf_counter() - t0, "plain", red.stats)
     g_chosen, _, g_bound = greedy(red.cover, red.weights, k)
+    g_chosen = swap_search(red.cover, red.weights, g_chosen)
     g_value = coverage_value(red.cover, red.weights, g_chosen)
     red.stats["greedy_objective"] = g_value
     red.stats["greedy_bound"] = g_bound
+    if method == "greedy" and g_value < g_bound - 1e-9:
+        g_bound = min(g_bound, lagrangian_bound(red.cover, red.weights, k, g_value, g_chosen,
+                                                seconds=min(1.0, time_limit)))
     if method == "greedy" or g_value >= g_bound - 1e-9:
         status = "optimal" if g_value >= g_bound - 1e-9 else "greedy"
         chosen = red.candidates[np.asarray(g_chosen, dtype=np.int64)]
         return MclpSolution(chosen, g_value, g_bound, status, time.perf_counter() - t0,
                             method, red.stats)
-    remaining = max(0.1, time_limit - (time.perf_counter() - t0))
+    # keep ~15 % of the budget for a Lagrangian bound should HiGHS not finish
+    remaining = max(0.1, 0.85 * time_limit - (time.perf_counter() - t0))
     m_chosen, _, bound, status = _milp(red.cover, red.weights, k,
                                          g_chosen if warm_start else None, remaining,
                                          mip_gap, threads, fold_singletons=reduction)
@@ -277,6 +364,10 @@ def solve(cover: sparse.spmatrix, weights: np.ndarray, k: int, *, method: str = 
     chosen = red.candidates[np.asarray(m_chosen, dtype=np.int64)]
     objective = coverage_value(cover, weights, chosen)
     bound = max(objective, min(bound, g_bound))
+    if status != "optimal" and np.isfinite(bound):
+        lag = lagrangian_bound(red.cover, red.weights, k, objective, m_chosen,
+                               seconds=max(0.5, 0.15 * time_limit))
+        bound = max(objective, min(bound, lag))
     if status == "optimal":
         bound = max(objective, min(bound, objective * (1 + mip_gap)))
     return MclpSolution(chosen, objective, bound, status, time.perf_counter() - t0, method,

@@ -42,6 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from oasis.web.api import include_care_routers
 
     include_care_routers(app)
+    from oasis.web import patient
+    from oasis.web.api import care_options
+
+    app.include_router(care_options.router)
+    app.include_router(patient.router)
     from oasis.web import pro
 
     pro.include(app)

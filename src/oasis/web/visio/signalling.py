@@ -88,7 +88,10 @@ class RoomSession:
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self._send_lock:
-            await self.ws.send_text(json.dumps(message, ensure_ascii=False))
+            try:
+                await self.ws.send_text(json.dumps(message, ensure_ascii=False))
+            except (RuntimeError, OSError) as exc:  # closed under our feet
+                raise WebSocketDisconnect(1006) from exc
 
     async def error(self, code: str, message: str) -> None:
         await self.send({"type": "error", "code": code, "message": message})
@@ -259,6 +262,8 @@ async def visio_socket(websocket: WebSocket, room: str, token: str = "") -> None
         await session.run()
     except Closed as closed:
         await _close(websocket, closed.code, closed.reason)
+    except WebSocketDisconnect:
+        pass  # the browser left while we were talking to it
     except HubError:
         log.exception("hub failure in room %s", room)
         await _close(websocket, 1011, "hub failure")
