@@ -150,8 +150,10 @@ def populate(url: str, n_practitioners: int, n_patients: int, seed: int = 7) -> 
                 yield (sid, p + 1, p + 1, int(site_of[p]), "in_person", str(specialties[p]),
                        ts(start), ts(start + timedelta(minutes=20)), "free")
 
+    set_indexes(url, present=False)  # building indexes after the load is much faster
     _bulk(engine, "slot", ["id", "schedule_id", "practitioner_id", "location_id", "mode",
                            "specialty", "start_at", "end_at", "status"], slot_rows())
+    set_indexes(url, present=True)
     _bulk(engine, "patient", ["id", "family_name", "given_name", "birth_date", "commune_code",
                               "synthetic", "created_at"],
           ((i + 1, f"Patient{i + 1}", "Bench", "1970-01-01", "58194", True, created)
@@ -188,7 +190,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 SLOT_INDEXES = {"ix_slot_location_start": "slot (location_id, start_at)",
-                "ix_slot_specialty_start": "slot (specialty, start_at)"}
+                "ix_slot_specialty_start": "slot (specialty, start_at)",
+                "ix_slot_free_search": "slot (specialty, mode, start_at, location_id) "
+                                       "WHERE status = 'free'"}
 
 
 def set_indexes(url: str, present: bool) -> None:

@@ -24,6 +24,7 @@ from oasis.care.sites.models import Location
 from oasis.territory.travel import TravelModel, minutes_from
 
 KM_PER_DEG_LAT = 111.2
+COUNT_CAP = 1000  # counting every match in a dense city costs more than the page itself
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ def search_slots(session: Session, *, lat: float | None = None, lon: float | Non
                  specialty: str | None = None, mode: str = "in_person",
                  now: datetime | None = None, limit: int = 20, offset: int = 0,
                  model: TravelModel | None = None) -> tuple[list[SlotHit], int]:
-    """One page of free slots and the total; in person needs (lat, lon), remote does not."""
+    """One page of free slots and the total; in person needs (lat, lon), remote does not.
+
+    The total is exact up to :data:`COUNT_CAP` and reported as ``COUNT_CAP`` beyond
+    (callers say "1000+").
+    """
     now = now or utcnow()
     travel: dict[int, float] | None = None
     where = [Slot.status == "free", Slot.start_at > now,
@@ -82,7 +87,8 @@ def search_slots(session: Session, *, lat: float | None = None, lon: float | Non
         if not travel:
             return [], 0
         where.append(Slot.location_id.in_(list(travel)))
-    total = session.scalar(select(func.count(Slot.id)).where(*where)) or 0
+    total = session.scalar(select(func.count()).select_from(
+        select(Slot.id).where(*where).limit(COUNT_CAP).subquery())) or 0
     if total == 0 or offset >= total:
         return [], int(total)
     base = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.specialty,
