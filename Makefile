@@ -10,7 +10,7 @@ GEO    := src/oasis/data/geo/communes.parquet
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install data lint bench clean help
+.PHONY: run test install data lint bench clean help browser
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
@@ -36,7 +36,14 @@ run: install data  ## set up, migrate, load demo data and serve on http://127.0.
 lint: install  ## ruff
 	$(BIN)/ruff check src tests benchmarks
 
-test: install data  ## lint and run the whole test suite
+browser:  ## install Debian chromium for the browser tests (where apt is usable; never fails)
+	@command -v chromium >/dev/null 2>&1 || [ -x "$${OASIS_CHROMIUM:-/nonexistent}" ] || \
+	  (command -v apt-get >/dev/null 2>&1 && \
+	   (apt-get install -y chromium || (apt-get update && apt-get install -y chromium) || \
+	    sudo -n apt-get install -y chromium)) || \
+	  echo "no chromium: browser tests will skip"
+
+test: install data browser  ## lint and run the whole test suite
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 

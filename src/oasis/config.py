@@ -11,11 +11,20 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
+
+
+class IceServer(BaseModel):
+    """A STUN or TURN server handed to the browsers (RTCIceServer); none are needed on a
+    LAN or loopback, a TURN relay is needed behind symmetric NATs."""
+
+    urls: str | list[str]
+    username: str | None = None
+    credential: str | None = None
 
 
 class Settings(BaseSettings):
@@ -36,6 +45,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     host: str = "127.0.0.1"
     port: int = 8000
+    # OASIS_ICE_SERVERS='[{"urls": "stun:stun.example.org:3478"}]'
+    ice_servers: list[IceServer] = []
+    # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
+    partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
 
     @property
     def geography_file(self) -> Path:

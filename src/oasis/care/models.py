@@ -11,9 +11,21 @@ from oasis.care.audit.models import AuditEvent
 from oasis.care.base import Base
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
+from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location, LocationHours
+from oasis.care.teleconsult.models import (
+    BillingStatement,
+    Encounter,
+    EncounterMeasurement,
+    MedicationRequest,
+    PractitionerPresence,
+    QueueEntry,
+    ServiceRequest,
+)
 
-__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "Location",
-           "LocationHours", "Patient", "Practitioner", "PractitionerRole", "Schedule",
-           "ScheduleException", "Slot", "StaffMember", "WaitlistEntry"]
+__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
+           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
+           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
+           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
+           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,26 +10,12 @@ import typer
 
 def _write_geojson(result, path: Path) -> None:
     """Units with their simplified boundaries (point when a unit has none)."""
-    import numpy as np
-    from shapely import wkb
-    from shapely.geometry import mapping
+    from oasis.territory.export import commune_geometries, write_geojson
 
-    from oasis.territory.geography import read_boundaries
-
-    table = result.table()
-    boundaries = read_boundaries(result.geo.source, result.units)
-    features = []
-    for rec, blob, row in zip(table.to_dict("records"), boundaries, result.units, strict=True):
-        geom = (mapping(wkb.loads(blob)) if blob else
-                {"type": "Point", "coordinates": [float(result.geo.lon[row]),
-                                                  float(result.geo.lat[row])]})
-        props = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
-        features.append({"type": "Feature", "geometry": geom, "properties": props})
-    payload = {"type": "FeatureCollection", "features": features,
-               "metadata": {"profession": result.profession.key,
-                            "unite": result.profession.output_unit,
-                            "offre_synthetique": result.synthetic, "notes": result.notes}}
-    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    write_geojson(result.table(), commune_geometries(result.geo, result.units), path,
+                  {"profession": result.profession.key,
+                   "unite": result.profession.output_unit,
+                   "offre_synthetique": result.synthetic, "notes": result.notes})
 
 
 def apl(

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from oasis import __version__
 from oasis.config import Settings, get_settings
-from oasis.web import maps
+from oasis.web import maps, planning, visio
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -36,10 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(maps.router)
+    app.include_router(visio.router)
+    app.include_router(planning.router)
 
     from oasis.web.api import include_care_routers
 
     include_care_routers(app)
+    from oasis.web import patient
+    from oasis.web.api import care_options
+
+    app.include_router(care_options.router)
+    app.include_router(patient.router)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:
@@ -54,9 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return templates.TemplateResponse(request, "home.html", {"stats": stats})
 
     @app.get("/carte", response_class=HTMLResponse, include_in_schema=False)
-    def map_page(request: Request) -> HTMLResponse:
+    def map_page(request: Request, indicateur: str = "apl", niveau: str = "commune",
+                 territoire: str = "") -> HTMLResponse:
+        from oasis.web.territory_data import LEVEL_LABELS
+
         context = {
             "indicators": [(k, label) for k, (label, _) in maps.INDICATORS.items()],
+            "levels": maps.LEVEL_CHOICES,
+            "level_units": LEVEL_LABELS,
+            "selected": {"indicateur": indicateur, "niveau": niveau, "territoire": territoire},
             "departements": maps.departments(),
             "legends": maps.LEGENDS,
         }

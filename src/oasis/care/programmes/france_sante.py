@@ -44,6 +44,7 @@ class LabelInput:
     catchment_population: float  # people for whom this site is the nearest care site
     catchment_within_minutes: float  # of those, people within MAX_MINUTES by road
     requests: list[CareRequest] = field(default_factory=list)
+    nurses: int | None = None  # how many nurses the staff list has at the site, if known
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Criterion:
     label: str
     passed: bool
     evidence: str
+    # The figures behind the evidence sentence, for the API and the dashboard.
+    figures: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,25 +84,37 @@ def check_label(site: LabelInput) -> LabelReport:
     served = sum(r.served_within(MAX_DELAY) for r in site.requests)
     n_req = len(site.requests)
     share_48 = served / n_req if n_req else 0.0
+    nurse_evidence = ("aucun infirmier déclaré" if not site.nurse_present else
+                      "infirmier présent" if site.nurses is None else
+                      f"{site.nurses} infirmier(s) rattaché(s) au site")
     criteria = [
-        Criterion("nurse", "Présence d'un infirmier", site.nurse_present,
-                  "infirmier présent" if site.nurse_present else "aucun infirmier déclaré"),
+        Criterion("nurse", "Présence d'un infirmier", site.nurse_present, nurse_evidence,
+                  {"nurses": site.nurses}),
         Criterion("open_days", f"Ouvert au moins {MIN_OPEN_DAYS} jours par semaine",
                   len(days) >= MIN_OPEN_DAYS,
                   f"{len(days)} jour(s) : " + (", ".join(WEEKDAYS_FR[d] for d in days)
-                                               or "aucun")),
+                                               or "aucun"),
+                  {"open_days": len(days), "weekdays": days, "minimum": MIN_OPEN_DAYS}),
         Criterion("secteur_1", "Consultations sans dépassement d'honoraires (secteur 1)",
                   bool(site.practitioner_sectors) and not overrun,
                   f"{len(site.practitioner_sectors)} praticien(s), {len(overrun)} hors "
-                  "secteur 1" if site.practitioner_sectors else "aucun praticien"),
+                  "secteur 1" if site.practitioner_sectors else "aucun praticien",
+                  {"practitioners": len(site.practitioner_sectors),
+                   "outside_sector_1": len(overrun)}),
         Criterion("within_30_min", "Accessible en moins de 30 minutes",
                   share_reach >= MIN_SHARE_CATCHMENT,
                   f"{share_reach:.0%} de la population desservie à moins de 30 min "
-                  f"(seuil {MIN_SHARE_CATCHMENT:.0%})"),
+                  f"(seuil {MIN_SHARE_CATCHMENT:.0%})",
+                  {"catchment_population": round(site.catchment_population),
+                   "within_minutes_population": round(site.catchment_within_minutes),
+                   "share": round(share_reach, 4), "threshold": MIN_SHARE_CATCHMENT,
+                   "minutes": MAX_MINUTES}),
         Criterion("within_48_h", "Soins sous 48 heures", n_req > 0
                   and share_48 >= MIN_SHARE_WITHIN_48H,
                   f"{served}/{n_req} demandes servies sous 48 h ({share_48:.0%}, seuil "
                   f"{MIN_SHARE_WITHIN_48H:.0%})" if n_req else
-                  "aucune demande mesurée sur la période"),
+                  "aucune demande mesurée sur la période",
+                  {"requests": n_req, "served_within_48h": served,
+                   "share": round(share_48, 4), "threshold": MIN_SHARE_WITHIN_48H}),
     ]
     return LabelReport(site.site_name, criteria)

@@ -15,6 +15,8 @@ from datetime import date
 
 MAX_DAYS_PER_MONTH = 2
 DAY_STATUSES = ("planned", "completed", "cancelled", "not_done")
+# Days that count towards the monthly cap: a cancelled day or a day not done frees its place.
+ACTIVE_DAY_STATUSES = ("planned", "completed")
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@
       const [w, h] = proj(this.bbox[2], this.bbox[1]);
       this.full = [0, 0, w, h];
       const values = indicator.values || {};
+      const categories = indicator.categories || null;
+      const show = (v) => (categories ? categories[v] : fmt(v));
       const breaks = this.options.breaks ||
         quantileBreaks(features.map((f) => values[f.properties.code]), 5);
       const colors = this.options.colors || DEFAULT_COLORS;
@@ -115,20 +117,28 @@
         p.dataset.code = f.properties.code;
         const title = document.createElementNS(SVG, "title");
         title.textContent = `${f.properties.name} (${f.properties.code}) : ` +
-          (Number.isFinite(value) ? fmt(value) : "n.d.");
+          (Number.isFinite(value) ? show(value) : "n.d.");
         p.appendChild(title);
         frag.appendChild(p);
       }
       this.layer.replaceChildren(frag);
       this.features = features;
       this.values = values;
-      this.renderLegend(indicator.label || "", breaks, colors);
-      this.info.textContent = `${features.length.toLocaleString("fr-FR")} communes. ` +
-        "Survolez ou touchez une commune pour sa valeur.";
+      this.renderLegend(indicator.label || "", breaks, colors, categories);
+      const unit = this.options.unitLabel || "communes";
+      this.root.dataset.features = String(features.length);
+      this.info.textContent = `${features.length.toLocaleString("fr-FR")} ${unit}. ` +
+        "Survolez ou touchez un territoire pour sa valeur.";
       this.fit();
     }
 
-    renderLegend(label, breaks, colors) {
+    renderLegend(label, breaks, colors, categories) {
+      if (categories) {
+        const items = colors.map((c, i) =>
+          `<li><span class="swatch" style="background:${c}"></span>${categories[i]}</li>`);
+        this.legend.innerHTML = `<p class="legend-title">${label}</p><ul>${items.join("")}</ul>`;
+        return;
+      }
       const items = colors.map((c, i) => {
         const lo = i === 0 ? null : breaks[i - 1];
         const hi = i < breaks.length ? breaks[i] : null;

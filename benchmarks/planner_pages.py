@@ -1,0 +1,80 @@
+"""Benchmark: the planners' pages, cold and warm, and the dissolved boundaries cache.
+
+Run: ``.venv/bin/python benchmarks/planner_pages.py [--repeat N]``
+
+Prints the time to dissolve EPCI/department/region boundaries from the communes (the
+reference) against reading them back from ``territoires.parquet`` (what a server does),
+the cold computation behind the dashboard (demo APL + aggregates + priority ranking), and
+the median response time and size of each planner page and layer once warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from oasis.territory.dissolve import dissolve, read_territories, write_territories
+from oasis.territory.geography import load_geography
+from oasis.web import territory_data
+from oasis.web.app import create_app
+
+URLS = (
+    "/planification",
+    "/planification/epci-prioritaires",
+    "/planification/epci-prioritaires.csv",
+    "/carte?niveau=epci",
+    "/api/v1/carte/territoires/epci.geojson",
+    "/api/v1/carte/territoires/departement.geojson",
+    "/api/v1/carte/territoires/epci.geojson?dep=58",
+    "/api/v1/carte/indicateurs/classe?niveau=epci",
+    "/api/v1/carte/indicateurs/apl?niveau=commune",
+)
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    samples, out = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measure (median)")
+    args = parser.parse_args()
+    geo = load_geography()
+
+    t_dissolve, built = timed(lambda: dissolve(geo), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "territoires.parquet"
+        write_territories(built, geo.source, path)
+        t_read, _ = timed(lambda: read_territories(path, geo.source), args.repeat)
+    print(f"boundaries: dissolve {t_dissolve:.2f} s (reference), read cache "
+          f"{t_read * 1000:.0f} ms  -> {t_dissolve / t_read:.0f}x faster")
+
+    start = time.perf_counter()
+    territory_data.priority_epci()
+    for level in territory_data.LEVELS:
+        territory_data.aggregate(level)
+    t_cold = time.perf_counter() - start
+    print(f"dashboard data, cold (demo APL + aggregates + ranking): {t_cold:.2f} s")
+
+    client = TestClient(create_app())
+    print(f"{'page':<50} {'first':>8} {'warm':>8} {'size':>10}")
+    for url in URLS:
+        t_first, response = timed(lambda u=url: client.get(u), 1)
+        assert response.status_code == 200, (url, response.status_code)
+        t_warm, response = timed(lambda u=url: client.get(u), args.repeat)
+        print(f"{url:<50} {t_first * 1000:>6.0f}ms {t_warm * 1000:>6.0f}ms "
+              f"{len(response.content) / 1000:>8.0f}kB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""One ranked answer to « I need a doctor »: in person soon, ETT, teleconsultation now, later.
+
+The order is the France Santé promise (Gouvernement, 2025): care **within 30 minutes
+and 48 hours** first.  Then, when nothing in person keeps it, the answers that still
+get the patient seen quickly, best care first:
+
+1. ``in_person_48h`` — in-person slots at sites ≤ 30 min away starting ≤ 48 h from now;
+2. ``ett`` — an Espace de télésanté ≤ 30 min away with a teleconsultation slot ≤ 48 h
+   (a nurse is there, with the measuring devices);
+3. ``teleconsultation_now`` — the on-demand queue, with its current estimated wait;
+4. ``later`` — the next in-person (or ETT) options beyond 48 h, or up to an hour away.
+
+Within a category, the soonest start wins, then the shorter trip.  One option is one
+practitioner at one site in one mode, carrying its next few slots so the patient can
+choose a time without another search.  « 48 h » is 48 real hours (UTC arithmetic), so
+a clock change inside the window neither adds nor removes an hour of promise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from oasis.care.base import utcnow
+from oasis.care.errors import Invalid
+from oasis.care.finder import costs
+from oasis.care.finder.places import Place, resolve
+from oasis.care.finder.text import local, when_text
+from oasis.care.finder.waits import WaitEstimate, estimated_wait
+from oasis.care.people.models import Practitioner
+from oasis.care.scheduling.models import Slot
+from oasis.care.scheduling.search import sites_within
+from oasis.care.sites.models import Location
+from oasis.care.vocab import SPECIALTIES
+from oasis.territory.travel import TravelModel
+
+PROMISE_MINUTES = 30.0
+PROMISE_HOURS = 48
+WIDE_MINUTES = 60.0  # « later » options reach up to an hour's drive
+HORIZON_DAYS = 21  # as far ahead as the agendas are generated
+SLOTS_PER_OPTION = 4
+CATEGORIES = ("in_person_48h", "ett", "teleconsultation_now", "later")
+LIMITS = {"in_person_48h": 5, "ett": 3, "teleconsultation_now": 1, "later": 5}
+TITLES = {"in_person_48h": "Au cabinet, près de chez vous, sous 48 h",
+          "ett": "En espace de télésanté, avec un·e infirmier·ère",
+          "teleconsultation_now": "En téléconsultation, maintenant",
+          "later": "Au cabinet, plus tard ou plus loin"}
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    slot_id: int
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass(frozen=True)
+class CareOption:
+    rank: int
+    category: str
+    mode: str  # "in_person", "ett" (video at an ETT), "on_demand" (queue, from home)
+    start_at: datetime
+    start_text: str
+    travel_minutes: int  # by car, rounded up; 0 from home
+    within_30_min: bool
+    within_48_h: bool
+    cost: costs.Cost
+    parcours: costs.Parcours
+    practitioner_id: int | None = None
+    practitioner_name: str | None = None
+    sector: str | None = None
+    location_id: int | None = None
+    location_name: str | None = None
+    location_kind: str | None = None
+    commune_code: str | None = None
+    commune_name: str | None = None
+    slots: list[SlotRef] = field(default_factory=list)
+    wait: WaitEstimate | None = None
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.category]
+
+    @property
+    def keeps_promise(self) -> bool:
+        return self.within_30_min and self.within_48_h
+
+
+@dataclass(frozen=True)
+class CareAnswer:
+    place: Place
+    need: str
+    now: datetime
+    options: list[CareOption]
+
+    @property
+    def need_label(self) -> str:
+        return SPECIALTIES[self.need]
+
+    @property
+    def promise_kept(self) -> bool:
+        """France Santé: an in-person consultation ≤ 30 min away and ≤ 48 h from now."""
+        return any(o.category == "in_person_48h" for o in self.options)
+
+    def by_category(self) -> dict[str, list[CareOption]]:
+        out: dict[str, list[CareOption]] = {c: [] for c in CATEGORIES}
+        for o in self.options:
+            out[o.category].append(o)
+        return out
+
+
+def check_need(need: str | None) -> str:
+    need = (need or "generaliste").strip().lower()
+    if need not in SPECIALTIES:
+        raise Invalid(f"besoin inconnu : « {need} » (valeurs : {', '.join(SPECIALTIES)})",
+                      code="invalid_need")
+    return need
+
+
+def find_care(session: Session, where: str | Place, need: str | None = "generaliste", *,
+              patient=None, now: datetime | None = None, geo=None,
+              model: TravelModel | None = None, partners: Collection[str] = ()
+              ) -> CareAnswer:
+    """The ranked options for a patient at ``where`` (code, postcode, name or Place).
+
+    ``patient`` (a Patient row, optional) personalises cost and parcours; nothing is
+    written, so an anonymous search is possible and nothing needs auditing.
+    """
+    if geo is None:
+        from oasis.care.geo import geography
+
+        geo = geography()
+    need = check_need(need)
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    place = where if isinstance(where, Place) else resolve(where, geo)
+    situation = (costs.Situation.of_patient(patient, local(now).date()) if patient is not None
+                 else costs.Situation())
+    travel = _travel(session, place, geo, model)
+    groups = _slot_groups(session, travel, need, now)
+    for g in groups:
+        g["travel"] = travel[g["location_id"]]
+    ranked = _rank([(_category(g, now), g) for g in groups],
+                   estimated_wait(session, need, now), now)
+    people, sites = _details(session, [g for _, g in ranked])
+    built = []
+    for rank, (category, group) in enumerate(ranked, start=1):
+        args = (rank, category, group, situation, need, now, partners)
+        built.append(_on_demand(*args) if group["mode"] == "on_demand"
+                     else _slot_option(*args, people, sites, geo))
+    return CareAnswer(place=place, need=need, now=now, options=built)
+
+
+def _travel(session: Session, place: Place, geo, model: TravelModel | None) -> dict[int, float]:
+    """Site id → car minutes; a site in the patient's own commune costs the mean trip
+    across the commune (not 0: the town hall is rarely the patient's door)."""
+    model = model or TravelModel()
+    minutes = sites_within(session, place.lat, place.lon, WIDE_MINUTES, model)
+    if not minutes:
+        return {}
+    same = set(session.scalars(select(Location.id).where(
+        Location.id.in_(list(minutes)), Location.commune_code == place.code)).all())
+    if same:
+        intra = float(model.intra_minutes(place.area_km2 or math.nan))
+        for site in same:
+            minutes[site] = max(minutes[site], intra)
+    return minutes
+
+
+def _slot_groups(session: Session, travel: dict[int, float], need: str,
+                 now: datetime) -> list[dict]:
+    """The first few free slots of every practitioner × site × mode near the patient."""
+    if not travel:
+        return []
+    rn = func.row_number().over(partition_by=(Slot.practitioner_id, Slot.location_id,
+                                              Slot.mode),
+                                order_by=(Slot.start_at, Slot.id)).label("rn")
+    inner = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.practitioner_id,
+                    Slot.location_id, rn)
+             .join(Location, Location.id == Slot.location_id)
+             .where(Slot.status == "free", Slot.specialty == need, Slot.start_at > now,
+                    Slot.start_at <= now + timedelta(days=HORIZON_DAYS),
+                    Slot.location_id.in_(list(travel)),
+                    or_(Slot.mode == "in_person",
+                        (Slot.mode == "video") & (Location.kind == "ett")))
+             .subquery())
+    rows = session.execute(select(inner).where(inner.c.rn <= SLOTS_PER_OPTION)
+                           .order_by(inner.c.start_at, inner.c.id)).all()
+    groups: dict[tuple, dict] = {}
+    for r in rows:
+        g = groups.setdefault((r.practitioner_id, r.location_id, r.mode), {
+            "practitioner_id": r.practitioner_id, "location_id": r.location_id,
+            "mode": "in_person" if r.mode == "in_person" else "ett", "slots": []})
+        g["slots"].append(SlotRef(r.id, r.start_at, r.end_at))
+    return list(groups.values())
+
+
+def _category(group: dict, now: datetime) -> str:
+    soon = group["slots"][0].start_at <= now + timedelta(hours=PROMISE_HOURS)
+    near = group["travel"] <= PROMISE_MINUTES
+    if near and soon:
+        return "in_person_48h" if group["mode"] == "in_person" else "ett"
+    return "later"
+
+
+def _rank(options: list[tuple[str, dict]], wait: WaitEstimate,
+          now: datetime) -> list[tuple[str, dict]]:
+    by_cat: dict[str, list[dict]] = {c: [] for c in CATEGORIES}
+    for category, group in options:
+        by_cat[category].append(group)
+    if wait.minutes is not None:
+        by_cat["teleconsultation_now"].append({"wait": wait, "mode": "on_demand",
+                                               "slots": [], "location_id": None})
+    out: list[tuple[str, dict]] = []
+    for category in CATEGORIES:
+        groups = sorted(by_cat[category], key=lambda g: (
+            g["slots"][0].start_at if g["slots"] else now, g.get("travel", 0.0),
+            g["slots"][0].slot_id if g["slots"] else 0))
+        out += [(category, g) for g in groups[:LIMITS[category]]]
+    return out
+
+
+def _details(session: Session, groups: list[dict]) -> tuple[dict, dict]:
+    """Practitioners and sites of the options kept, in two queries."""
+    pids = {g["practitioner_id"] for g in groups if g.get("practitioner_id")}
+    lids = {g["location_id"] for g in groups if g.get("location_id")}
+    people = {p.id: p for p in session.scalars(
+        select(Practitioner).where(Practitioner.id.in_(pids)))} if pids else {}
+    sites = {s.id: s for s in session.scalars(
+        select(Location).where(Location.id.in_(lids)))} if lids else {}
+    return people, sites
+
+
+def _on_demand(rank: int, category: str, group: dict, situation: costs.Situation, need: str,
+               now: datetime, partners: Collection[str]) -> CareOption:
+    wait: WaitEstimate = group["wait"]
+    start = now + timedelta(minutes=wait.minutes or 0)
+    parcours = costs.parcours(situation, specialty=need, practitioner_id=None)
+    cost = costs.estimate(situation, specialty=need, sector=None, remote=True,
+                          on=local(start).date(), in_parcours=parcours.respected,
+                          partners=partners)
+    text = "maintenant" if not wait.minutes else f"dans {wait.minutes} min environ"
+    return CareOption(rank=rank, category=category, mode="on_demand", start_at=start,
+                      start_text=text, travel_minutes=0, within_30_min=True,
+                      within_48_h=True, cost=cost, parcours=parcours, wait=wait)
+
+
+def _slot_option(rank: int, category: str, group: dict, situation: costs.Situation,
+                 need: str, now: datetime, partners: Collection[str], people: dict,
+                 sites: dict, geo) -> CareOption:
+    doctor: Practitioner = people[group["practitioner_id"]]
+    site: Location = sites[group["location_id"]]
+    first: SlotRef = group["slots"][0]
+    remote = group["mode"] == "ett"
+    parcours = costs.parcours(situation, specialty=need, practitioner_id=doctor.id)
+    cost = costs.estimate(situation, specialty=need, sector=doctor.sector, remote=remote,
+                          on=local(first.start_at).date(), in_parcours=parcours.respected,
+                          partners=partners)
+    i = geo.index.get(site.commune_code)
+    minutes = group["travel"]
+    return CareOption(
+        rank=rank, category=category, mode=group["mode"], start_at=first.start_at,
+        start_text=when_text(first.start_at, now), travel_minutes=max(1, math.ceil(minutes)),
+        within_30_min=minutes <= PROMISE_MINUTES,
+        within_48_h=first.start_at <= now + timedelta(hours=PROMISE_HOURS),
+        cost=cost, parcours=parcours, practitioner_id=doctor.id,
+        practitioner_name=doctor.display_name, sector=doctor.sector, location_id=site.id,
+        location_name=site.name, location_kind=site.kind, commune_code=site.commune_code,
+        commune_name=str(geo.name[i]) if i is not None else site.commune_code,
+        slots=list(group["slots"]))

@@ -1,0 +1,98 @@
+"""The current wait for an on-demand teleconsultation, behind a replaceable hook.
+
+The 24/7 queue (``oasis.care.teleconsult``) knows how many patients wait and how long
+consultations last; it registers its estimator with :func:`register`.  Until one is
+registered, :func:`from_schedules` estimates from the agendas: the teleconsulting
+practitioners of the specialty whose video or phone availability covers *now*, minus
+those in a booked consultation right now, each taking a patient every
+:data:`AVERAGE_MINUTES`.  Nobody available gives ``minutes=None``: the finder then
+offers no « teleconsultation now » rather than a promise nobody can keep.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from oasis.care.booking.models import Appointment
+from oasis.care.people.models import Practitioner
+from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException
+from oasis.care.vocab import ACTIVE_APPOINTMENT_STATUSES
+
+AVERAGE_MINUTES = 15  # a teleconsultation, door to door (Oasis assumption, see README)
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    minutes: int | None  # None: nobody can take a patient now
+    available: int  # practitioners on duty now
+    waiting: int  # patients already waiting
+    source: str  # which estimator answered
+
+    def as_dict(self) -> dict:
+        return {"minutes": self.minutes, "available_practitioners": self.available,
+                "waiting": self.waiting, "source": self.source}
+
+
+WaitEstimator = Callable[[Session, str, datetime], WaitEstimate]
+
+
+def queue_wait(available: int, free: int, waiting: int,
+               average: int = AVERAGE_MINUTES) -> int | None:
+    """Minutes until the next patient in line is taken (the new one joins at the back).
+
+    A free doctor takes the patient at once; otherwise each round of ``available``
+    doctors serves one patient every ``average`` minutes.
+    """
+    if available <= 0:
+        return None
+    if free > waiting:
+        return 0
+    return math.ceil((waiting - free + 1) / available) * average
+
+
+def from_schedules(session: Session, specialty: str, now: datetime) -> WaitEstimate:
+    """Fallback estimator: duty from the remote agendas, nobody waiting yet."""
+    from oasis.care.finder.text import local
+
+    t = local(now)
+    on_duty = (select(Schedule.practitioner_id)
+               .join(AvailableTime, AvailableTime.schedule_id == Schedule.id)
+               .join(Practitioner, Practitioner.id == Schedule.practitioner_id)
+               .where(Schedule.active.is_(True), Schedule.mode.in_(("video", "phone")),
+                      Practitioner.teleconsultation.is_(True),
+                      Practitioner.specialty == specialty,
+                      AvailableTime.weekday == t.weekday(),
+                      AvailableTime.start_time <= t.time().replace(tzinfo=None),
+                      AvailableTime.end_time > t.time().replace(tzinfo=None),
+                      ~exists().where(ScheduleException.schedule_id == Schedule.id,
+                                      ScheduleException.start_at <= now,
+                                      ScheduleException.end_at > now))
+               .distinct())
+    ids = set(session.scalars(on_duty).all())
+    if not ids:
+        return WaitEstimate(None, 0, 0, "agendas")
+    busy = set(session.scalars(select(Appointment.practitioner_id).where(and_(
+        Appointment.practitioner_id.in_(ids), Appointment.start_at <= now,
+        Appointment.end_at > now,
+        Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)))).all())
+    free = len(ids - busy)
+    return WaitEstimate(queue_wait(len(ids), free, 0), len(ids), 0, "agendas")
+
+
+_estimator: WaitEstimator = from_schedules
+
+
+def register(estimator: WaitEstimator | None) -> None:
+    """Install the queue's estimator (None restores the agenda-based fallback)."""
+    global _estimator
+    _estimator = estimator or from_schedules
+
+
+def estimated_wait(session: Session, specialty: str, now: datetime) -> WaitEstimate:
+    return _estimator(session, specialty, now)

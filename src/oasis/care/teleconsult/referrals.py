@@ -1,0 +1,131 @@
+"""Orientation after a teleconsultation (FHIR ServiceRequest): to a site or a specialty.
+
+When the doctor needs a physical exam or a hospital, they address the patient to a site
+(an MSP, an hôpital de proximité) or to a specialty.  The patient then sees the matching
+in-person options near home; the receiving site's staff see the referral (and, through
+:mod:`oasis.care.teleconsult.access`, the patient's record it refers to).
+
+The in-person options come from the slot search (``oasis.care.scheduling.search``),
+soonest first within an hour's drive over the next two weeks, restricted to the
+addressed site when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oasis.care.access import Actor
+from oasis.care.audit.service import record
+from oasis.care.base import utcnow
+from oasis.care.errors import Invalid, NotFound
+from oasis.care.people.models import Patient
+from oasis.care.sites.models import Location
+from oasis.care.teleconsult.access import actor_sites
+from oasis.care.teleconsult.encounters import own_encounter
+from oasis.care.teleconsult.models import REFERRAL_PRIORITIES, ServiceRequest
+from oasis.care.vocab import SPECIALTIES
+
+OPTIONS_MINUTES = 60
+OPTIONS_HOURS = 14 * 24
+OPTIONS_LIMIT = 10
+
+
+def create(session: Session, actor: Actor, encounter_id: int, *, reason: str,
+           target_location_id: int | None = None, specialty: str | None = None,
+           priority: str = "routine", now: datetime | None = None) -> ServiceRequest:
+    encounter = own_encounter(session, actor, encounter_id, "orientation", open_only=False)
+    if target_location_id is None and not specialty:
+        raise Invalid("indiquez un site ou une spécialité", code="referral_target_required")
+    if specialty and specialty not in SPECIALTIES:
+        raise Invalid(f"spécialité inconnue : {specialty!r}", code="invalid_specialty")
+    if target_location_id is not None:
+        site = session.get(Location, target_location_id)
+        if site is None or not site.active:
+            raise NotFound("site introuvable", code="unknown_location")
+    if priority not in REFERRAL_PRIORITIES:
+        raise Invalid("priorité attendue : routine ou urgent", code="invalid_priority")
+    if not (reason or "").strip():
+        raise Invalid("indiquez le motif de l'orientation", code="reason_required")
+    referral = ServiceRequest(encounter_id=encounter.id, patient_id=encounter.patient_id,
+                              practitioner_id=encounter.practitioner_id,
+                              target_location_id=target_location_id, specialty=specialty or None,
+                              reason=reason.strip(), priority=priority, status="active",
+                              created_at=now or utcnow())
+    session.add(referral)
+    session.flush()
+    record(session, actor, "create", "ServiceRequest", referral.id,
+           patient_id=encounter.patient_id, purpose="orientation après téléconsultation")
+    return referral
+
+
+def may_read(session: Session, actor: Actor, referral: ServiceRequest) -> bool:
+    if actor.role == "patient":
+        return actor.patient_id == referral.patient_id
+    if actor.role == "practitioner" and actor.practitioner_id == referral.practitioner_id:
+        return True
+    return (referral.target_location_id is not None and referral.status == "active"
+            and referral.target_location_id in actor_sites(session, actor))
+
+
+def get(session: Session, actor: Actor, referral_id: int) -> ServiceRequest:
+    referral = session.get(ServiceRequest, referral_id)
+    if referral is None or not may_read(session, actor, referral):
+        record(session, actor, "read", "ServiceRequest", referral_id,
+               patient_id=referral.patient_id if referral else None,
+               purpose="lecture de l'orientation", outcome="denied")
+        session.commit()
+        raise NotFound("orientation introuvable", code="not_found")
+    record(session, actor, "read", "ServiceRequest", referral_id,
+           patient_id=referral.patient_id, purpose="lecture de l'orientation")
+    return referral
+
+
+def for_patient(session: Session, actor: Actor, patient_id: int) -> list[ServiceRequest]:
+    if actor.role != "patient" or actor.patient_id != patient_id:
+        raise NotFound("Patient introuvable", code="not_found")
+    rows = list(session.scalars(select(ServiceRequest).where(
+        ServiceRequest.patient_id == patient_id).order_by(ServiceRequest.created_at.desc())))
+    for r in rows:
+        record(session, actor, "search", "ServiceRequest", r.id, patient_id=patient_id,
+               purpose="mes orientations")
+    return rows
+
+
+def for_site(session: Session, actor: Actor, location_id: int) -> list[ServiceRequest]:
+    """Referrals addressed to a site, for its own staff only (404 for anyone else)."""
+    if location_id not in actor_sites(session, actor):
+        raise NotFound("site introuvable", code="not_found")
+    rows = list(session.scalars(select(ServiceRequest).where(
+        ServiceRequest.target_location_id == location_id, ServiceRequest.status == "active")
+        .order_by(ServiceRequest.priority.desc(), ServiceRequest.created_at)))
+    for r in rows:
+        record(session, actor, "search", "ServiceRequest", r.id, patient_id=r.patient_id,
+               purpose="orientations reçues par le site")
+    return rows
+
+
+def in_person_options(session: Session, referral: ServiceRequest,
+                      now: datetime | None = None, geo=None) -> list[dict]:
+    """Matching in-person slots near the patient's home, soonest first."""
+    from oasis.care.geo import commune_place
+    from oasis.care.scheduling.search import search_slots
+
+    patient = session.get(Patient, referral.patient_id)
+    place = commune_place(patient.commune_code, geo)
+    hits, _ = search_slots(session, lat=place.lat, lon=place.lon,
+                           within_minutes=OPTIONS_MINUTES, within_hours=OPTIONS_HOURS,
+                           specialty=referral.specialty, mode="in_person", now=now,
+                           limit=200 if referral.target_location_id else OPTIONS_LIMIT)
+    if referral.target_location_id is not None:
+        hits = [h for h in hits if h.location_id == referral.target_location_id]
+    out = []
+    for hit in hits[:OPTIONS_LIMIT]:
+        item = asdict(hit)
+        item["start_at"] = hit.start_at.isoformat()
+        item["end_at"] = hit.end_at.isoformat()
+        out.append(item)
+    return out
