@@ -1,7 +1,7 @@
 """slot search: partial index on free slots by specialty, mode, start
 
-Revision ID: 0002_slot_free_search
-Revises: 0001_care_core
+Revision ID: 0005_slot_free_search
+Revises: 0004_programmes
 Create Date: 2026-11-23 11:10:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_slot_free_search"
-down_revision = "0001_care_core"
+revision = "0005_slot_free_search"
+down_revision = "0004_programmes"
 branch_labels = None
 depends_on = None
 
