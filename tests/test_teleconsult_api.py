@@ -242,7 +242,17 @@ def test_ett_session_three_parties_and_measurement_persisted(client, world):
                         "birth_date": "1948-07-14", "commune_code": "58149"}})
     assert r.status_code == 201, r.text
     entry_id = r.json()["entry"]["entry_id"]
+    walk_in = r.json()["patient_id"]
     assert client.get(f"/api/v1/teleconsult/queue/{entry_id}", headers=nurse).status_code == 200
+    # an existing patient: only with their date of birth (identity checked at the desk)
+    other, _, _ = register(client, email="autre@t.fr", given_name="Paul")
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "x", "mode": "ett", "patient_id": other["id"]})
+    assert r.status_code == 404
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "x", "mode": "ett", "patient_id": walk_in,
+        "patient_birth_date": "1948-07-14"})
+    assert r.status_code == 409 and r.json()["code"] == "already_waiting"
     client.put("/api/v1/teleconsult/presence", headers=doc, json={"status": "available"})
     enc = client.post("/api/v1/teleconsult/queue/next", headers=doc).json()["encounter"]
     assert enc["mode"] == "ett" and enc["location_id"] == world["ett"]

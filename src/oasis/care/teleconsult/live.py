@@ -168,6 +168,23 @@ async def _close(websocket: WebSocket, code: int) -> None:
 
 
 # ---------------------------------------------------------------------- measurements
+def _encounter_for_room(session, room: str):
+    """The consultation of ``room``, or None for a room that is not one.
+
+    A server without the care tables (a video-only deployment, the visio tests) has no
+    consultations at all: its rooms work as before instead of failing on the query.
+    """
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from oasis.care.teleconsult import encounters
+
+    try:
+        return encounters.encounter_by_room(session, room)
+    except (OperationalError, ProgrammingError):
+        session.rollback()
+        return None
+
+
 def install_measurement_hooks(app: FastAPI) -> None:
     """Persist the measurements typed in a consultation's call, and replay them."""
     from oasis.web.visio import MeasurementEvent, on_measurement, set_measurement_history
@@ -177,7 +194,7 @@ def install_measurement_hooks(app: FastAPI) -> None:
 
         session = session_factory(app.state.settings.database_url)()
         try:
-            encounter = encounters.encounter_by_room(session, event.room)
+            encounter = _encounter_for_room(session, event.room)
             if encounter is None:
                 return  # a room that is not a consultation (tests, demos): nothing to keep
             actor = encounters.actor_for_participant(event.participant, event.role)
@@ -191,12 +208,11 @@ def install_measurement_hooks(app: FastAPI) -> None:
             session.close()
 
     def history(room: str) -> list[MeasurementEvent]:
-        from oasis.care.teleconsult import encounters
         from oasis.care.vitals import Vitals
 
         session = session_factory(app.state.settings.database_url)()
         try:
-            encounter = encounters.encounter_by_room(session, room)
+            encounter = _encounter_for_room(session, room)
             if encounter is None:
                 return []
             return [MeasurementEvent(id=m.event_id, room=room, participant=m.participant,

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from oasis.care.access import Actor
-from oasis.care.errors import Forbidden, Invalid
+from oasis.care.errors import Forbidden, Invalid, NotFound
 from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
 from oasis.care.teleconsult.billing import Situation, export_csv
 from oasis.care.teleconsult.live import notify_queue
@@ -56,6 +56,9 @@ class JoinIn(BaseModel):
     mode: str = Field(default="video", description="video, phone (audio seul, rappel) ou ett")
     callback_phone: str | None = Field(default=None, max_length=30)
     patient_id: int | None = Field(default=None, description="ETT : le patient accueilli")
+    patient_birth_date: date | None = Field(default=None, description="ETT : sa date de "
+                                            "naissance, vérifiée (pièce d'identité, carte "
+                                            "Vitale)")
     new_patient: NewPatientIn | None = Field(default=None, description="ETT : patient "
                                              "sans compte, enregistré par l'infirmier·ère")
 
@@ -155,6 +158,19 @@ def base_url(request: Request) -> str:
 # ------------------------------------------------------------------------------ queue
 def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
     if body.patient_id is not None:
+        # The nurse proves the patient is in front of them: a patient id alone would let
+        # any ETT open (and then read) anyone's record.
+        from oasis.care.people.models import Patient
+
+        patient = session.get(Patient, body.patient_id)
+        if patient is None or patient.birth_date != body.patient_birth_date:
+            from oasis.care.audit.service import record
+
+            record(session, actor, "create", "QueueEntry", None, patient_id=body.patient_id,
+                   purpose="séance ETT : identité non vérifiée", outcome="denied")
+            session.commit()
+            raise NotFound("patient introuvable (vérifiez la date de naissance)",
+                           code="not_found")
         return body.patient_id
     if body.new_patient is None:
         raise Invalid("ETT : indiquez patient_id ou new_patient", code="patient_required")
