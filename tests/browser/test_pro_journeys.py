@@ -2,7 +2,7 @@
 
 * practitioner: signs in from the redirect, reads today's agenda (Paris times), adds an
   absence with the keyboard and sees whom to call back; the agenda also at 360 px;
-* coordinator: signs in and searches the audit log for the doctor's reads.
+* coordinator: signs in, searches the audit log for the doctor's reads, plans 3 sites.
 
 Screenshots of each role's main page: ``test-artifacts/screenshots/role_<role>_*.png``.
 """
@@ -134,4 +134,16 @@ def test_coordinator_searches_the_audit_log(pro_server, new_page, shots):
     page.screenshot(path=str(shots / "role_coordinator_audit.png"), full_page=True)
     # read-only: no form on the page posts anything
     assert page.locator("main form[method=post]").count() == 0
+
+    # The siting planner, from the navigation: before/after for 3 sites in the Nièvre.
+    page.get_by_role("link", name="Implantation").click()
+    page.get_by_label("Département").select_option("58")
+    page.get_by_label("Nombre de nouveaux sites (k)").fill("3")
+    page.get_by_role("button", name="Calculer le plan").click()
+    page.wait_for_url("**/coordination/implantation?dep=58*")
+    assert page.locator("table.sites tbody tr").count() == 3
+    before = int(page.locator("#couverts-avant").inner_text().replace(" ", ""))
+    after = int(page.locator("#couverts-apres").inner_text().replace(" ", ""))
+    assert after > before
+    page.screenshot(path=str(shots / "role_coordinator_implantation.png"), full_page=True)
     assert errors == []
