@@ -86,3 +86,32 @@ def patient(session: Session, geo, *, commune="58303", birth=date(1960, 4, 2), g
     return people.create_patient(session, Actor.system(), family_name=name,
                                  given_name="Jeanne", birth_date=birth, commune_code=commune,
                                  gp_id=gp.id if gp else None, mutuelle_name=mutuelle, geo=geo)
+
+
+def build_open(session: Session, geo, now: datetime, days: int = 3) -> World:
+    """The same world with agendas open around the clock and the teleconsulting doctor on
+    duty in the queue, for tests on the real clock."""
+    w = build(session, geo, now, days=0)
+    always = [(d, time(0), time(23, 40)) for d in WEEK]
+    for doctor, site, mode in ((w.gp_nevers, w.msp_nevers, "in_person"),
+                               (w.gp_tele, w.ett_nevers, "video"),
+                               (w.gp_decize, w.decize, "in_person")):
+        schedule = next(s for s in _schedules(session, doctor.id)
+                        if s.location_id == site.id and s.mode == mode)
+        scheduling.set_weekly(session, schedule.id, always)
+        scheduling.generate_slots(session, schedule.id, days=days, now=now)
+    from oasis.care.teleconsult import queue
+
+    queue.set_presence(session, Actor(account_id=None, role="practitioner",
+                                      practitioner_id=w.gp_tele.id), "available", now=now)
+    session.flush()
+    return w
+
+
+def _schedules(session: Session, practitioner_id: int):
+    from sqlalchemy import select
+
+    from oasis.care.scheduling.models import Schedule
+
+    return session.scalars(select(Schedule).where(
+        Schedule.practitioner_id == practitioner_id)).all()

@@ -54,21 +54,46 @@ def test_ranked_answer_for_a_nievre_commune(session, geo, world):
     assert answer.promise_kept
 
 
-def test_on_demand_teleconsultation_when_a_doctor_is_on_duty(session, geo, world):
+def on_duty(session, doctor):
+    from oasis.care.teleconsult import queue
+
+    queue.set_presence(session, Actor(account_id=None, role="practitioner",
+                                      practitioner_id=doctor.id), "available")
+
+
+def test_on_demand_teleconsultation_uses_the_queue(session, geo, world):
+    from oasis.care.teleconsult import queue
+
     answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)
-    now_opts = [o for o in answer.options if o.category == "teleconsultation_now"]
-    assert len(now_opts) == 1
-    tele = now_opts[0]
-    assert tele.wait.available == 1 and tele.wait.minutes == 0
+    assert "teleconsultation_now" not in {o.category for o in answer.options}  # nobody on
+    on_duty(session, world.gp_tele)
+    answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)
+    tele = next(o for o in answer.options if o.category == "teleconsultation_now")
+    assert tele.rank == 3  # after the in-person and ETT options, before « later »
+    assert (tele.wait.available, tele.wait.waiting, tele.wait.minutes) == (1, 0, 0)
     assert tele.start_text == "maintenant" and tele.travel_minutes == 0
-    assert tele.cost.act_code == "TCG"
+    assert tele.cost.act_code == "TCG" and tele.parcours.respected is None
+    # One patient already waiting for the only (idle) doctor: the newcomer is second.
+    patient = finder_world.patient(session, geo)
+    queue.join(session, Actor(account_id=None, role="patient", patient_id=patient.id),
+               patient_id=patient.id, reason="fièvre et toux", now=MONDAY_10H)
+    estimate = waits.estimated_wait(session, "generaliste", MONDAY_10H)
+    assert (estimate.waiting, estimate.minutes) == (1, 15)
+    assert estimate.source == "file d'attente"
+
+
+def test_agenda_estimator_counts_doctors_on_remote_duty(session, geo, world):
+    assert waits.from_schedules(session, "generaliste", MONDAY_7H).minutes is None
+    estimate = waits.from_schedules(session, "generaliste", MONDAY_10H)
+    assert (estimate.available, estimate.minutes) == (1, 0)
     # The on-duty doctor is in a booked video consultation: the next patient waits.
     patient = finder_world.patient(session, geo)
+    answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)
     slot = next(o for o in answer.options if o.mode == "ett").slots[0]
     booking.book(session, Actor.system(), slot_id=slot.slot_id, patient_id=patient.id,
                  now=MONDAY_10H)
     during = slot.start_at + timedelta(minutes=5)
-    estimate = waits.estimated_wait(session, "generaliste", during)
+    estimate = waits.from_schedules(session, "generaliste", during)
     assert (estimate.available, estimate.minutes) == (1, waits.AVERAGE_MINUTES)
 
 
@@ -88,7 +113,7 @@ def test_registered_queue_estimator_replaces_the_fallback(session, geo, world):
     assert seen == ["generaliste"]
     assert tele.start_at == MONDAY_7H + timedelta(minutes=25)
     assert tele.start_text == "dans 25 min environ"
-    assert waits.estimated_wait(session, "generaliste", MONDAY_7H).source == "agendas"
+    assert waits.estimated_wait(session, "generaliste", MONDAY_7H).source == "file d'attente"
 
 
 def test_queue_wait_formula():

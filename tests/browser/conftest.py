@@ -97,9 +97,9 @@ def chromium_executable() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Module-scoped on purpose: Playwright's sync API keeps an asyncio loop marked as
-    running in this thread while it is started, which breaks any later test that runs
-    its own loop (``asyncio.run``, anyio); stopping it after each module confines it."""
+    """Module-scoped, not session-scoped: Playwright's sync API keeps an asyncio loop
+    running in the main thread while it lives, which would break the asyncio tests that
+    run after the browser modules (a launch costs about a second)."""
     executable = chromium_executable()
     if executable is None:
         pytest.skip(MISSING_CHROMIUM)

@@ -1,12 +1,15 @@
 """The current wait for an on-demand teleconsultation, behind a replaceable hook.
 
-The 24/7 queue (``oasis.care.teleconsult``) knows how many patients wait and how long
-consultations last; it registers its estimator with :func:`register`.  Until one is
-registered, :func:`from_schedules` estimates from the agendas: the teleconsulting
-practitioners of the specialty whose video or phone availability covers *now*, minus
-those in a booked consultation right now, each taking a patient every
-:data:`AVERAGE_MINUTES`.  Nobody available gives ``minutes=None``: the finder then
-offers no « teleconsultation now » rather than a promise nobody can keep.
+The default, :func:`from_queue`, asks the 24/7 queue (``oasis.care.teleconsult.queue``):
+doctors on duty (their presence: available or in a call), idle doctors, patients
+already waiting and the mean duration of recent consultations, through the queue's own
+documented estimator — so the wait the finder announces is the one the patient sees
+once in the queue.  Nobody on duty gives ``minutes=None``: the finder then offers no
+« teleconsultation now » rather than a promise nobody can keep.
+
+:func:`from_schedules` is the agenda-based estimate used before the queue existed
+(teleconsulting doctors whose remote availability covers *now*, minus those in a booked
+consultation); :func:`register` installs either, or any other estimator.
 """
 
 from __future__ import annotations
@@ -85,13 +88,28 @@ def from_schedules(session: Session, specialty: str, now: datetime) -> WaitEstim
     return WaitEstimate(queue_wait(len(ids), free, 0), len(ids), 0, "agendas")
 
 
-_estimator: WaitEstimator = from_schedules
+def from_queue(session: Session, specialty: str, now: datetime) -> WaitEstimate:
+    """The queue's figures: a newcomer has every waiting patient ahead of them."""
+    from sqlalchemy import func
+
+    from oasis.care.teleconsult import queue
+    from oasis.care.teleconsult.models import QueueEntry
+
+    on_duty, idle = queue.duty_counts(session, specialty)
+    waiting = session.scalar(select(func.count()).where(
+        QueueEntry.status == "waiting", QueueEntry.specialty == specialty)) or 0
+    mean = queue.mean_consultation_minutes(session, specialty, now)
+    return WaitEstimate(queue.estimate_wait_minutes(int(waiting), on_duty, idle, mean),
+                        on_duty, int(waiting), "file d'attente")
+
+
+_estimator: WaitEstimator = from_queue
 
 
 def register(estimator: WaitEstimator | None) -> None:
-    """Install the queue's estimator (None restores the agenda-based fallback)."""
+    """Install another estimator (None restores the queue's)."""
     global _estimator
-    _estimator = estimator or from_schedules
+    _estimator = estimator or from_queue
 
 
 def estimated_wait(session: Session, specialty: str, now: datetime) -> WaitEstimate:

@@ -65,7 +65,7 @@ EMPTY = {"email": "", "given_name": "", "family_name": "", "birth_date": "", "co
 def signup_page(request: Request, session: SessionDep, suite: str | None = None):
     return render(request, "patient/inscription.html", visitor(request, session),
                   title="Créer mon compte", form=EMPTY, errors={}, choices=[],
-                  suite=safe_next(suite))
+                  suite=safe_next(suite, "/trouver-un-soin"))
 
 
 @router.post("/inscription")
@@ -112,4 +112,4 @@ def signup(request: Request, session: SessionDep,
             errors[key] = exc.message[0].upper() + exc.message[1:] + "."
     return render(request, "patient/inscription.html", visitor(request, session),
                   status_code=422, title="Créer mon compte", form=form, errors=errors,
-                  choices=choices, suite=safe_next(suite))
+                  choices=choices, suite=safe_next(suite, "/trouver-un-soin"))

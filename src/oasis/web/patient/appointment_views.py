@@ -12,7 +12,7 @@ from oasis.care.booking import service as booking
 from oasis.care.errors import CareError
 from oasis.care.vocab import MODES, SPECIALTIES
 from oasis.web.deps import SessionDep
-from oasis.web.patient.pages import check_csrf, render, to_login, visitor
+from oasis.web.patient.pages import check_csrf, render, route_exists, to_login, visitor
 
 router = APIRouter()
 STATUS_FR = {"booked": "prévu", "arrived": "arrivé·e", "fulfilled": "effectué",
@@ -68,16 +68,41 @@ def cancel(request: Request, session: SessionDep, appointment_id: int,
     return RedirectResponse(f"/mes-rendez-vous?annule={appointment_id}", status_code=303)
 
 
+PDF_ROUTE = "/api/v1/prescriptions/{prescription_id}/pdf"
+
+
+def _records(session, actor, pdf_links: bool) -> list[dict]:
+    """The patient's teleconsultation records and prescriptions (reads audited by the
+    teleconsultation domain); PDF links only once its download route is mounted."""
+    from oasis.care.finder.text import when_text
+    from oasis.care.people.models import Practitioner
+    from oasis.care.teleconsult import encounters, prescriptions
+
+    out = []
+    for e in encounters.list_encounters(session, actor, limit=100):
+        doctor = session.get(Practitioner, e.practitioner_id)
+        rxs = prescriptions.list_for_encounter(session, e.id)
+        out.append({
+            "when": when_text(e.started_at), "practitioner": doctor.display_name,
+            "reason": e.reason, "diagnosis": e.diagnosis_text, "notes": e.notes,
+            "status": e.status,
+            "prescriptions": [{"id": rx.id, "date": when_text(rx.issued_at).rsplit(" à ", 1)[0],
+                               "pdf_url": PDF_ROUTE.format(prescription_id=rx.id)
+                               if pdf_links else None,
+                               "lines": rx.lines} for rx in rxs]})
+    return out
+
+
 @router.get("/mes-consultations")
 def my_consultations(request: Request, session: SessionDep):
-    """Past consultations; records and prescriptions come from the teleconsultation
-    domain once it is installed (``oasis.care.teleconsult``)."""
+    """Teleconsultation records with their prescriptions, then past in-person visits."""
     who = visitor(request, session)
     if not who.is_patient:
         return to_login(request)
+    records = _records(session, who.actor, route_exists(request, PDF_ROUTE))
     rows, _ = booking.appointments_of(session, who.actor, limit=200)
     session.commit()
     done = [a for a in reversed(rows) if a.status in ("arrived", "fulfilled")]
     return render(request, "patient/consultations.html", who,
-                  title="Mes consultations et ordonnances", done=done, records=[],
+                  title="Mes consultations et ordonnances", done=done, records=records,
                   modes=MODES, specialties=SPECIALTIES)
