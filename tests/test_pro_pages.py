@@ -70,7 +70,8 @@ def test_other_roles_get_a_404_page(app, email, path):
 
 def test_pro_entry_point_sends_each_role_home(app):
     assert client_for(app, None).get("/pro").headers["location"] == "/connexion?suite=%2Fpro"
-    for email, home in (("doc@test.fr", "/pro/agenda"), ("infirmiere@test.fr", "/pro/agenda"),
+    for email, home in (("doc@test.fr", "/pro/agenda"),
+                        ("infirmiere@test.fr", "/teleconsultation/ett"),
                         ("coord@test.fr", "/coordination/audit")):
         assert client_for(app, email).get("/pro").headers["location"] == home
 

@@ -147,3 +147,42 @@ def test_coordinator_searches_the_audit_log(pro_server, new_page, shots):
     assert after > before
     page.screenshot(path=str(shots / "role_coordinator_implantation.png"), full_page=True)
     assert errors == []
+
+
+def test_nurse_opens_an_ett_session_and_the_doctor_takes_it(pro_server, new_page, shots):
+    """Each signs in from /connexion and lands on their space; the nurse's walk-in patient
+    goes to the queue, the doctor (from the agenda's navigation) takes them and both reach
+    the call page, connected."""
+    from visio_helpers import wait_connected
+
+    server, _world, _url = pro_server
+    doctor = new_page("doctor", viewport={"width": 1280, "height": 900})
+    doctor.goto(server.url + "/connexion")
+    sign_in(doctor, "doc@test.fr")
+    doctor.wait_for_url("**/pro/agenda")
+    doctor.get_by_role("link", name="File de téléconsultation").click()
+    doctor.wait_for_url("**/teleconsultation/medecin")
+    doctor.get_by_role("button", name="Je suis disponible").click()
+    doctor.wait_for_selector("#tc-available[aria-pressed='true']")
+    doctor.screenshot(path=str(shots / "role_practitioner_file.png"), full_page=True)
+
+    nurse = new_page("nurse", viewport={"width": 1280, "height": 900})
+    nurse.goto(server.url + "/connexion")
+    sign_in(nurse, "ide.ett@test.fr")
+    nurse.wait_for_url("**/teleconsultation/ett")  # a nurse's home
+    nurse.get_by_label("Nom", exact=True).fill("Morel")
+    nurse.get_by_label("Prénom").fill("Louis")
+    nurse.get_by_label("Date de naissance").fill("1948-07-14")
+    nurse.get_by_label("Code INSEE de la commune").fill("58194")
+    nurse.get_by_label("Motif de la consultation").fill("Plaie du mollet à surveiller")
+    nurse.screenshot(path=str(shots / "role_nurse_ett.png"), full_page=True)
+    nurse.get_by_role("button", name="Ouvrir la séance").click()
+    nurse.locator("#tc-position").filter(has_text="prochain patient").wait_for()
+    doctor.locator("#tc-summary").filter(has_text="1 patient en attente").wait_for()
+    doctor.get_by_role("button", name="Prendre le patient suivant").click()
+    for page in (doctor, nurse):
+        page.wait_for_url("**/visio/**", timeout=20_000)
+        page.get_by_role("button", name="Rejoindre l'appel").click()
+    for page in (doctor, nurse):
+        wait_connected(page, 1)
+    doctor.screenshot(path=str(shots / "role_practitioner_consultation.png"), full_page=True)
