@@ -21,6 +21,7 @@ from oasis.care.people import service as people
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.agenda import PARIS, day_bounds, today
 from oasis.care.scheduling.models import Slot
+from oasis.care.sites import service as sites
 
 PASSWORD = "motdepasse-123"
 ALL_DAY = [(d, time(7), time(20)) for d in range(7)]
@@ -39,7 +40,8 @@ class World:
 
 
 def build(db_url: str, day: date | None = None) -> World:
-    """Doctor (doc@test.fr), another doctor, nurse at the site, coordinator, patient."""
+    """Doctor (doc@test.fr), another doctor, nurses (at the doctor's site; at an ETT),
+    coordinator, patient."""
     day = day or today()
     midnight = day_bounds(day)[0]
     session = session_factory(db_url)()
@@ -63,12 +65,17 @@ def build(db_url: str, day: date | None = None) -> World:
         appointments.append(appointment.id)
     nurse = people.create_staff(session, kind="nurse", family_name="Dupont",
                                 given_name="Marie", location_id=site.id)
+    ett = sites.create_location(session, name="ETT de Nevers (test)", kind="ett",
+                                commune_code="58194", nurse_present=True)
+    ett_nurse = people.create_staff(session, kind="nurse", family_name="Petit",
+                                    given_name="Anne", location_id=ett.id)
     coord = people.create_staff(session, kind="coordinator", family_name="Roy",
                                 given_name="Léa", organisation="ARS")
     for email, role, extra, name in (
             ("doc@test.fr", "practitioner", {"practitioner_id": doctor.id}, "Dr Alice Martin"),
             ("doc2@test.fr", "practitioner", {"practitioner_id": other.id}, "Dr Bob"),
             ("infirmiere@test.fr", "nurse", {"staff_id": nurse.id}, "Marie Dupont"),
+            ("ide.ett@test.fr", "nurse", {"staff_id": ett_nurse.id}, "Anne Petit"),
             ("coord@test.fr", "coordinator", {"staff_id": coord.id}, "Léa Roy"),
             ("patient@test.fr", "patient", {"patient_id": patient.id}, "Jeanne Durand")):
         accounts.create_account(session, email=email, password=PASSWORD, role=role,

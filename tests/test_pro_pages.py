@@ -70,7 +70,8 @@ def test_other_roles_get_a_404_page(app, email, path):
 
 def test_pro_entry_point_sends_each_role_home(app):
     assert client_for(app, None).get("/pro").headers["location"] == "/connexion?suite=%2Fpro"
-    for email, home in (("doc@test.fr", "/pro/agenda"), ("infirmiere@test.fr", "/ett"),
+    for email, home in (("doc@test.fr", "/pro/agenda"),
+                        ("infirmiere@test.fr", "/teleconsultation/ett"),
                         ("coord@test.fr", "/coordination/audit")):
         assert client_for(app, email).get("/pro").headers["location"] == home
 
@@ -295,3 +296,26 @@ def test_audit_pagination_and_denied_filter(app, world, db_url):
     r2 = coord.get("/coordination/audit", params={"qui": "doc@test.fr", "page": "2"})
     assert "Page 2 / 2" in r2.text and 'rel="prev"' in r2.text
     assert r2.text.count("agenda du jour") == 10
+
+
+# ------------------------------------------------------------------ siting planner
+def test_siting_planner_before_after(app):
+    coord = client_for(app, "coord@test.fr")
+    r = coord.get("/coordination/implantation")
+    assert r.status_code == 200 and "Calculer le plan" in r.text and "<table" not in r.text
+    r = coord.get("/coordination/implantation",
+                  params={"dep": "58", "k": "3", "minutes": "15", "population": "1000"})
+    assert r.status_code == 200
+    html = r.text
+    before = int(re.search(r'id="couverts-avant">([\d ]+)<', html).group(1).replace(" ", ""))
+    after = int(re.search(r'id="couverts-apres">([\d ]+)<', html).group(1).replace(" ", ""))
+    added = [int(x.replace(" ", "")) for x in re.findall(
+        r'<th scope="row">[^<]+\(58\d{3}\)</th>\s*<td>[\d ]+</td>\s*<td>([\d ]+)</td>', html)]
+    assert len(added) == 3
+    assert after > before and after - before == sum(added)
+    assert added == sorted(added, reverse=True)
+    assert "territoire=58" in html  # the map link
+    r = coord.get("/coordination/implantation", params={"dep": "999", "k": "0"})
+    assert r.status_code == 422
+    assert "Département inconnu" in r.text and "Nombre de sites : entre 1 et 50" in r.text
+    assert client_for(app, "doc@test.fr").get("/coordination/implantation").status_code == 404

@@ -17,9 +17,9 @@ from oasis.care.vocab import MODES
 from oasis.web.deps import SessionDep
 from oasis.web.pro.common import (
     DAYS,
-    HOME_BY_ROLE,
     Staff,
     check_csrf,
+    home_of,
     render,
     see_other,
     signed_in,
@@ -39,7 +39,7 @@ def pro_home(request: Request, session: SessionDep) -> RedirectResponse:
     who = signed_in(request, session)
     if who is None:
         return see_other("/connexion", suite="/pro")
-    return see_other(HOME_BY_ROLE.get(who.role, "/"))
+    return see_other(home_of(request, who.role))
 
 
 def _parse_day(raw: str | None) -> date | None:

@@ -43,8 +43,9 @@ STATUS_LABELS = {"booked": "Prévu", "arrived": "Arrivé", "fulfilled": "Vu",
 NAV_BY_ROLE: dict[str, list[tuple[str, str, str]]] = {
     "practitioner": [("/pro/agenda", "Mon agenda", "agenda"),
                      ("/pro/disponibilites", "Mes disponibilités", "disponibilites"),
-                     ("/pro/file", "File de téléconsultation", "file")],
-    "nurse": [("/ett", "Espace de télésanté", "ett"),
+                     ("/teleconsultation/medecin", "File de téléconsultation", "file"),
+                     ("/pro/consultations", "Mes téléconsultations", "consultations")],
+    "nurse": [("/teleconsultation/ett", "Ouvrir une séance ETT", "ett"),
               ("/pro/agenda", "Agenda du site", "agenda")],
     "coordinator": [("/coordination/audit", "Journal d'audit", "audit"),
                     ("/coordination/implantation", "Implantation", "implantation"),
@@ -54,8 +55,9 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str, str]]] = {
                     ("/carte", "Carte", "carte")],
 }
 NAV_BY_ROLE["admin"] = NAV_BY_ROLE["coordinator"]
-HOME_BY_ROLE = {"practitioner": "/pro/agenda", "nurse": "/ett",
-                "coordinator": "/coordination/audit", "admin": "/coordination/audit"}
+HOME_BY_ROLE = {"practitioner": ["/pro/agenda"],
+                "nurse": ["/teleconsultation/ett", "/pro/agenda"],
+                "coordinator": ["/coordination/audit"], "admin": ["/coordination/audit"]}
 
 
 class SignInRequired(Exception):
@@ -131,9 +133,39 @@ def not_found_page(request: Request, _exc: PageNotFound) -> HTMLResponse:
                                       status_code=404)
 
 
+def _walk(routes, prefix: str = ""):
+    """Every route path, descending into included routers (FastAPI ≥ 0.16x keeps an
+    included router as one lazy ``_IncludedRouter`` entry instead of copying its routes)."""
+    for route in routes:
+        path = getattr(route, "path", None)
+        if path is not None:
+            yield prefix + path
+        sub = getattr(route, "original_router", None)
+        if sub is not None:
+            context = getattr(route, "include_context", None)
+            yield from _walk(sub.routes, prefix + (getattr(context, "prefix", "") or ""))
+
+
+def mounted_paths(app) -> frozenset[str]:
+    """The app's route paths, computed once per app (routes do not change after start)."""
+    paths = getattr(app.state, "oasis_route_paths", None)
+    if paths is None:
+        paths = frozenset(_walk(app.routes))
+        app.state.oasis_route_paths = paths
+    return paths
+
+
 def route_exists(request: Request, path: str) -> bool:
     """Link to another team's page only once it is mounted (no dead links)."""
-    return any(getattr(r, "path", None) == path for r in request.app.routes)
+    return path in mounted_paths(request.app)
+
+
+def home_of(request: Request, role: str) -> str:
+    """The role's main page: the first of its candidates that is mounted."""
+    for path in HOME_BY_ROLE.get(role, []):
+        if route_exists(request, path):
+            return path
+    return "/"
 
 
 def render(request: Request, name: str, who: Staff, status_code: int = 200,
@@ -141,7 +173,7 @@ def render(request: Request, name: str, who: Staff, status_code: int = 200,
     context.setdefault("title", "Espace professionnel")
     context.setdefault("section", "")
     context["has_logout"] = route_exists(request, "/deconnexion")
-    mounted = {getattr(r, "path", None) for r in request.app.routes}
+    mounted = mounted_paths(request.app)
     context["nav"] = [link for link in NAV_BY_ROLE.get(who.role, []) if link[0] in mounted]
     response = TEMPLATES.TemplateResponse(request, name, {"who": who, **context},
                                           status_code=status_code)
