@@ -44,7 +44,7 @@ from oasis.care.teleconsult.models import (
     PractitionerPresence,
     QueueEntry,
 )
-from oasis.care.triage import RED_FLAGS, UnknownFlagError, triage
+from oasis.care.triage import UnknownFlagError, triage
 from oasis.care.vocab import SPECIALTIES
 
 DEFAULT_CONSULTATION_MINUTES = 15.0  # before enough consultations have been measured
@@ -394,34 +394,3 @@ def summary(session: Session, specialty: str, now: datetime | None = None) -> di
 
 def nurse_of(session: Session, actor: Actor) -> StaffMember | None:
     return session.get(StaffMember, actor.staff_id) if actor.staff_id else None
-
-
-def finder_wait(session: Session, specialty: str, now: datetime):
-    """The care finder's « teleconsultation now » wait, from the live queue.
-
-    A patient joining now lands behind everyone waiting.  With nobody on duty in the
-    queue the finder falls back to the agendas (doctors whose remote hours cover now).
-    """
-    from oasis.care.finder.waits import WaitEstimate, from_schedules
-
-    on_duty, idle = duty_counts(session, specialty)
-    if on_duty == 0:
-        return from_schedules(session, specialty, now)
-    waiting = session.scalar(select(func.count()).where(
-        QueueEntry.status == "waiting", QueueEntry.specialty == specialty)) or 0
-    mean = mean_consultation_minutes(session, specialty, now)
-    return WaitEstimate(estimate_wait_minutes(int(waiting), on_duty, idle, mean), on_duty,
-                        int(waiting), "file d'attente")
-
-
-def register_with_finder() -> None:
-    from oasis.care.finder.waits import register
-
-    register(finder_wait)
-
-
-register_with_finder()
-
-
-__all__ = ["RED_FLAGS", "EmergencyRouting", "QueueView", "estimate_wait_minutes", "join",
-           "leave", "set_presence", "summary", "take_next", "view"]
