@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from oasis.territory.geography import Geography, load_geography
+
+# Speed is measured in benchmarks, not in tests: no per-example deadline, so a loaded CI
+# machine cannot turn a correct property into a failure.
+settings.register_profile("oasis", deadline=None)
+settings.load_profile("oasis")
 
 
 @pytest.fixture(scope="session")

@@ -64,8 +64,11 @@ def on_duty(session, doctor):
 def test_on_demand_teleconsultation_uses_the_queue(session, geo, world):
     from oasis.care.teleconsult import queue
 
-    answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)
+    answer = find_care(session, "58303", now=MONDAY_7H, geo=geo)
     assert "teleconsultation_now" not in {o.category for o in answer.options}  # nobody on
+    answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)  # the agenda says on duty
+    tele = next(o for o in answer.options if o.category == "teleconsultation_now")
+    assert tele.wait.source == "agendas"
     on_duty(session, world.gp_tele)
     answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)
     tele = next(o for o in answer.options if o.category == "teleconsultation_now")
@@ -113,7 +116,8 @@ def test_registered_queue_estimator_replaces_the_fallback(session, geo, world):
     assert seen == ["generaliste"]
     assert tele.start_at == MONDAY_7H + timedelta(minutes=25)
     assert tele.start_text == "dans 25 min environ"
-    assert waits.estimated_wait(session, "generaliste", MONDAY_7H).source == "file d'attente"
+    # register(None) restored the default: the queue, falling back to the agendas
+    assert waits.estimated_wait(session, "generaliste", MONDAY_7H).source == "agendas"
 
 
 def test_queue_wait_formula():

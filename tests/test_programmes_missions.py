@@ -251,3 +251,50 @@ def test_mission_site_requirements(session, geo):
 
     with pytest.raises(NotFound):
         missions.add_zone(session, "999999999", geo=geo)
+
+
+def test_alembic_history_stays_linear():
+    """One head, and the programmes revision is on the single chain from base."""
+    from alembic.script import ScriptDirectory
+
+    from oasis.care.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    chain = [rev.revision for rev in script.walk_revisions()]
+    assert "0004_programmes" in chain and chain[-1] == "0001_care_core"
+
+
+def test_volunteer_plan_becomes_mission_days(session, world, geo):
+    """The real optimiser (oasis plan volunteers) on the demo APL, hosts = mission sites."""
+    import numpy as np
+
+    from oasis.care.programmes.proposals import (
+        mission_hosts,
+        proposals_from_plan,
+        spread_dates,
+    )
+    from oasis.territory.volunteers import Doctors, plan_volunteers
+    from oasis.web.maps import demo_apl
+
+    _, site, (doc, other, _) = world
+    epcis, hosts = mission_hosts(session, geo)
+    assert epcis == sorted([ZONE_EPCI, "200067882"]) and len(hosts) == 1
+    apl = demo_apl()
+    units = np.flatnonzero(geo.analysis_units)
+    nevers = int(np.flatnonzero(geo.code[units] == "58194")[0])
+    doctors = Doctors(np.array([doc.rpps, other.rpps], dtype=object),
+                      np.array([nevers, nevers]), np.array([2, 1]))
+    plan = plan_volunteers(apl, doctors, epcis, hosts=hosts)
+    assert plan.days == 3 and set(plan.assignment["host"]) == {"58062"}
+    proposals = proposals_from_plan(plan, "2026-06")
+    assert sorted((p.doctor, p.day) for p in proposals) == sorted(
+        [(doc.rpps, d) for d in spread_dates("2026-06", 2)]
+        + [(other.rpps, d) for d in spread_dates("2026-06", 1)])
+    assert all(d.weekday() < 5 for d in spread_dates("2026-06", 2))
+    outcomes = accept_proposals(session, COORD, proposals, now=NOW)
+    session.commit()
+    assert all(o.accepted for o in outcomes), outcomes
+    days = session.scalars(select(MissionDay).order_by(MissionDay.day)).all()
+    assert sorted((d.practitioner_id, d.mission_site_id) for d in days) == sorted(
+        [(doc.id, site.id), (doc.id, site.id), (other.id, site.id)])

@@ -199,8 +199,8 @@ def test_referral_visible_to_receiving_site(session, world):
     scheduling.generate_slots(session, sched.id, days=14, now=NOW)
     session.commit()
     options = referrals.in_person_options(session, ref, now=NOW)
-    assert options and all(o["location_id"] == site2 for o in options)
-    assert options == sorted(options, key=lambda o: o["start_at"])
+    assert options and all(o["location"]["id"] == site2 for o in options)
+    assert all(o["slots"] and o["mode"] == "in_person" for o in options)
 
 
 def _take(url: str, practitioner_id: int, results: list, barrier: threading.Barrier) -> None:
@@ -246,3 +246,29 @@ def test_concurrent_take_next_never_shares_a_patient(session, db_url):
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Encounter)) == 4
     assert session.scalar(select(func.count()).where(QueueEntry.status == "waiting")) == 0
+
+
+def test_finder_sees_the_live_queue(session, world):
+    from oasis.care.finder.waits import estimated_wait
+
+    _, doctor, _, patients = world
+    before = estimated_wait(session, "generaliste", NOW)
+    assert before.source != "file d'attente"  # nobody on duty: the agendas answer
+    queue.set_presence(session, doctor_actor(doctor), "available", NOW)
+    for p in patients[:2]:
+        queue.join(session, patient_actor(p), patient_id=p.id, reason="rhume", now=NOW)
+    session.commit()
+    wait = estimated_wait(session, "generaliste", NOW)
+    # 2 waiting, 1 doctor idle: (2 - 1 + 1) x 15 min / 1
+    assert (wait.source, wait.waiting, wait.available, wait.minutes) == (
+        "file d'attente", 2, 1, 30)
+
+
+def test_one_alembic_head_and_teleconsult_in_the_chain():
+    from alembic.script import ScriptDirectory
+
+    from oasis.care.db import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(scripts.get_heads()) == 1
+    assert scripts.get_revision("0002_teleconsult").down_revision == "0001_care_core"

@@ -59,7 +59,7 @@ def test_constraints_hold(geo, demo, budget_cents, max_minutes):
     apl, epcis = demo
     doctors = synthetic_doctors(apl, 300, seed=4)
     plan = plan_volunteers(apl, doctors, epcis, budget_cents=budget_cents,
-                           max_minutes=max_minutes, on=ON)
+                           max_minutes=max_minutes, on=ON, time_limit=600)
     check_constraints(geo, apl, doctors, plan, budget_cents, max_minutes)
     assert plan.status == "optimal" and plan.gap < 1e-5
     if budget_cents == 0:
@@ -88,7 +88,8 @@ def test_budget_caps_days_and_more_budget_never_hurts(demo):
     doctors = synthetic_doctors(apl, 200, seed=1)
     values = []
     for euros in (1_000, 5_000, 20_000):
-        plan = plan_volunteers(apl, doctors, epcis, budget_cents=euros * 100, on=ON)
+        plan = plan_volunteers(apl, doctors, epcis, budget_cents=euros * 100, on=ON,
+                               time_limit=600)
         assert plan.days <= euros // 200
         values.append(plan.objective)
     assert values == sorted(values)
@@ -104,7 +105,7 @@ def test_optimum_matches_brute_force_on_a_small_case(geo, demo):
     nievre = small[small["epci"].isin(
         {str(geo.epci[geo.row(c)]) for c in ("58062", "58079", "58194")})]
     ep = nievre["epci"].tolist()
-    plan = plan_volunteers(apl, doctors, ep, budget_cents=3 * 20_000, on=ON)
+    plan = plan_volunteers(apl, doctors, ep, budget_cents=3 * 20_000, on=ON, time_limit=600)
     assert plan.days <= 3
     # brute force over every split of ≤ 3 days among the reachable hosts
     from oasis.territory.volunteers import default_hosts

@@ -13,7 +13,7 @@ network guard and screenshots.  Every UI test of the project builds on these fix
 
   ``DATABASE_URL`` is also set in the environment (and the settings cache cleared) so
   code that reads ``get_settings()`` sees the same database as the app.
-* ``browser``: one headless chromium per session, from ``OASIS_CHROMIUM`` or
+* ``browser``: one headless chromium per test module, from ``OASIS_CHROMIUM`` or
   ``/usr/bin/chromium`` (never a downloaded browser), with fake camera and microphone.
   Without chromium the browser tests skip, saying how to install it.
 * ``new_page(label)``: a page in a fresh context (own cookies, camera permission); the
@@ -97,10 +97,9 @@ def chromium_executable() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser():
-    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in
-    # this thread while it is started, which breaks any later non-browser test of the
-    # same worker that runs its own loop (tests/test_realtime.py).  Stopping it after each
-    # browser module costs about a second.
+    """Module-scoped, not session-scoped: Playwright's sync API keeps an asyncio loop
+    running in the main thread while it lives, which would break the asyncio tests that
+    run after the browser modules (a launch costs about a second)."""
     executable = chromium_executable()
     if executable is None:
         pytest.skip(MISSING_CHROMIUM)

@@ -39,14 +39,14 @@ def open_call(new_page, server, room: str, participant: str, role: str, name: st
     return page
 
 
-def wait_connected(page, peers: int, timeout_ms: float = 45_000) -> float:
+def wait_connected(page, peers: int, timeout_ms: float = 90_000) -> float:
     """Wait until every peer connection is ``connected``; ms from page load to the last."""
     page.wait_for_function(CONNECTED_JS, arg=peers, timeout=timeout_ms)
     return page.evaluate(
         "Math.max(...[...window.oasisVisio.peers.values()].map(p => p.connectedAt))")
 
 
-def wait_video(page, timeout_ms: float = 45_000) -> dict:
+def wait_video(page, timeout_ms: float = 90_000) -> dict:
     """Wait until frames are decoded and shown from every peer; per-peer figures.
 
     Polled from Python: the check needs the asynchronous getStats()."""

@@ -154,6 +154,8 @@ DEMO_ACCOUNTS = [
     ("nurse", "infirmiere@demo.oasis.fr", "Marie Dupont, ETT de Nevers"),
     ("coordinator", "coordination@demo.oasis.fr", "Léa Roy, coordination ARS"),
     ("admin", "admin@demo.oasis.fr", "Administration de la plateforme"),
+    ("practitioner", "volontaire@demo.oasis.fr",
+     "Dr Sylvie Navarro, volontaire « Un médecin près de chez vous » (Luzy)"),
 ]
 
 
@@ -266,6 +268,10 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
     report.slots_created = scheduling.generate_all(session, days=days)
     tick("rendez-vous")
     _demo_appointment(session, patients[0], report)
+    # National programmes (France Santé sites, priority zones, a mission site): additive.
+    from oasis.care.programmes.demo import load_programmes_demo
+
+    load_programmes_demo(session, report, days=days, geo=geo, tick=tick)
     return report
 
 

@@ -356,9 +356,12 @@ def solve(cover: sparse.spmatrix, weights: np.ndarray, k: int, *, method: str = 
                             method, red.stats)
     # keep ~15 % of the budget for a Lagrangian bound should HiGHS not finish
     remaining = max(0.1, 0.85 * time_limit - (time.perf_counter() - t0))
-    m_chosen, _, bound, status = _milp(red.cover, red.weights, k,
-                                         g_chosen if warm_start else None, remaining,
-                                         mip_gap, threads, fold_singletons=reduction)
+    if remaining >= 1.0:
+        m_chosen, _, bound, status = _milp(red.cover, red.weights, k,
+                                           g_chosen if warm_start else None, remaining,
+                                           mip_gap, threads, fold_singletons=reduction)
+    else:  # HiGHS's presolve does not watch the clock: no MILP on a nearly spent budget
+        m_chosen, bound, status = g_chosen, g_bound, "time_limit"
     if len(m_chosen) != k or coverage_value(red.cover, red.weights, m_chosen) < g_value:
         m_chosen = g_chosen  # never worse than the warm start
     chosen = red.candidates[np.asarray(m_chosen, dtype=np.int64)]

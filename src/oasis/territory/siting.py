@@ -134,6 +134,18 @@ class SitingPlan:
                 "status": s.status, "method": s.method, "seconds": s.seconds,
                 "reduction": s.stats}
 
+    def commune_coverage(self) -> pd.DataFrame:
+        """Per demand commune: covered before and after the plan (map before/after)."""
+        inst = self.instance
+        rows = inst.rows[inst.demand]
+        chosen = self.sites["unit"].to_numpy()
+        col = np.flatnonzero(np.isin(inst.candidates, chosen))
+        after = inst.covered_before | (np.asarray(inst.cover[:, col].sum(axis=1)).ravel() > 0)
+        return pd.DataFrame({"code": inst.geo.code[rows].astype(str),
+                             "name": inst.geo.name[rows].astype(str),
+                             "population": inst.population.astype(np.int64),
+                             "covered_before": inst.covered_before, "covered_after": after})
+
     def new_sites(self) -> Sites:
         return Sites.at_units(self.instance.geo, self.sites["unit"].to_numpy(), "ett")
 

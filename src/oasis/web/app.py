@@ -15,8 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from oasis import __version__
+from oasis.care.programmes import views as programmes
+from oasis.care.teleconsult.live import include as include_teleconsult
 from oasis.config import Settings, get_settings
-from oasis.web import maps, planning, visio
+from oasis.web import maps, patient, planning, pro, visio
+from oasis.web.api import care_options, include_care_routers
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -38,15 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(visio.router)
     app.include_router(planning.router)
-
-    from oasis.web.api import include_care_routers
-
     include_care_routers(app)
-    from oasis.web import patient
-    from oasis.web.api import care_options
-
     app.include_router(care_options.router)
     app.include_router(patient.router)
+    app.include_router(programmes.france_sante)
+    app.include_router(programmes.router)
+    include_teleconsult(app)
+    pro.include(app)
 
     @app.get("/healthz", tags=["système"])
     def healthz() -> dict[str, str]:

@@ -89,13 +89,19 @@ def from_schedules(session: Session, specialty: str, now: datetime) -> WaitEstim
 
 
 def from_queue(session: Session, specialty: str, now: datetime) -> WaitEstimate:
-    """The queue's figures: a newcomer has every waiting patient ahead of them."""
+    """The queue's figures: a newcomer has every waiting patient ahead of them.
+
+    With nobody on duty in the queue, the agendas answer instead (doctors whose remote
+    hours cover now), so a patient is not told « nobody » while a doctor is due on duty.
+    """
     from sqlalchemy import func
 
     from oasis.care.teleconsult import queue
     from oasis.care.teleconsult.models import QueueEntry
 
     on_duty, idle = queue.duty_counts(session, specialty)
+    if on_duty == 0:
+        return from_schedules(session, specialty, now)
     waiting = session.scalar(select(func.count()).where(
         QueueEntry.status == "waiting", QueueEntry.specialty == specialty)) or 0
     mean = queue.mean_consultation_minutes(session, specialty, now)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -132,3 +133,49 @@ def accept_proposals(session: Session, actor: Actor, proposals,
         except CareError as exc:
             outcomes.append(Outcome(proposal, False, code=exc.code, message=exc.message))
     return outcomes
+
+
+def spread_dates(month: str, count: int) -> list[date]:
+    """``count`` working days (Monday–Friday) spread over ``month`` (AAAA-MM): the
+    optimiser plans days per month, a mission needs dates; the coordinator can move them."""
+    first, following = service.month_bounds(month)
+    working = [first.fromordinal(o) for o in range(first.toordinal(), following.toordinal())
+               if first.fromordinal(o).weekday() < 5]
+    if count <= 0:
+        return []
+    step = len(working) / count
+    return [working[int(step * k + step / 2)] for k in range(min(count, len(working)))]
+
+
+def proposals_from_plan(plan, month: str) -> list[Proposal]:
+    """Proposals from a volunteer plan (:func:`oasis.territory.volunteers.plan_volunteers`
+    or its ``assignment`` table: one row per doctor × host commune with a number of days a
+    month) for ``month``: each row's days get dates spread over the month, each doctor's
+    dates distinct across their hosts."""
+    table = getattr(plan, "assignment", plan)
+    out: list[Proposal] = []
+    per_doctor: dict[str, int] = {}
+    for row in table.to_dict("records"):
+        doctor = str(row["doctor"])
+        total = int(table.loc[table["doctor"].astype(str) == doctor, "days"].sum())
+        dates = spread_dates(month, total)
+        start = per_doctor.get(doctor, 0)
+        for day in dates[start:start + int(row["days"])]:
+            out.append(Proposal(doctor=doctor, day=day, commune=str(row["host"])))
+        per_doctor[doctor] = start + int(row["days"])
+    return out
+
+
+def mission_hosts(session: Session, geo) -> tuple[list[str], np.ndarray]:
+    """Zones and host communes to give the optimiser: the active priority zones' EPCIs and
+    the analysis-unit positions of the communes holding an active mission site."""
+    from oasis.care.programmes.models import PriorityZone
+
+    epcis = list(session.scalars(select(PriorityZone.epci).where(
+        PriorityZone.active.is_(True)).order_by(PriorityZone.epci)).all())
+    communes = set(session.scalars(select(Location.commune_code).join(
+        MissionSite, MissionSite.location_id == Location.id).where(
+        MissionSite.active.is_(True))).all())
+    units = np.flatnonzero(geo.analysis_units)
+    positions = np.flatnonzero(np.isin(geo.code[units].astype(str), sorted(communes)))
+    return epcis, positions.astype(np.int64)

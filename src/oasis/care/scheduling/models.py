@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,4 +120,8 @@ class Slot(Base):
         # Search: free slots at a set of sites in a time window, earliest first.
         Index("ix_slot_location_start", "location_id", "start_at"),
         Index("ix_slot_specialty_start", "specialty", "start_at"),
+        # The search query: free slots of a specialty and mode, earliest first; only
+        # free slots are indexed so the index stays small as bookings fill the agenda.
+        Index("ix_slot_free_search", "specialty", "mode", "start_at", "location_id",
+              postgresql_where=text("status = 'free'"), sqlite_where=text("status = 'free'")),
     )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Integer, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from oasis.care.base import utcnow
@@ -24,6 +25,7 @@ from oasis.care.sites.models import Location
 from oasis.territory.travel import TravelModel, minutes_from
 
 KM_PER_DEG_LAT = 111.2
+COUNT_CAP = 1000  # counting every match in a dense city costs more than the page itself
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,24 @@ def sites_within(session: Session, lat: float, lon: float, minutes: float,
     return dict(zip(ids[keep].tolist(), mins[keep].tolist(), strict=True))
 
 
+def _in_sites(session: Session, ids: list[int]):
+    """``location_id IN ids``: one array parameter on PostgreSQL (thousands of bound
+    parameters cost more to send and plan than the query itself), a plain IN elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Slot.location_id == any_(bindparam("site_ids", ids, type_=ARRAY(Integer)))
+    return Slot.location_id.in_(ids)
+
+
 def search_slots(session: Session, *, lat: float | None = None, lon: float | None = None,
                  within_minutes: float = 30, within_hours: float = 48,
                  specialty: str | None = None, mode: str = "in_person",
                  now: datetime | None = None, limit: int = 20, offset: int = 0,
                  model: TravelModel | None = None) -> tuple[list[SlotHit], int]:
-    """One page of free slots and the total; in person needs (lat, lon), remote does not."""
+    """One page of free slots and the total; in person needs (lat, lon), remote does not.
+
+    The total is exact up to :data:`COUNT_CAP` and reported as ``COUNT_CAP`` beyond
+    (callers say "1000+").
+    """
     now = now or utcnow()
     travel: dict[int, float] | None = None
     where = [Slot.status == "free", Slot.start_at > now,
@@ -81,8 +95,9 @@ def search_slots(session: Session, *, lat: float | None = None, lon: float | Non
         travel = sites_within(session, lat, lon, within_minutes, model)
         if not travel:
             return [], 0
-        where.append(Slot.location_id.in_(list(travel)))
-    total = session.scalar(select(func.count(Slot.id)).where(*where)) or 0
+        where.append(_in_sites(session, list(travel)))
+    total = session.scalar(select(func.count()).select_from(
+        select(Slot.id).where(*where).limit(COUNT_CAP).subquery())) or 0
     if total == 0 or offset >= total:
         return [], int(total)
     base = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.specialty,

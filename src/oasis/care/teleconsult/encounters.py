@@ -262,9 +262,20 @@ class CallGrant:
 VISIO_ROLE = {"patient": "patient", "practitioner": "doctor", "nurse": "nurse"}
 
 
-def call_grant(session: Session, actor: Actor, encounter_id: int) -> CallGrant:
-    """What the room token will say; only the encounter's participants get one."""
+def call_grant(session: Session, actor: Actor, encounter_id: int,
+               for_patient: bool = False) -> CallGrant:
+    """What the room token will say; only the encounter's participants get one.
+
+    ``for_patient``: the ETT nurse asks for the walk-in patient's own link (the patient
+    joins from the ETT's second screen; they may have no account).
+    """
     encounter = _load(session, encounter_id)
+    if for_patient:
+        if not (actor.role == "nurse" and is_participant(actor, encounter)):
+            raise Forbidden("seul l'infirmier·ère de la séance ouvre le lien du patient",
+                            code="nurse_only")
+        actor = Actor(account_id=actor.account_id, role="patient",
+                      patient_id=encounter.patient_id)
     if not is_participant(actor, encounter):
         record(session, actor, "read", "Encounter", encounter_id,
                patient_id=encounter.patient_id, purpose="accès à l'appel vidéo",

@@ -151,7 +151,7 @@ class EncounterMeasurement(Base):
     event_id: Mapped[str] = mapped_column(String(40), unique=True)
     recorded_at: Mapped[datetime]
     participant: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(20))  # the audit role: nurse, practitioner
     name: Mapped[str] = mapped_column(String(100), default="")
     values: Mapped[dict] = mapped_column(JSON)
 

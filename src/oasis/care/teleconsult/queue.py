@@ -44,7 +44,7 @@ from oasis.care.teleconsult.models import (
     PractitionerPresence,
     QueueEntry,
 )
-from oasis.care.triage import RED_FLAGS, UnknownFlagError, triage
+from oasis.care.triage import UnknownFlagError, triage
 from oasis.care.vocab import SPECIALTIES
 
 DEFAULT_CONSULTATION_MINUTES = 15.0  # before enough consultations have been measured
@@ -394,7 +394,3 @@ def summary(session: Session, specialty: str, now: datetime | None = None) -> di
 
 def nurse_of(session: Session, actor: Actor) -> StaffMember | None:
     return session.get(StaffMember, actor.staff_id) if actor.staff_id else None
-
-
-__all__ = ["RED_FLAGS", "EmergencyRouting", "QueueView", "estimate_wait_minutes", "join",
-           "leave", "set_presence", "summary", "take_next", "view"]

@@ -5,14 +5,12 @@ When the doctor needs a physical exam or a hospital, they address the patient to
 in-person options near home; the receiving site's staff see the referral (and, through
 :mod:`oasis.care.teleconsult.access`, the patient's record it refers to).
 
-The in-person options come from the slot search (``oasis.care.scheduling.search``),
-soonest first within an hour's drive over the next two weeks, restricted to the
-addressed site when there is one.
+The in-person options come from the care finder (``oasis.care.finder``), restricted to
+the addressed site when there is one.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -109,23 +107,50 @@ def for_site(session: Session, actor: Actor, location_id: int) -> list[ServiceRe
 
 
 def in_person_options(session: Session, referral: ServiceRequest,
-                      now: datetime | None = None, geo=None) -> list[dict]:
-    """Matching in-person slots near the patient's home, soonest first."""
+                      now: datetime | None = None, geo=None,
+                      partners: tuple[str, ...] = ()) -> list[dict]:
+    """Matching in-person options near the patient's home, best first (the care finder).
+
+    The finder ranks by the France Santé promise (≤ 30 min, ≤ 48 h first) and prices each
+    option for this patient.  Addressed to a site, only that site's options are kept;
+    when the finder's short list does not reach that site, its free slots are searched
+    directly so the patient still sees when the addressed site can receive them.
+    """
+    from oasis.care.finder import find_care
+    from oasis.care.finder.serialize import option_dict
+
+    now = now or utcnow()
+    patient = session.get(Patient, referral.patient_id)
+    answer = find_care(session, patient.commune_code, referral.specialty or "generaliste",
+                       patient=patient, now=now, geo=geo, partners=partners)
+    options = [o for o in answer.options if o.mode == "in_person"]
+    if referral.target_location_id is not None:
+        options = [o for o in options if o.location_id == referral.target_location_id]
+        if not options:
+            return _site_slots(session, referral, patient, now, geo)
+    return [option_dict(o, now) for o in options[:OPTIONS_LIMIT]]
+
+
+def _site_slots(session: Session, referral: ServiceRequest, patient: Patient,
+                now: datetime, geo) -> list[dict]:
     from oasis.care.geo import commune_place
     from oasis.care.scheduling.search import search_slots
 
-    patient = session.get(Patient, referral.patient_id)
     place = commune_place(patient.commune_code, geo)
     hits, _ = search_slots(session, lat=place.lat, lon=place.lon,
-                           within_minutes=OPTIONS_MINUTES, within_hours=OPTIONS_HOURS,
-                           specialty=referral.specialty, mode="in_person", now=now,
-                           limit=200 if referral.target_location_id else OPTIONS_LIMIT)
-    if referral.target_location_id is not None:
-        hits = [h for h in hits if h.location_id == referral.target_location_id]
+                           within_minutes=OPTIONS_MINUTES * 3, within_hours=OPTIONS_HOURS,
+                           specialty=referral.specialty, mode="in_person", now=now, limit=500)
     out = []
-    for hit in hits[:OPTIONS_LIMIT]:
-        item = asdict(hit)
-        item["start_at"] = hit.start_at.isoformat()
-        item["end_at"] = hit.end_at.isoformat()
-        out.append(item)
+    for hit in [h for h in hits if h.location_id == referral.target_location_id]:
+        out.append({"category": "later", "mode": "in_person",
+                    "start_at": hit.start_at.isoformat(),
+                    "travel_minutes": hit.travel_minutes,
+                    "practitioner": {"id": hit.practitioner_id, "name": hit.practitioner_name,
+                                     "sector": hit.sector},
+                    "location": {"id": hit.location_id, "name": hit.location_name,
+                                 "kind": hit.location_kind, "commune_code": hit.commune_code},
+                    "slots": [{"slot_id": hit.slot_id, "start_at": hit.start_at.isoformat(),
+                               "end_at": hit.end_at.isoformat()}]})
+        if len(out) >= OPTIONS_LIMIT:
+            break
     return out

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from oasis.care.booking.service import expire_offers
 from oasis.care.errors import Invalid
 from oasis.care.geo import commune_place
-from oasis.care.scheduling.search import search_slots
+from oasis.care.scheduling.search import COUNT_CAP, search_slots
 from oasis.care.vocab import MODES, SPECIALTIES
 from oasis.web.deps import PageDep, SessionDep
 
@@ -40,6 +40,7 @@ class SlotPage(BaseModel):
     page: int
     per_page: int
     pages: int
+    total_capped: bool
     origin: dict
 
 
@@ -68,5 +69,5 @@ def find_slots(
                                specialty=specialty, mode=mode, limit=page.per_page,
                                offset=page.offset)
     wrapped = page.wrap([SlotOut(**h.__dict__) for h in hits], total)
-    return SlotPage(**wrapped, origin={"commune": place.code, "name": place.name,
-                                       "lat": place.lat, "lon": place.lon})
+    origin = {"commune": place.code, "name": place.name, "lat": place.lat, "lon": place.lon}
+    return SlotPage(**wrapped, total_capped=total >= COUNT_CAP, origin=origin)

@@ -31,7 +31,7 @@ def _signed_in(request: Request, account, target: str) -> RedirectResponse:
 @router.get("/connexion")
 def login_page(request: Request, session: SessionDep, suite: str | None = None):
     return render(request, "patient/connexion.html", visitor(request, session),
-                  title="Se connecter", suite=safe_next(suite), email="", error=None)
+                  title="Se connecter", suite=safe_next(suite, ""), email="", error=None)
 
 
 @router.post("/connexion")
@@ -41,10 +41,12 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form()],
         account = accounts.authenticate(session, email, password)
     except CareError:
         return render(request, "patient/connexion.html", visitor(request, session),
-                      status_code=401, title="Se connecter", suite=safe_next(suite),
+                      status_code=401, title="Se connecter", suite=safe_next(suite, ""),
                       email=email, error="Adresse e-mail ou mot de passe incorrect.")
     session.commit()
-    return _signed_in(request, account, safe_next(suite))
+    # Without a page to go back to, each role lands on its own space (professionals: /pro).
+    home = "/mes-rendez-vous" if account.role == "patient" else "/pro"
+    return _signed_in(request, account, safe_next(suite, home))
 
 
 @router.post("/deconnexion")

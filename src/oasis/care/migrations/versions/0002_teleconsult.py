@@ -136,7 +136,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=40), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('participant', sa.String(length=64), nullable=False),
-    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('values', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['encounter_id'], ['encounter.id'], name=op.f('fk_encounter_measurement_encounter_id_encounter'), ondelete='CASCADE'),
