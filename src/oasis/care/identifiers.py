@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from oasis.territory.codes import luhn_ok
 from oasis.territory.supply import rpps_is_valid, rpps_with_check_digit
 
 
@@ -82,18 +83,6 @@ def normalise_rpps(value: str) -> str:
     return rpps
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def _finess_digits(finess: str) -> str:
     return finess[:2].replace("2A", "20").replace("2B", "20") + finess[2:]
 
@@ -107,7 +96,7 @@ def normalise_finess(value: str) -> str:
     if not digits.isdigit():
         raise InvalidIdentifier("un numéro FINESS ne contient que des chiffres "
                                 "(et 2A/2B pour la Corse)")
-    if not _luhn_ok(digits):
+    if not luhn_ok(digits):
         raise InvalidIdentifier("clé de contrôle du numéro FINESS incorrecte")
     return finess
 
@@ -116,7 +105,7 @@ def finess_with_key(first8: str) -> str:
     """Complete 8 characters into a valid FINESS (fixtures and synthetic demo sites)."""
     for digit in "0123456789":
         candidate = first8 + digit
-        if _luhn_ok(_finess_digits(candidate)):
+        if luhn_ok(_finess_digits(candidate)):
             return candidate
     raise AssertionError("unreachable: one Luhn digit always fits")
 

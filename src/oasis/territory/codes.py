@@ -38,3 +38,16 @@ def normalise_insee(code: str) -> str:
 def is_siren(code: str) -> bool:
     """EPCIs are identified by the 9-digit SIREN of their legal entity."""
     return bool(_SIREN.match(str(code).strip()))
+
+
+def luhn_ok(digits: str) -> bool:
+    """Luhn checksum, the check digit scheme of RPPS and FINESS numbers."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0

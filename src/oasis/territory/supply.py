@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from oasis.territory.codes import luhn_ok
 from oasis.territory.professions import PROFESSIONS, Profession, get_profession
 
 
@@ -34,17 +35,7 @@ class SupplyFileError(ValueError):
 
 def rpps_is_valid(rpps: str) -> bool:
     """An RPPS number is 11 digits whose Luhn checksum is 0."""
-    if len(rpps) != 11 or not rpps.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(rpps)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return len(rpps) == 11 and rpps.isdigit() and luhn_ok(rpps)
 
 
 def rpps_with_check_digit(first10: str) -> str:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -26,15 +25,13 @@ from oasis.care.access import Actor
 from oasis.care.accounts import service as accounts
 from oasis.care.accounts.models import Account
 from oasis.care.errors import CareError
+from oasis.care.finder.text import DAYS, MONTHS, hour_text
+from oasis.care.finder.text import local as _local
 from oasis.care.vocab import MODES
 from oasis.web.auth import COOKIE_NAME
 from oasis.web.deps import SessionDep
 
-PARIS = ZoneInfo("Europe/Paris")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 ROLE_LABELS = {"patient": "Patient", "practitioner": "Praticien", "nurse": "Infirmier·ère",
                "coordinator": "Coordination", "admin": "Administration"}
 STATUS_LABELS = {"booked": "Prévu", "arrived": "Arrivé", "fulfilled": "Vu",
@@ -187,16 +184,7 @@ def see_other(path: str, **params) -> RedirectResponse:
 
 
 # ------------------------------------------------------------------ French formatting
-def _local(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: times must be timezone-aware")
-    return value.astimezone(PARIS)
-
-
-def hour(value: datetime) -> str:
-    """« 9 h 20 » in Paris time."""
-    t = _local(value)
-    return f"{t.hour} h {t.minute:02d}"
+hour = hour_text  # « 9 h 20 » in Paris time
 
 
 def long_date(value: date | datetime) -> str:
