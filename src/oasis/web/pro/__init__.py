@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from oasis.web.pro import agenda_views, audit_views, planner_views
+from oasis.web.pro import agenda_views, audit_views, consult_views, planner_views
 from oasis.web.pro.common import PageNotFound, SignInRequired, not_found_page, sign_in_redirect
 
 
@@ -17,5 +17,5 @@ def include(app: FastAPI) -> None:
     """Mount the professional pages and the gate's answers on ``app``."""
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PageNotFound, not_found_page)
-    for module in (agenda_views, audit_views, planner_views):
+    for module in (agenda_views, audit_views, consult_views, planner_views):
         app.include_router(module.router)
