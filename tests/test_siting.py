@@ -50,7 +50,8 @@ def instances(draw):
 def test_exact_equals_brute_force(inst):
     cover, w, k = inst
     best = brute_force(cover, w, k)
-    for kwargs in ({}, {"reduction": False}, {"reduction": False, "warm_start": False}):
+    for kwargs in ({}, {"reduction": False}, {"reduction": False, "warm_start": False},
+                   {"large_pairs": 0}):
         sol = solve(cover, w, k, **kwargs)
         assert len(set(sol.chosen.tolist())) == len(sol.chosen) == min(k, cover.shape[1])
         assert sol.objective == pytest.approx(best)
@@ -75,7 +76,8 @@ def test_reduction_keeps_the_optimum(inst):
     best = brute_force(cover, w, k)
     assert sum(gains) == pytest.approx(coverage_value(cover, w, chosen))
     assert bound >= best - 1e-9
-    assert lagrangian_bound(cover, w, k, coverage_value(cover, w, chosen), chosen) >= best - 1e-6
+    bound, lam = lagrangian_bound(cover, w, k, coverage_value(cover, w, chosen), chosen)
+    assert bound >= best - 1e-6 and np.all((lam >= 0) & (lam <= w))
     swapped = swap_search(cover, w, chosen)
     assert len(set(swapped)) == len(swapped) == len(chosen)
     assert coverage_value(cover, w, swapped) >= coverage_value(cover, w, chosen) - 1e-9
@@ -184,3 +186,24 @@ def test_cli_plan_sites_bad_input(tmp_path):
     bad.write_text("commune\n58194\n00000\n")
     res = runner.invoke(app, ["plan", "sites", "--dep", "58", "--candidates", str(bad)])
     assert res.exit_code == 2 and "ligne 3" in res.output
+
+
+def test_lagrangian_path_bounds_the_exact_optimum():
+    """The large-instance path (Lagrangian bound + MILPs on the best-priced candidates),
+    forced on a 300-candidate instance: a valid plan, never above the exact optimum,
+    with a bound never below it."""
+    rng = np.random.default_rng(0)
+    dem, cand = rng.random((1500, 2)), rng.random((300, 2))
+    dist = np.hypot(dem[:, None, 0] - cand[None, :, 0], dem[:, None, 1] - cand[None, :, 1])
+    cover = sparse.csr_matrix(dist < 0.15)
+    w = rng.integers(1, 1000, 1500).astype(float)
+    exact = solve(cover, w, 8, time_limit=120)
+    assert exact.status == "optimal"
+    fast = solve(cover, w, 8, large_pairs=0, time_limit=20)
+    assert fast.method == "lagrangian+restricted MILP"
+    assert len(set(fast.chosen.tolist())) == 8
+    assert fast.objective == pytest.approx(coverage_value(cover, w, fast.chosen))
+    assert fast.objective <= exact.objective + 1e-6
+    assert fast.bound >= exact.objective - 1e-6
+    assert fast.gap == pytest.approx((fast.bound - fast.objective) / fast.bound)
+    assert fast.stats["restricted_milps"], "at least one restricted MILP ran"

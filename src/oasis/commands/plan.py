@@ -23,8 +23,6 @@ from oasis.commands.common import (
 plan_app = typer.Typer(help="Planification : implantation de sites, missions de médecins "
                             "volontaires.", no_args_is_help=True)
 
-STATUS_FR = {"optimal": "optimal (prouvé)", "time_limit": "limite de temps atteinte",
-             "greedy": "glouton (non prouvé)"}
 
 
 @plan_app.command("sites")
@@ -47,6 +45,9 @@ def plan_sites_command(
     method: Annotated[str, typer.Option(help="exact (MILP HiGHS) ou greedy (très grandes "
                                              "instances).")] = "exact",
     time_limit: Annotated[float, typer.Option(help="Limite de temps du solveur (s).")] = 10.0,
+    gap: Annotated[float, typer.Option(
+        help="Écart d'optimalité accepté, en % (0 : optimum prouvé ou limite de temps ; "
+             "0,1 suffit pour la France entière en quelques secondes).")] = 0.0,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
     out: OutOpt = None,
@@ -58,12 +59,20 @@ def plan_sites_command(
     from oasis.commands.common import load_apl
     from oasis.territory.export import write_frame
     from oasis.territory.mclp import MclpError
-    from oasis.territory.siting import SitingError, build_instance, plan_sites, read_candidates
+    from oasis.territory.siting import (
+        STATUS_FR,
+        SitingError,
+        build_instance,
+        plan_sites,
+        read_candidates,
+    )
 
     if k < 0:
         fail(f"--k doit être positif ou nul (reçu : {k})")
     if method not in ("exact", "greedy"):
         fail(f"méthode inconnue : « {method} » (exact, greedy)")
+    if not 0 <= gap < 100:
+        fail(f"--gap doit être un pourcentage entre 0 et 100 (reçu : {gap})")
     check_out(out)
     geo = _geography()
     existing = load_sites(sites, geo, seed, demo=False)
@@ -77,7 +86,8 @@ def plan_sites_command(
                                   candidates=cand, existing=existing, region=region, dep=dep,
                                   weighting=weight, apl=apl)
             say("Résolution (réduction, glouton, MILP HiGHS)")
-            plan = plan_sites(inst, k, method=method, time_limit=time_limit)
+            plan = plan_sites(inst, k, method=method, time_limit=time_limit,
+                              mip_gap=max(gap / 100, 1e-6))
     except (SitingError, MclpError) as exc:
         fail(str(exc))
     summary = plan.summary()
@@ -146,6 +156,7 @@ def plan_volunteers_command(
     from oasis.cli import console, err, fail, fmt_int
     from oasis.commands.common import load_apl
     from oasis.territory.export import write_frame
+    from oasis.territory.siting import STATUS_FR
     from oasis.territory.volunteers import (
         VolunteerInputError,
         parse_budget_cents,

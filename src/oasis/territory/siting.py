@@ -22,6 +22,9 @@ from oasis.territory.sites import Sites, nearest_site
 from oasis.territory.travel import TravelModel, travel_times
 
 WEIGHTINGS = ("population", "deficit")
+# Solver statuses (``MclpSolution.status``, volunteer plans) as planners read them.
+STATUS_FR = {"optimal": "optimal (prouvé)", "gap_target": "dans l'écart d'optimalité demandé",
+             "time_limit": "limite de temps atteinte", "greedy": "glouton (non prouvé)"}
 
 
 class SitingError(ValueError):

@@ -19,8 +19,6 @@ from oasis.web.pro.common import Staff, render, staff_gate
 router = APIRouter(include_in_schema=False)
 Coordinator = Annotated[Staff, Depends(staff_gate("coordinator", "admin"))]
 SOLVER_SECONDS = 10.0
-STATUS_FR = {"optimal": "optimal (prouvé)", "time_limit": "limite de temps atteinte",
-             "greedy": "glouton (non prouvé)"}
 LIMITS = {"k": (1, 50), "minutes": (5, 90), "population": (0, 100_000)}
 
 
@@ -53,7 +51,7 @@ def site_plan(dep: str, k: int, minutes: int, min_population: int):
 def siting_page(request: Request, who: Coordinator, dep: str = "", k: str = "5",
                 minutes: str = "15", population: str = "1000"):
     from oasis.territory.mclp import MclpError
-    from oasis.territory.siting import SitingError
+    from oasis.territory.siting import STATUS_FR, SitingError
     from oasis.web.maps import departments
 
     deps = departments()
