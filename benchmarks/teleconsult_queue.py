@@ -16,9 +16,9 @@ reachable (``OASIS_TEST_REDIS_URL`` or ``--redis``), the Redis hub with *two* se
 patients connected to worker A, doctors clicking on worker B — and prints the ratios
 against the in-process run and against a plain ``GET /healthz`` round trip (the HTTP floor).
 
-    python benchmarks/queue.py
-    python benchmarks/queue.py --patients 40 --redis redis://127.0.0.1:6379/15
-    python benchmarks/queue.py --db postgresql+psycopg://postgres@127.0.0.1:5432/oasis_bench_queue
+    python benchmarks/teleconsult_queue.py
+    python benchmarks/teleconsult_queue.py --patients 40 --redis redis://127.0.0.1:6379/15
+    python benchmarks/teleconsult_queue.py --db postgresql+psycopg://postgres@127.0.0.1:5432/oasis_bench_queue
 """
 
 from __future__ import annotations
