@@ -86,3 +86,34 @@ def build(db_url: str, day: date | None = None) -> World:
                   appointments=appointments, day=day)
     session.close()
     return world
+
+
+@dataclass
+class MissionWorld:
+    zone: int
+    site: int  # the mission site (programme_mission_site.id), Château-Chinon (58062)
+    location: int
+    volunteers: list[int]  # doctors with no practice of their own
+    volunteer_names: list[str]
+
+
+def build_missions(db_url: str, geo=None) -> MissionWorld:
+    """« Un médecin près de chez vous » on top of :func:`build`: two priority zones, an
+    equipped mission site with a medical assistant, two volunteer doctors."""
+    from programmes_fixtures import make_mission_world
+
+    session = session_factory(db_url)()
+    zone, site, volunteers = make_mission_world(session, doctors=2, geo=geo)
+    session.commit()
+    world = MissionWorld(zone=zone.id, site=site.id, location=site.location_id,
+                         volunteers=[v.id for v in volunteers],
+                         volunteer_names=[v.display_name for v in volunteers])
+    session.close()
+    return world
+
+
+def next_month_days(count: int) -> list[date]:
+    """The first ``count`` working days of next month (Paris): always bookable."""
+    first = (today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    return [d for d in (first + timedelta(days=k) for k in range(31))
+            if d.month == first.month and d.weekday() < 5][:count]

@@ -2,7 +2,9 @@
 
 * practitioner: signs in from the redirect, reads today's agenda (Paris times), adds an
   absence with the keyboard and sees whom to call back; the agenda also at 360 px;
-* coordinator: signs in, searches the audit log for the doctor's reads, plans 3 sites.
+* coordinator: signs in, searches the audit log for the doctor's reads, plans 3 sites;
+  schedules volunteer mission days (the third in a month refused, nothing typed lost) and
+  computes the volunteers' allocation plan.
 
 Screenshots of each role's main page: ``test-artifacts/screenshots/role_<role>_*.png``.
 """
@@ -15,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pro_world import PASSWORD, build
+from pro_world import PASSWORD, build, build_missions, next_month_days
 from sqlalchemy import select
 
 from oasis.care.db import dispose_engine, session_factory
@@ -186,3 +188,73 @@ def test_nurse_opens_an_ett_session_and_the_doctor_takes_it(pro_server, new_page
     for page in (doctor, nurse):
         wait_connected(page, 1)
     doctor.screenshot(path=str(shots / "role_practitioner_consultation.png"), full_page=True)
+
+
+def test_coordinator_schedules_mission_days_and_plans_volunteers(pro_server, new_page, shots):
+    server, _world, url = pro_server
+    missions = build_missions(url)
+    d1, d2, d3 = next_month_days(3)
+    page = new_page("coordinator-missions", viewport={"width": 1280, "height": 900})
+    errors = no_js_errors(page)
+    page.goto(server.url + "/connexion")
+    sign_in(page, "coord@test.fr")
+    page.wait_for_url("**/coordination/audit")
+    page.get_by_role("link", name="Missions", exact=True).click()
+    page.wait_for_url("**/coordination/missions")
+    assert page.get_by_role("heading", level=1).inner_text() == \
+        "Missions « Un médecin près de chez vous »"
+
+    def schedule(day) -> None:
+        page.get_by_label("Site de mission").select_option(str(missions.site))
+        page.get_by_label("Médecin volontaire").select_option(
+            str(missions.volunteers[0]))
+        page.get_by_label("Date").fill(day.isoformat())
+        page.get_by_role("button", name="Programmer la journée").click()
+
+    for day in (d1, d2):
+        schedule(day)
+        page.wait_for_url("**/coordination/missions?*ok=*")
+        assert "Journée programmée" in page.get_by_role("status").first.inner_text()
+    rows = page.locator("table.mission-days tbody tr")
+    assert rows.count() == 2 and "Prévue" in rows.nth(0).inner_text()
+    assert "2 / 2 — plafond atteint" in page.locator("table.usage").inner_text()
+    page.screenshot(path=str(shots / "role_coordinator_missions.png"), full_page=True)
+
+    # The third day of the month: the database's cap, in French, the form kept, focused.
+    page.get_by_label("Remplaçant au cabinet du médecin (facultatif)").fill("Dr Garde")
+    schedule(d3)
+    alert = page.locator("#erreurs-journee")
+    alert.wait_for()
+    assert "a déjà 2 journées de mission" in alert.inner_text()
+    assert page.evaluate("document.activeElement.id") == "erreurs-journee"
+    assert page.get_by_label("Date").input_value() == d3.isoformat()
+    assert page.get_by_label("Remplaçant au cabinet du médecin (facultatif)").input_value() \
+        == "Dr Garde"
+    page.screenshot(path=str(shots / "role_coordinator_missions_plafond.png"), full_page=True)
+
+    # The same page on a 360 px phone: nothing wider than the screen but the table boxes.
+    phone = new_page("coordinator-360", viewport={"width": 360, "height": 740})
+    phone.goto(server.url + "/connexion?suite=/coordination/missions?mois="
+               + d1.strftime("%Y-%m"))
+    sign_in(phone, "coord@test.fr")
+    phone.wait_for_url("**/coordination/missions?mois=*")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.screenshot(path=str(shots / "role_coordinator_missions_360.png"), full_page=True)
+
+    # The volunteers' plan, from the navigation: the Nièvre, 20 000 € a month.
+    page.get_by_role("link", name="Médecins volontaires", exact=True).click()
+    page.wait_for_url("**/coordination/volontaires")
+    page.get_by_label("Département ou région").select_option("dep-58")
+    page.get_by_label("Budget mensuel (euros, vide : sans limite)").fill("20000")
+    assert page.get_by_label("Trajet maximal depuis le domicile (minutes)").input_value() == "90"
+    page.get_by_role("button", name="Calculer le plan").click()
+    page.wait_for_url("**/coordination/volontaires?territoire=dep-58*")
+    days = int(page.locator("#jours").get_attribute("value"))
+    cost = int(page.locator("#cout").get_attribute("value"))
+    assert days > 0 and cost == days * 20_000 <= 2_000_000
+    assert page.locator("table.assignment tbody tr").count() > 0
+    assert page.locator("table.epci-apl tbody tr").count() > 0
+    page.screenshot(path=str(shots / "role_coordinator_volunteers.png"), full_page=True)
+    phone.goto(page.url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert errors == []

@@ -199,13 +199,27 @@ def date_time(value: datetime) -> str:
     return f"{t.day:02d}/{t.month:02d}/{t.year} {t.hour} h {t.minute:02d}"
 
 
+def euros(cents: int) -> str:
+    """« 1 200,00 € » from integer cents: money stays integer until it is displayed."""
+    whole, rest = divmod(abs(int(cents)), 100)
+    sign = "−" if cents < 0 else ""
+    grouped = f"{whole:,}".replace(",", "\u00a0")
+    return f"{sign}{grouped},{rest:02d}\u00a0€"
+
+
+def month_name(month: str) -> str:
+    """« juin 2026 » from ``"2026-06"`` (the value of an ``<input type="month">``)."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
 def age(born: date, on: date | None = None) -> int:
     on = on or date.today()
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 for _name, _fn in (("hour", hour), ("long_date", long_date), ("date_time", date_time),
-                   ("age", age)):
+                   ("age", age), ("euros", euros), ("month_name", month_name)):
     TEMPLATES.env.filters[_name] = _fn
 TEMPLATES.env.globals.update(MODES=MODES, STATUS_LABELS=STATUS_LABELS, DAYS=DAYS,
                              ROLE_LABELS=ROLE_LABELS)

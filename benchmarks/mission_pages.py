@@ -1,0 +1,67 @@
+"""Benchmark: the coordinators' mission pages on the demo data, first request and warm.
+
+Run: ``.venv/bin/python benchmarks/mission_pages.py [--repeat N]``
+
+Builds a temporary SQLite database with ``oasis db upgrade`` and ``oasis demo load``,
+signs in as the demo coordinator and prints, for ``/coordination/missions`` and the
+volunteer plan of ``/coordination/volontaires`` (a department, a region, the platform's
+doctors), the first response time in this process (the demo APL is computed on the
+first plan: a server's start-up warm-up does it ahead) and the median once warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from oasis.config import Settings
+from oasis.web.app import create_app
+
+URLS = (
+    "/coordination/missions",
+    "/coordination/volontaires",
+    "/coordination/volontaires?territoire=dep-58&budget=20000&minutes=90",
+    "/coordination/volontaires?territoire=reg-27&budget=20000&minutes=90",
+    "/coordination/volontaires?territoire=dep-58&budget=20000&minutes=90&medecins=plateforme",
+)
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    samples, out = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measure (median)")
+    args = parser.parse_args()
+    oasis = str(Path(sys.executable).with_name("oasis"))
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/demo.db"
+        for step in (["db", "upgrade"], ["demo", "load"]):
+            subprocess.run([oasis, *step, "--db", url], check=True, capture_output=True)
+        client = TestClient(create_app(Settings(database_url=url, secret_key="bench")))
+        signed = client.post("/api/v1/auth/login", data={
+            "email": "coordination@demo.oasis.fr", "password": "oasis-demo"})
+        assert signed.status_code == 200, signed.text
+        print(f"{'page':<90} {'first':>8} {'warm':>8}")
+        for page in URLS:
+            t_first, response = timed(lambda u=page: client.get(u), 1)
+            assert response.status_code == 200, (page, response.status_code)
+            t_warm, _ = timed(lambda u=page: client.get(u), args.repeat)
+            print(f"{page:<90} {t_first * 1000:>6.0f}ms {t_warm * 1000:>6.0f}ms")
+
+
+if __name__ == "__main__":
+    main()
