@@ -11,7 +11,6 @@ from __future__ import annotations
 import html as html_lib
 import re
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
