@@ -51,7 +51,6 @@ SOURCES = {"synthetiques": "500 volontaires synthétiques (démonstration, comme
                            "volunteers »)",
            "plateforme": "Médecins généralistes inscrits sur la plateforme, vers les sites "
                          "de mission (propositions acceptables)"}
-STATUS_FR = {"optimal": "optimal (prouvé)", "time_limit": "limite de temps atteinte"}
 CSRF_ERROR = "Formulaire expiré : rechargez la page et recommencez."
 
 
@@ -154,6 +153,8 @@ def _form(territoire: str, budget: str, minutes: str, medecins: str, mois: str) 
 
 
 def _render(request: Request, who: Staff, form: dict, status_code: int = 200, **extra):
+    from oasis.territory.siting import STATUS_FR
+
     context = {"plan": None, "errors": [], "outcomes": None, "proposals": [], "names": {},
                "left_out": [], "threshold": None, **extra}
     return render(request, "pro/volontaires.html", who, status_code,
