@@ -293,8 +293,10 @@ class MclpSolution:
 
 
 def _milp(cover: sparse.csr_matrix, w: np.ndarray, k: int, warm: list[int] | None,
-          time_limit: float, mip_gap: float, threads: int | None, fold_singletons: bool = True
-          ) -> tuple[list[int], float, float, str]:
+          time_limit: float, mip_gap: float, threads: int | None, fold_singletons: bool = True,
+          presolve: bool = False) -> tuple[list[int], float, float, str]:
+    """HiGHS on the MCLP model.  Its presolve is off by default: on a reduced instance it
+    finds nothing more and costs half the time (BFC k = 20: 1.4 s → 0.8 s with HiGHS 1.16)."""
     import highspy
 
     cover = sparse.csr_matrix(cover, dtype=bool)
@@ -335,6 +337,8 @@ def _milp(cover: sparse.csr_matrix, w: np.ndarray, k: int, warm: list[int] | Non
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     if threads:
         h.setOptionValue("threads", int(threads))
     h.passModel(lp)
@@ -394,7 +398,7 @@ def solve(cover: sparse.spmatrix, weights: np.ndarray, k: int, *, method: str = 
                             method, red.stats)
     if not (reduction or warm_start):  # the plain MILP of the benchmark
         m_chosen, _, bound, status = _milp(cover, weights, k, None, time_limit, mip_gap,
-                                           threads, fold_singletons=False)
+                                           threads, fold_singletons=False, presolve=True)
         chosen = np.asarray(m_chosen, dtype=np.int64)
         return MclpSolution(chosen, coverage_value(cover, weights, chosen), bound, status,
                             time.perf_counter() - t0, "plain", red.stats)
@@ -424,7 +428,8 @@ def solve(cover: sparse.spmatrix, weights: np.ndarray, k: int, *, method: str = 
     if remaining >= 1.0:
         m_chosen, _, bound, status = _milp(red.cover, red.weights, k,
                                            g_chosen if warm_start else None, remaining,
-                                           mip_gap, threads, fold_singletons=reduction)
+                                           mip_gap, threads, fold_singletons=reduction,
+                                           presolve=not reduction)
     else:  # HiGHS's presolve does not watch the clock: no MILP on a nearly spent budget
         m_chosen, bound, status = g_chosen, g_bound, "time_limit"
     if len(m_chosen) != k or coverage_value(red.cover, red.weights, m_chosen) < g_value:
