@@ -47,7 +47,7 @@ class Clock:
 
 def line(label: str, clock: Clock, sol) -> None:
     print(f"  {label:<36} {clock}  {sol.status:<10} objective {sol.objective:>12,.0f}  "
-          f"gap {100 * sol.gap:.4f} %")
+          f"bound {sol.bound:>12,.0f}  gap {100 * sol.gap:.4f} %")
 
 
 def main() -> None:
