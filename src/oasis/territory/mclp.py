@@ -443,7 +443,7 @@ def solve(cover: sparse.spmatrix, weights: np.ndarray, k: int, *, method: str = 
         bound = max(objective, min(bound, lag))
     if status == "optimal":
         bound = max(objective, min(bound, objective * (1 + mip_gap)))
-        status = _status(objective, bound, mip_gap)
+    status = _status(objective, bound, mip_gap)  # the Lagrangian bound may prove it too
     return MclpSolution(chosen, objective, bound, status, time.perf_counter() - t0, method,
                         red.stats)
 
@@ -522,8 +522,9 @@ def _subset_milp(csc: sparse.csc_matrix, w: np.ndarray, k: int, cols: np.ndarray
     position = {int(c): i for i, c in enumerate(local.candidates)}
     inside = [int(np.searchsorted(cols, j)) for j in incumbent]
     warm = [position[i] for i in inside if i in position]
-    found, _, _, status = _milp(local.cover, local.weights, k, warm if len(warm) == k else None,
-                           max(0.5, deadline - time.perf_counter()), mip_gap, threads)
+    found, _, _, status = _milp(local.cover, local.weights, k,
+                                warm if len(warm) == k else None,
+                                max(0.5, deadline - time.perf_counter()), mip_gap, threads)
     plan = [int(j) for j in cols[local.candidates[np.asarray(found, dtype=np.int64)]]]
     if len(plan) != k:
         return plan, -1.0, False
