@@ -48,7 +48,7 @@ test: install data browser  ## lint and run the whole test suite
 	$(BIN)/python -m pytest
 
 bench: install data  ## run every benchmark
-	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/[!_]*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:  ## remove the virtualenv, built data and the demo database
 	rm -rf $(VENV) src/oasis/data/geo oasis.db

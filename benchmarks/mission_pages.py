@@ -12,13 +12,12 @@ first plan: a server's start-up warm-up does it ahead) and the median once warm.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from _pages import print_page_timings
 from fastapi.testclient import TestClient
 
 from oasis.config import Settings
@@ -31,15 +30,6 @@ URLS = (
     "/coordination/volontaires?territoire=reg-27&budget=20000&minutes=90",
     "/coordination/volontaires?territoire=dep-58&budget=20000&minutes=90&medecins=plateforme",
 )
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    samples, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), out
 
 
 def main() -> None:
@@ -55,12 +45,7 @@ def main() -> None:
         signed = client.post("/api/v1/auth/login", data={
             "email": "coordination@demo.oasis.fr", "password": "oasis-demo"})
         assert signed.status_code == 200, signed.text
-        print(f"{'page':<90} {'first':>8} {'warm':>8}")
-        for page in URLS:
-            t_first, response = timed(lambda u=page: client.get(u), 1)
-            assert response.status_code == 200, (page, response.status_code)
-            t_warm, _ = timed(lambda u=page: client.get(u), args.repeat)
-            print(f"{page:<90} {t_first * 1000:>6.0f}ms {t_warm * 1000:>6.0f}ms")
+        print_page_timings(client, URLS, args.repeat, width=90)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ the median response time and size of each planner page and layer once warm.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from _pages import print_page_timings, timed
 from fastapi.testclient import TestClient
 
 from oasis.territory.dissolve import dissolve, read_territories, write_territories
@@ -34,15 +34,6 @@ URLS = (
     "/api/v1/carte/indicateurs/classe?niveau=epci",
     "/api/v1/carte/indicateurs/apl?niveau=commune",
 )
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    samples, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), out
 
 
 def main() -> None:
@@ -67,14 +58,7 @@ def main() -> None:
     print(f"dashboard data, cold (demo APL + aggregates + ranking): {t_cold:.2f} s")
 
     client = TestClient(create_app())
-    print(f"{'page':<50} {'first':>8} {'warm':>8} {'size':>10}")
-    for url in URLS:
-        t_first, response = timed(lambda u=url: client.get(u), 1)
-        assert response.status_code == 200, (url, response.status_code)
-        t_warm, response = timed(lambda u=url: client.get(u), args.repeat)
-        print(f"{url:<50} {t_first * 1000:>6.0f}ms {t_warm * 1000:>6.0f}ms "
-              f"{len(response.content) / 1000:>8.0f}kB")
-
+    print_page_timings(client, URLS, args.repeat)
 
 if __name__ == "__main__":
     main()

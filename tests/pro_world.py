@@ -7,10 +7,12 @@ Used by the page tests (TestClient) and the browser journeys (live server).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from care_fixtures import make_patient, make_practice
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from oasis.care.access import Actor
@@ -24,6 +26,21 @@ from oasis.care.scheduling.models import Slot
 from oasis.care.sites import service as sites
 
 PASSWORD = "motdepasse-123"
+
+
+def client_for(app, email: str | None) -> TestClient:
+    """A page client, signed in as ``email`` (cookie session) unless None."""
+    client = TestClient(app, follow_redirects=False)
+    if email:
+        r = client.post("/api/v1/auth/login", data={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+    return client
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]{32})"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
 ALL_DAY = [(d, time(7), time(20)) for d in range(7)]
 
 

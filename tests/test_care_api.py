@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time as clock
 from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from care_fixtures import make_practice
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -21,6 +18,7 @@ from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Slot
 from oasis.config import Settings
 from oasis.web.app import create_app
+from oasis.web.liveserver import LiveServer
 
 PASSWORD = "motdepasse-123"
 
@@ -233,25 +231,10 @@ def test_management_endpoints(client, world):
 
 
 # ------------------------------------------------------------------ parallel HTTP booking
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(db_url, world):
-    app = create_app(Settings(database_url=db_url, secret_key="test-secret"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = clock.monotonic() + 20
-    while not server.started and clock.monotonic() < deadline:
-        clock.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with LiveServer(create_app(Settings(database_url=db_url, secret_key="test-secret"))) as live:
+        yield live.url
 
 
 def test_parallel_http_bookings_exactly_one_201(live_server, db_url):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
-from pro_world import PASSWORD, build
+from pro_world import build, client_for, csrf_of
 from sqlalchemy import select
 
 from oasis.care.access import Actor
@@ -40,19 +39,6 @@ def encounter_id(db_url, world) -> int:
 def app(db_url, world):
     return create_app(Settings(database_url=db_url, secret_key="test-secret"))
 
-
-def client_for(app, email: str | None) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
-    if email:
-        r = client.post("/api/v1/auth/login", data={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-    return client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]{32})"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def open_page(client, encounter_id) -> str:

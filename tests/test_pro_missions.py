@@ -13,8 +13,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
-from pro_world import PASSWORD, build, build_missions, next_month_days
+from pro_world import build, build_missions, client_for, csrf_of, next_month_days
 from sqlalchemy import func, select
 
 from oasis.care.access import Actor
@@ -43,19 +42,6 @@ def missions(db_url, world, geo):
 def app(db_url, world, missions):
     return create_app(Settings(database_url=db_url, secret_key="test-secret"))
 
-
-def client_for(app, email: str | None) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
-    if email:
-        r = client.post("/api/v1/auth/login", data={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-    return client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]{32})"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def text_of(html: str) -> str:

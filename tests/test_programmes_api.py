@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time as clock
 from datetime import date, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from programmes_fixtures import make_mission_world
 from sqlalchemy import func, select
@@ -23,6 +20,7 @@ from oasis.care.programmes.models import MissionDay
 from oasis.care.scheduling.service import PARIS
 from oasis.config import Settings
 from oasis.web.app import create_app
+from oasis.web.liveserver import LiveServer
 
 PASSWORD = "motdepasse-123"
 
@@ -168,25 +166,10 @@ def test_statements_over_http_in_cents(client, world, db_url):
                        "completed_days": 1, "amount_cents": 20_000}]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(db_url, world):
-    app = create_app(Settings(database_url=db_url, secret_key="test-secret"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = clock.monotonic() + 20
-    while not server.started and clock.monotonic() < deadline:
-        clock.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with LiveServer(create_app(Settings(database_url=db_url, secret_key="test-secret"))) as live:
+        yield live.url
 
 
 def test_parallel_http_sign_ups_exactly_two_201(live_server, db_url, world):
