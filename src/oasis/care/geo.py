@@ -9,11 +9,29 @@ from oasis.care.errors import Invalid, NotFound
 
 @dataclass(frozen=True)
 class Place:
+    """A commune with its point (and, where the finder needs them, its area for the
+    trip inside it and its postal codes)."""
+
     code: str
     name: str
     dep: str
     lat: float
     lon: float
+    area_km2: float | None = None
+    postal_codes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.dep})"
+
+    @property
+    def search_label(self) -> str:
+        """« Nevers (58194) »: what to put back in a search field (resolves exactly)."""
+        return f"{self.name} ({self.code})"
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "dep": self.dep, "lat": self.lat,
+                "lon": self.lon, "postal_codes": list(self.postal_codes)}
 
 
 def geography():

@@ -13,36 +13,11 @@ import re
 from dataclasses import dataclass
 
 from oasis.care.errors import Invalid
+from oasis.care.geo import Place
 
 _CODE_LIKE = re.compile(r"^(?:\d+|2[ABab]\d*)$")
 _SUGGESTED_CODE = re.compile(r"\((\w{5}),")
 _LABELLED = re.compile(r"^[^()]*\((\w{5})\)$")
-
-
-@dataclass(frozen=True)
-class Place:
-    """A commune with its point and the mean trip to its town hall from inside it."""
-
-    code: str
-    name: str
-    dep: str
-    lat: float
-    lon: float
-    area_km2: float | None
-    postal_codes: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.dep})"
-
-    @property
-    def search_label(self) -> str:
-        """« Nevers (58194) »: what to put back in a search field (resolves exactly)."""
-        return f"{self.name} ({self.code})"
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "dep": self.dep, "lat": self.lat,
-                "lon": self.lon, "postal_codes": list(self.postal_codes)}
 
 
 @dataclass(frozen=True)
