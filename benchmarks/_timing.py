@@ -1,4 +1,4 @@
-"""Shared by the page benchmarks (not a benchmark itself: ``make bench`` skips ``_*.py``)."""
+"""Timing helpers shared by the benchmarks (``make bench`` skips ``_*.py``)."""
 
 from __future__ import annotations
 

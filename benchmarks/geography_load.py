@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tarfile
-import time
 from pathlib import Path
+
+from _timing import timed
 
 from oasis.config import get_settings
 from oasis.datasets.fetch import DECOUPAGE
 from oasis.territory.geography import read_boundaries, read_geography
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    samples, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), out
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _pages import print_page_timings
+from _timing import print_page_timings
 from fastapi.testclient import TestClient
 
 from oasis.config import Settings

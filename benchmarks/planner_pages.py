@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _pages import print_page_timings, timed
+from _timing import print_page_timings, timed
 from fastapi.testclient import TestClient
 
 from oasis.territory.dissolve import dissolve, read_territories, write_territories

@@ -166,3 +166,13 @@ def make_patient(session: Session, *, commune: str = "58194", name: str = "Duran
     return people.create_patient(session, Actor.system(), family_name=name,
                                  given_name="Jeanne", birth_date=date(1950, 3, 2),
                                  commune_code=commune)
+
+
+PASSWORD = "motdepasse-123"  # every test account's password
+
+
+def login(client, email: str, password: str = PASSWORD) -> dict:
+    """Bearer header of ``email`` from the OAuth2 password flow."""
+    r = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

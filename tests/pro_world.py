@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from care_fixtures import make_patient, make_practice
+from care_fixtures import PASSWORD, make_patient, make_practice
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -24,8 +24,6 @@ from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.agenda import PARIS, day_bounds, today
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites import service as sites
-
-PASSWORD = "motdepasse-123"
 
 
 def client_for(app, email: str | None) -> TestClient:

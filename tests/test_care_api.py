@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
-from care_fixtures import make_practice
+from care_fixtures import PASSWORD, login, make_practice
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -19,8 +19,6 @@ from oasis.care.scheduling.models import Slot
 from oasis.config import Settings
 from oasis.web.app import create_app
 from oasis.web.liveserver import LiveServer
-
-PASSWORD = "motdepasse-123"
 
 
 @pytest.fixture
@@ -51,11 +49,6 @@ def client(db_url, world):
     with TestClient(app) as c:
         yield c
 
-
-def login(client, email) -> dict:
-    r = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def register(client, email="jeanne@test.fr", **extra) -> tuple[dict, dict]:

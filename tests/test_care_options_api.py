@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import finder_world
 import pytest
+from care_fixtures import PASSWORD
 from fastapi.testclient import TestClient
 from finder_world import PARTNER
 from sqlalchemy import select
@@ -16,8 +17,6 @@ from oasis.care.base import utcnow
 from oasis.care.db import session_factory
 from oasis.config import Settings
 from oasis.web.app import create_app
-
-PASSWORD = "motdepasse-123"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import finder_world
 import pytest
+from care_fixtures import PASSWORD
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,8 +17,6 @@ from oasis.care.db import session_factory
 from oasis.care.scheduling.models import Slot
 from oasis.config import Settings
 from oasis.web.app import create_app
-
-PASSWORD = "motdepasse-123"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from care_fixtures import PASSWORD, login
 from fastapi.testclient import TestClient
 from programmes_fixtures import make_mission_world
 from sqlalchemy import func, select
@@ -21,8 +22,6 @@ from oasis.care.scheduling.service import PARIS
 from oasis.config import Settings
 from oasis.web.app import create_app
 from oasis.web.liveserver import LiveServer
-
-PASSWORD = "motdepasse-123"
 
 
 def weekdays_in_month_ahead(months: int = 1, n: int = 8) -> list[date]:
@@ -65,11 +64,6 @@ def client(db_url, world):
     with TestClient(app) as c:
         yield c
 
-
-def login(client, email) -> dict:
-    r = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def test_sign_up_third_day_refused_with_french_error(client, world):

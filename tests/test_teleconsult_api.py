@@ -11,7 +11,7 @@ from datetime import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from care_fixtures import make_practice
+from care_fixtures import PASSWORD, login, make_practice
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -26,8 +26,6 @@ from oasis.care.sites import service as sites
 from oasis.config import Settings
 from oasis.web.app import create_app
 from oasis.web.liveserver import LiveServer
-
-PASSWORD = "motdepasse-123"
 
 
 @pytest.fixture
@@ -63,11 +61,6 @@ def client(db_url, world):
     with TestClient(app) as c:
         yield c
 
-
-def login(client, email) -> dict:
-    r = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def register(client, email="jeanne@t.fr", **extra) -> tuple[dict, dict, str]:
