@@ -14,7 +14,6 @@ before the room shows them, and feeds late joiners from the database.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from datetime import datetime
@@ -29,6 +28,7 @@ from oasis.care.access import Actor
 from oasis.care.db import session_factory
 from oasis.care.errors import CareError
 from oasis.web.realtime import HubError, get_hub
+from oasis.web.realtime.tasks import until_first_done
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -140,17 +140,7 @@ async def _pump(websocket: WebSocket, sub, app, actor: Actor, entry_id: int,
             if state["status"] != "waiting":
                 return
 
-    tasks = [asyncio.create_task(from_client()), asyncio.create_task(from_hub())]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    for task in done:
-        if task.exception() is not None and not isinstance(task.exception(),
-                                                           WebSocketDisconnect):
-            raise task.exception()
+    await until_first_done(from_client(), from_hub(), ignore=(WebSocketDisconnect,))
     await _close(websocket, 1000)
 
 

@@ -35,6 +35,7 @@ from starlette.websockets import WebSocketState
 
 from oasis.care.vitals import VitalsError, parse_vitals
 from oasis.web.realtime import GroupFullError, Hub, HubError, get_hub
+from oasis.web.realtime.tasks import until_first_done
 from oasis.web.visio.hooks import MeasurementEvent, call, visio_hooks
 from oasis.web.visio.tokens import PARIS, ROOM_RE, RoomGrant, TokenError, verify_token
 
@@ -134,17 +135,8 @@ class RoomSession:
         return [event.to_message() for event in await call(provider, self.grant.room)]
 
     async def _pump(self, sub) -> None:
-        tasks = [asyncio.create_task(self._from_client()),
-                 asyncio.create_task(self._from_room(sub)),
-                 asyncio.create_task(self._heartbeat())]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            task.result()  # re-raise Closed / errors
+        # the first loop to end ends the others; Closed and errors are re-raised
+        await until_first_done(self._from_client(), self._from_room(sub), self._heartbeat())
 
     # ---------------------------------------------------------------- client -> room
     async def _from_client(self) -> None:
