@@ -32,10 +32,10 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from oasis.care import db as care_db
-from oasis.care.access import Actor
 from oasis.care.booking import service as booking
-from oasis.care.errors import Conflict
+from oasis.care.core import db as care_db
+from oasis.care.core.actor import Actor
+from oasis.care.core.errors import Conflict
 from oasis.care.scheduling.search import search_slots
 from oasis.territory.geography import load_geography
 from oasis.territory.supply import unit_positions

@@ -18,9 +18,9 @@ from pathlib import Path
 from _timing import print_page_timings, timed
 from fastapi.testclient import TestClient
 
+from oasis.territory import indicators as territory_data
 from oasis.territory.dissolve import dissolve, read_territories, write_territories
 from oasis.territory.geography import load_geography
-from oasis.web import territory_data
 from oasis.web.app import create_app
 
 URLS = (

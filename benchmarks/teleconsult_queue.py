@@ -44,14 +44,14 @@ from datetime import date
 import httpx
 from websockets.asyncio.client import connect
 
-from oasis.care import db as care_db
-from oasis.care.access import Actor
 from oasis.care.accounts import service as accounts
+from oasis.care.core import db as care_db
+from oasis.care.core.actor import Actor
 from oasis.care.people import service as people
 from oasis.config import Settings
 from oasis.territory.supply import rpps_with_check_digit
 from oasis.web.app import create_app
-from oasis.web.liveserver import LiveServer
+from oasis.web.kit.liveserver import LiveServer
 
 SECRET = "bench-secret"
 

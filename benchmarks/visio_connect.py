@@ -30,15 +30,14 @@ from pathlib import Path
 
 from oasis.config import Settings
 from oasis.web.app import create_app
-from oasis.web.liveserver import LiveServer
-from oasis.web.realtime import make_hub
-from oasis.web.realtime.base import QUEUE_SIZE
+from oasis.web.kit.liveserver import LiveServer
+from oasis.web.live.hub import make_hub
+from oasis.web.live.hub.base import QUEUE_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the test suite's signalling client
-sys.path.insert(0, str(ROOT / "tests" / "browser"))  # and its page helpers
+sys.path.insert(0, str(ROOT))  # the test suite's signalling client and page helpers
 
-from visio_client import Peer  # noqa: E402
+from tests.factories.visio_client import Peer  # noqa: E402
 
 SECRET = "benchmark-secret"
 
@@ -106,7 +105,7 @@ def make_servers(stack: ExitStack, redis_url: str | None, count: int) -> list[Li
 
 # ------------------------------------------------------------------ 3. browsers
 def connect_times(browser, servers: list[LiveServer], calls: int) -> list[float]:
-    from visio_helpers import open_call, wait_connected, wait_video
+    from tests.factories.visio_pages import open_call, wait_connected, wait_video
 
     times = []
     for _ in range(calls):

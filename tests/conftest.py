@@ -7,6 +7,9 @@ from hypothesis import settings
 
 from oasis.territory.geography import Geography, load_geography
 
+# Care platform database fixtures (db_url, empty_db_url, session): tests/factories/care.py.
+pytest_plugins = ["tests.factories.care"]
+
 # Speed is measured in benchmarks, not in tests: no per-example deadline, so a loaded CI
 # machine cannot turn a correct property into a failure.
 settings.register_profile("oasis", deadline=None)
@@ -16,13 +19,3 @@ settings.load_profile("oasis")
 @pytest.fixture(scope="session")
 def geo() -> Geography:
     return load_geography()
-
-
-# Care platform database fixtures (db_url, empty_db_url, session): see care_fixtures.py.
-from care_fixtures import (  # noqa: E402, F401
-    _postgres_template,
-    _sqlite_template,
-    db_url,
-    empty_db_url,
-    session,
-)

@@ -38,7 +38,7 @@ import pytest
 
 from oasis.config import Settings, get_settings
 from oasis.web.app import create_app
-from oasis.web.liveserver import LiveServer
+from oasis.web.kit.liveserver import LiveServer
 
 HERE = Path(__file__).resolve().parent
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from oasis.care.db import session_scope, upgrade
+from oasis.care.core.db import session_scope, upgrade
 from oasis.care.demo import load_demo
 
 PHONE = {"width": 360, "height": 740}

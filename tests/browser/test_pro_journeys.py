@@ -17,11 +17,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pro_world import PASSWORD, build, build_missions, next_month_days
 from sqlalchemy import select
 
-from oasis.care.db import dispose_engine, session_factory
+from oasis.care.core.db import dispose_engine, session_factory
 from oasis.care.scheduling.models import ScheduleException
+from tests.factories.pro import PASSWORD, build, build_missions, next_month_days
 
 pytestmark = pytest.mark.browser
 
@@ -155,7 +155,7 @@ def test_nurse_opens_an_ett_session_and_the_doctor_takes_it(pro_server, new_page
     """Each signs in from /connexion and lands on their space; the nurse's walk-in patient
     goes to the queue, the doctor (from the agenda's navigation) takes them and both reach
     the call page, connected."""
-    from visio_helpers import wait_connected
+    from tests.factories.visio_pages import wait_connected
 
     server, _world, _url = pro_server
     doctor = new_page("doctor", viewport={"width": 1280, "height": 900})

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from care_fixtures import make_practice
-from visio_helpers import wait_connected, wait_video
 
-from oasis.care.access import Actor
 from oasis.care.accounts import service as accounts
-from oasis.care.db import session_factory, upgrade
+from oasis.care.core.actor import Actor
+from oasis.care.core.db import session_factory, upgrade
 from oasis.care.people import service as people
 from oasis.care.sites import service as sites
+from tests.factories.care import make_practice
+from tests.factories.visio_pages import wait_connected, wait_video
 
 PASSWORD = "motdepasse-123"
 

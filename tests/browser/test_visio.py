@@ -7,9 +7,9 @@ import time
 import uuid
 
 import pytest
-from visio_helpers import FRAMES_JS, open_call, wait_connected, wait_video
 
-from oasis.web.visio import invite
+from oasis.web.kit.rooms import invite
+from tests.factories.visio_pages import FRAMES_JS, open_call, wait_connected, wait_video
 
 REDIS_URL = os.environ.get("OASIS_TEST_REDIS_URL")
 

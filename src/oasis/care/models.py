@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from oasis.care.accounts.models import Account
 from oasis.care.audit.models import AuditEvent
-from oasis.care.base import Base
 from oasis.care.booking.models import Appointment, WaitlistEntry
+from oasis.care.core.base import Base
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot

@@ -1,1 +1,1 @@
-"""CLI command modules, one per area, registered in :mod:`oasis.cli`."""
+"""CLI command modules, one per area, registered in :mod:`oasis.commands.app`."""

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from oasis.commands.console import console, err, fail, fmt_int, geography
+
 
 def _write_geojson(result, path: Path) -> None:
     """Units with their simplified boundaries (point when a unit has none)."""
@@ -43,7 +45,6 @@ def apl(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from oasis.cli import _geography, console, err, fail, fmt_int
     from oasis.territory.apl import AplInputError, compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
     from oasis.territory.supply import SupplyFileError, read_supply, unit_positions
@@ -58,7 +59,7 @@ def apl(
         prof = get_profession(profession)
     except UnknownProfessionError as exc:
         fail(str(exc))
-    geo = _geography()
+    geo = geography()
     units, pos = unit_positions(geo)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as progress:

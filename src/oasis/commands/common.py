@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import typer
 
+from oasis.commands.console import err, fail, fmt_int, geography
+
 ProfessionOpt = Annotated[str, typer.Option(help="Profession de l'APL (generaliste, "
                                                  "infirmier…).")]
 SupplyOpt = Annotated[Path | None, typer.Option(
@@ -31,8 +33,6 @@ def spinner(label: str):
     """Rich spinner on stderr for steps that may exceed ~2 s."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from oasis.cli import err
-
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as progress:
         task = progress.add_task(label, total=None)
@@ -40,7 +40,6 @@ def spinner(label: str):
 
 
 def check_out(out: Path | None) -> None:
-    from oasis.cli import fail
     from oasis.territory.export import ExportError, check_output
 
     try:
@@ -51,7 +50,6 @@ def check_out(out: Path | None) -> None:
 
 def load_apl(profession: str, supply: Path | None, seed: int):
     """(geography, APL result), failing with exit 2 on bad input."""
-    from oasis.cli import _geography, err, fail, fmt_int
     from oasis.territory.apl import AplInputError, compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
     from oasis.territory.supply import SupplyFileError, read_supply
@@ -61,7 +59,7 @@ def load_apl(profession: str, supply: Path | None, seed: int):
         prof = get_profession(profession)
     except UnknownProfessionError as exc:
         fail(str(exc))
-    geo = _geography()
+    geo = geography()
     units = np.flatnonzero(geo.analysis_units)
     with spinner("Calcul de l'APL"):
         try:
@@ -78,7 +76,6 @@ def load_apl(profession: str, supply: Path | None, seed: int):
 
 def load_sites(path: Path | None, geo, seed: int = 0, *, demo: bool = True):
     """Sites from a file, else the labelled synthetic demo inventory (or None)."""
-    from oasis.cli import err, fail, fmt_int
     from oasis.territory.sites import SitesFileError, demo_sites, read_sites
 
     if path is None:

@@ -19,6 +19,7 @@ from oasis.commands.common import (
     records,
     spinner,
 )
+from oasis.commands.console import console, fail, fmt_int, geography
 
 
 def coverage(
@@ -34,7 +35,6 @@ def coverage(
     """Couverture : part de la population à moins de N minutes d'un site de soins."""
     from rich.table import Table
 
-    from oasis.cli import _geography, console, fail, fmt_int
     from oasis.territory.coverage import LEVELS, CoverageError
     from oasis.territory.coverage import coverage as compute_coverage
     from oasis.territory.export import write_frame
@@ -44,7 +44,7 @@ def coverage(
     if not np.isfinite(minutes) or minutes <= 0:
         fail(f"--minutes doit être un nombre positif (reçu : {minutes:g})")
     check_out(out)
-    geo = _geography()
+    geo = geography()
     site_data = load_sites(sites, geo, seed)
     try:
         cov = compute_coverage(geo, site_data, minutes)

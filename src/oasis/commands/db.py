@@ -31,7 +31,7 @@ def upgrade(db: DbOption = None,
     """Crée ou met à jour le schéma (idempotent : sans effet sur une base à jour)."""
     from sqlalchemy.exc import OperationalError
 
-    from oasis.care import db as care_db
+    from oasis.care.core import db as care_db
 
     url = database_url(db)
     try:
@@ -45,7 +45,7 @@ def upgrade(db: DbOption = None,
 @db_app.command("current")
 def current(db: DbOption = None) -> None:
     """Affiche la révision de la base et celle attendue par ce code."""
-    from oasis.care import db as care_db
+    from oasis.care.core import db as care_db
 
     url = database_url(db)
     have, want = care_db.current_revision(url), care_db.head_revision()

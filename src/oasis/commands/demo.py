@@ -20,9 +20,9 @@ def load(db: DbOption = None,
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from oasis.care import db as care_db
+    from oasis.care.core import db as care_db
+    from oasis.care.core.errors import CareError
     from oasis.care.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
-    from oasis.care.errors import CareError
 
     url = database_url(db)
     care_db.upgrade(url)

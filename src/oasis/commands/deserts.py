@@ -22,6 +22,7 @@ from oasis.commands.common import (
     records,
     spinner,
 )
+from oasis.commands.console import console, fail, fmt_int
 
 LEVEL_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département",
                 "region": "Région"}
@@ -43,7 +44,6 @@ def deserts(
     """Déserts médicaux : APL pondérée, classes et score de priorité (docs/planning.md)."""
     from rich.table import Table
 
-    from oasis.cli import console, fail, fmt_int
     from oasis.territory.export import write_frame
     from oasis.territory.zoning import LEVELS, ZoningError, zoning
 

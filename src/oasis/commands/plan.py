@@ -19,6 +19,7 @@ from oasis.commands.common import (
     records,
     spinner,
 )
+from oasis.commands.console import console, err, fail, fmt_int, geography
 
 plan_app = typer.Typer(help="Planification : implantation de sites, missions de médecins "
                             "volontaires.", no_args_is_help=True)
@@ -55,7 +56,6 @@ def plan_sites_command(
     """Où ouvrir k sites pour couvrir le plus d'habitants à N minutes (MCLP exact)."""
     from rich.table import Table
 
-    from oasis.cli import _geography, console, err, fail, fmt_int
     from oasis.commands.common import load_apl
     from oasis.territory.export import write_frame
     from oasis.territory.mclp import MclpError
@@ -74,7 +74,7 @@ def plan_sites_command(
     if not 0 <= gap < 100:
         fail(f"--gap doit être un pourcentage entre 0 et 100 (reçu : {gap})")
     check_out(out)
-    geo = _geography()
+    geo = geography()
     existing = load_sites(sites, geo, seed, demo=False)
     apl = None
     if weight == "deficit":
@@ -148,12 +148,12 @@ def plan_volunteers_command(
     out: OutOpt = None,
 ) -> None:
     """Affecter les jours des médecins volontaires aux EPCI prioritaires (gain d'APL max)."""
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
+    from datetime import date
 
     from rich.table import Table
 
-    from oasis.cli import console, err, fail, fmt_int
+    from oasis.care.core.clock import paris_today
+    from oasis.care.programmes.missions import mission_terms
     from oasis.commands.common import load_apl
     from oasis.territory.export import write_frame
     from oasis.territory.siting import STATUS_FR
@@ -176,15 +176,16 @@ def plan_volunteers_command(
     except VolunteerInputError as exc:
         fail(str(exc))
     if month is None:
-        on = datetime.now(ZoneInfo("Europe/Paris")).date().replace(day=1)
+        on = paris_today().replace(day=1)
     else:
         try:
             on = date.fromisoformat(f"{month}-01")
         except ValueError:
             fail(f"mois illisible : « {month} » (format AAAA-MM)")
+    terms = mission_terms(on)
     geo, apl = load_apl("generaliste", supply, seed)
     try:
-        docs = (read_doctors(doctors, geo) if doctors is not None
+        docs = (read_doctors(doctors, geo, terms.day_cap) if doctors is not None
                 else synthetic_doctors(apl, 500, seed))
     except VolunteerInputError as exc:
         fail(str(exc))
@@ -193,8 +194,8 @@ def plan_volunteers_command(
     epcis = list(epci) if epci else zoning(apl).priority(top)["epci"].tolist()
     try:
         with spinner("Affectation des jours (glouton puis MILP HiGHS)"):
-            plan = plan_volunteers(apl, docs, epcis, budget_cents=budget_cents,
-                                   max_minutes=max_minutes, on=on, time_limit=time_limit)
+            plan = plan_volunteers(apl, docs, epcis, terms, budget_cents=budget_cents,
+                                   max_minutes=max_minutes, time_limit=time_limit)
     except VolunteerInputError as exc:
         fail(str(exc))
     if out is not None:

@@ -1,6 +1,6 @@
 """``oasis visio``: invitation links for a test call between browser windows.
 
-Real consultations hand out links through ``oasis.web.visio.invite``; this command is
+Real consultations hand out links through ``oasis.web.kit.rooms.invite``; this command is
 for trying the video on one machine (``make run``, then open the links).
 """
 
@@ -22,8 +22,7 @@ def visio(
     from datetime import timedelta
 
     from oasis.config import get_settings
-    from oasis.web.visio import ROLES, invite, new_room
-    from oasis.web.visio.tokens import ROOM_RE
+    from oasis.web.kit.rooms import ROLES, ROOM_RE, invite, new_room
 
     room = salle or new_room()
     if not ROOM_RE.match(room):

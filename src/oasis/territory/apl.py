@@ -32,13 +32,16 @@ import pandas as pd
 from scipy import sparse
 
 from oasis.territory.demand import AgeStructure, Demand, standardised_demand
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.professions import Profession, get_profession
 from oasis.territory.supply import Supply
 from oasis.territory.travel import TravelTimes, travel_times
 
 
-class AplInputError(ValueError):
+class AplInputError(TerritoryInputError):
     """Inputs that do not fit together (matrix size, unit outside the grid…)."""
+
+    code = "invalid_apl_input"
 
 
 def default_travel(geo, max_minutes: float) -> TravelTimes:

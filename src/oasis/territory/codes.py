@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 
+from oasis.territory.errors import TerritoryInputError
+
 _INSEE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
 _SIREN = re.compile(r"^\d{9}$")
 
 
-class InvalidCodeError(ValueError):
+class InvalidCodeError(TerritoryInputError):
     """A code that cannot be what it claims to be, whatever the data says."""
+
+    code = "invalid_code"
 
 
 def normalise_insee(code: str) -> str:

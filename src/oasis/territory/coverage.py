@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.sites import Sites, nearest_site
 from oasis.territory.travel import TravelModel
 
@@ -22,8 +23,10 @@ LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
           "departement": ("dep", "dep_name"), "region": ("region", "region_name")}
 
 
-class CoverageError(ValueError):
+class CoverageError(TerritoryInputError):
     """Bad coverage request (message in French)."""
+
+    code = "invalid_coverage_input"
 
 
 def _text(values) -> np.ndarray:

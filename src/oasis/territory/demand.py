@@ -16,9 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oasis.territory.errors import TerritoryInputError
 
-class AgeTableError(ValueError):
+
+class AgeTableError(TerritoryInputError):
     """An age-structure table that cannot be used."""
+
+    code = "invalid_age_table"
 
 
 @dataclass(frozen=True)

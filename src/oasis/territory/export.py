@@ -16,11 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from oasis.territory.errors import TerritoryInputError
+
 FORMATS = (".csv", ".parquet", ".geojson")
 
 
-class ExportError(ValueError):
+class ExportError(TerritoryInputError):
     """An output path Oasis cannot write (message in French)."""
+
+    code = "invalid_export"
 
 
 def check_output(path: Path | None) -> None:

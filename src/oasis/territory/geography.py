@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from oasis.territory.codes import InvalidCodeError, is_siren, normalise_insee
+from oasis.territory.errors import TerritoryNotFound
 
 ATTRIBUTE_COLUMNS = (
     "code", "name", "search_name", "kind", "parent", "zone", "dep", "dep_name", "region",
@@ -34,16 +35,20 @@ class GeographyDataMissing(FileNotFoundError):
     """The geography file has not been built yet (run ``oasis data build``)."""
 
 
-class UnknownCommuneError(LookupError):
+class UnknownCommuneError(TerritoryNotFound):
     """A well-formed code that names no current commune; carries name suggestions."""
+
+    code = "unknown_commune"
 
     def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
         super().__init__(message)
         self.suggestions = suggestions or []
 
 
-class UnknownEpciError(LookupError):
+class UnknownEpciError(TerritoryNotFound):
     """No EPCI with that SIREN in the current geography."""
+
+    code = "unknown_epci"
 
 
 def normalise_name(text: str) -> str:

@@ -31,9 +31,13 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit
 
+from oasis.territory.errors import TerritoryInputError
 
-class MclpError(ValueError):
+
+class MclpError(TerritoryInputError):
     """An MCLP that cannot be solved as asked (negative k…), message in French."""
+
+    code = "invalid_siting_input"
 
 
 @dataclass

@@ -19,9 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from oasis.territory.errors import TerritoryNotFound
 
-class UnknownProfessionError(KeyError):
+
+class UnknownProfessionError(TerritoryNotFound, KeyError):
     """A profession key Oasis has no APL parameters for."""
+
+    code = "unknown_profession"
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.travel import TravelModel, chord_to_km, unit_vectors
 
 SITE_KINDS: dict[str, str] = {
@@ -29,8 +30,10 @@ SITE_KINDS: dict[str, str] = {
 COLUMNS = ("id", "name", "commune", "lat", "lon", "kind")
 
 
-class SitesFileError(ValueError):
+class SitesFileError(TerritoryInputError):
     """A sites file Oasis refuses; the message lists the bad lines."""
+
+    code = "invalid_sites_file"
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.mclp import MclpSolution, coverage_value, solve
 from oasis.territory.sites import Sites, nearest_site
 from oasis.territory.travel import TravelModel, travel_times
@@ -27,8 +28,10 @@ STATUS_FR = {"optimal": "optimal (prouvé)", "gap_target": "dans l'écart d'opti
              "time_limit": "limite de temps atteinte", "greedy": "glouton (non prouvé)"}
 
 
-class SitingError(ValueError):
+class SitingError(TerritoryInputError):
     """A siting request that cannot be built (unknown area, k < 0…), in French."""
+
+    code = "invalid_siting_input"
 
 
 @dataclass

@@ -26,11 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from oasis.territory.codes import luhn_ok
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.professions import PROFESSIONS, Profession, get_profession
 
 
-class SupplyFileError(ValueError):
+class SupplyFileError(TerritoryInputError):
     """A malformed supply file; the message lists the bad lines."""
+
+    code = "invalid_supply_file"
 
 
 def rpps_is_valid(rpps: str) -> bool:

@@ -31,6 +31,8 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from oasis.territory.errors import TerritoryInputError
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -196,8 +198,10 @@ def minutes_from(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray,
     return model.minutes(haversine_km(lat, lon, np.asarray(lats), np.asarray(lons)))
 
 
-class ODMatrixError(ValueError):
+class ODMatrixError(TerritoryInputError):
     """A malformed origin–destination file; the message names the line."""
+
+    code = "invalid_od_matrix"
 
 
 def read_od_matrix(path: Path, code_index: dict[str, int], n: int,

@@ -1,8 +1,9 @@
 """« Un médecin près de chez vous »: where volunteer doctors should give their days.
 
-Each volunteer gives at most 2 days a month (``oasis.care.programmes.missions``), paid
-at the dated daily rate of that module (200 € from 2025-09-01), in a host commune of a
-priority EPCI no more than ``max_minutes`` (90) from home.  A monthly day at host ``j``
+Each volunteer gives at most ``terms.day_cap`` days a month, paid ``terms.daily_rate_cents``
+a day (the programme's dated rules live in ``oasis.care.programmes.missions``, which
+hands them over as :class:`MissionTerms`: 2 days and 200 € from 2025-09-01), in a host
+commune of a priority EPCI no more than ``max_minutes`` (90) from home.  A monthly day at host ``j``
 adds ``a = 12 × consultations_per_day`` C+V a year to the supply there; by the APL
 what-if (``AplResult.gain_matrix``) it raises the APL of every unit i by ``a · G[i, j]``
 exactly, with no recompute.
@@ -25,23 +26,32 @@ import csv
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from oasis.care.programmes.missions import MAX_DAYS_PER_MONTH, daily_rate
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.travel import TravelModel, travel_times
 
 DEFAULT_MAX_MINUTES = 90.0
 WORKING_DAYS_PER_YEAR = 220  # Oasis assumption: GP working days a year
+
+
+@dataclass(frozen=True)
+class MissionTerms:
+    """The programme's rules the optimiser needs, as of the planned month."""
+
+    day_cap: int  # days a month at most per volunteer
+    daily_rate_cents: int  # paid per day given
 MONTHS = 12
 
 
-class VolunteerInputError(ValueError):
+class VolunteerInputError(TerritoryInputError):
     """Bad volunteer plan input (file, budget, EPCIs), message in French."""
+
+    code = "invalid_volunteer_input"
 
 
 @dataclass
@@ -55,7 +65,7 @@ class Doctors:
         return len(self.id)
 
 
-def read_doctors(path: Path, geo) -> Doctors:
+def read_doctors(path: Path, geo, day_cap: int) -> Doctors:
     """CSV ``id,commune,max_days`` (home commune; max days a month, 0 to 2)."""
     from oasis.territory.supply import _UnitResolver
 
@@ -101,8 +111,8 @@ def read_doctors(path: Path, geo) -> Doctors:
             n = -1
             problems.append(f"max_days « {md} » n'est pas un entier")
         else:
-            if not 0 <= n <= MAX_DAYS_PER_MONTH:
-                problems.append(f"max_days = {n} : entre 0 et {MAX_DAYS_PER_MONTH} jours par "
+            if not 0 <= n <= day_cap:
+                problems.append(f"max_days = {n} : entre 0 et {day_cap} jours par "
                                 "mois (règle du dispositif)")
         if problems:
             errors.append(f"ligne {line} : " + " ; ".join(problems))
@@ -205,8 +215,8 @@ def default_hosts(geo, units: np.ndarray, epcis: list[str], min_population: int 
     return np.unique(np.array(hosts, dtype=np.int64))
 
 
-def _assign(days_at: np.ndarray, reach: sparse.csr_matrix, max_days: np.ndarray
-            ) -> sparse.csr_matrix:
+def _assign(days_at: np.ndarray, reach: sparse.csr_matrix, max_days: np.ndarray,
+            day_cap: int) -> sparse.csr_matrix:
     """Integral doctor × host days realising ``days_at`` (max-flow); raises if impossible."""
     from scipy.sparse.csgraph import maximum_flow
 
@@ -217,7 +227,7 @@ def _assign(days_at: np.ndarray, reach: sparse.csr_matrix, max_days: np.ndarray
                            1 + n_doc + np.arange(n_host)))
     cols = np.concatenate((1 + np.arange(n_doc), 1 + n_doc + coo.col,
                            np.full(n_host, sink)))
-    caps = np.concatenate((max_days, np.full(coo.nnz, MAX_DAYS_PER_MONTH),
+    caps = np.concatenate((max_days, np.full(coo.nnz, day_cap),
                            days_at)).astype(np.int32)
     size = sink + 1
     graph = sparse.csr_matrix((caps, (rows, cols)), shape=(size, size))
@@ -230,10 +240,10 @@ def _assign(days_at: np.ndarray, reach: sparse.csr_matrix, max_days: np.ndarray
     return f.tocsr()
 
 
-def plan_volunteers(apl, doctors: Doctors, epcis: list[str], *,
+def plan_volunteers(apl, doctors: Doctors, epcis: list[str], terms: MissionTerms, *,
                     budget_cents: int | None = None,
                     max_minutes: float = DEFAULT_MAX_MINUTES,
-                    hosts: np.ndarray | None = None, on: date | None = None,
+                    hosts: np.ndarray | None = None,
                     consultations_per_day: float | None = None, time_limit: float = 10.0,
                     model: TravelModel | None = None) -> VolunteerPlan:
     """Best deployment of the volunteers' days (module docstring)."""
@@ -246,15 +256,15 @@ def plan_volunteers(apl, doctors: Doctors, epcis: list[str], *,
         raise VolunteerInputError(f"temps de trajet maximal invalide : {max_minutes}")
     if budget_cents is not None and budget_cents < 0:
         raise VolunteerInputError("le budget doit être positif")
-    if (doctors.max_days > MAX_DAYS_PER_MONTH).any() or (doctors.max_days < 0).any():
-        raise VolunteerInputError(f"au plus {MAX_DAYS_PER_MONTH} jours par médecin et par mois")
+    if (doctors.max_days > terms.day_cap).any() or (doctors.max_days < 0).any():
+        raise VolunteerInputError(f"au plus {terms.day_cap} jours par médecin et par mois")
     geo = apl.geo
     rows = apl.units
     known = set(pd.Series(geo.epci[rows]).dropna().astype(str))
     unknown = [e for e in epcis if e not in known]
     if unknown:
         raise VolunteerInputError(f"EPCI inconnu(s) : {', '.join(unknown[:10])}")
-    rate = daily_rate(on or date.today()).amount_cents
+    rate = terms.daily_rate_cents
     cpd = (apl.profession.mean_activity / WORKING_DAYS_PER_YEAR
            if consultations_per_day is None else float(consultations_per_day))
     per_day = MONTHS * cpd
@@ -288,8 +298,9 @@ def plan_volunteers(apl, doctors: Doctors, epcis: list[str], *,
     # Tie-break among equally good plans: less driving (worth far less than one C+V).
     travel_cost = 1e-6 * minutes_of.tocoo().data
     days_at, objective, bound, status = _milp(g, pop, gap_u, reach, doctors.max_days, max_days,
-                                              days_at, obj_g, time_limit, travel_cost)
-    flow = _assign(days_at, reach, doctors.max_days)
+                                              days_at, obj_g, time_limit, travel_cost,
+                                              terms.day_cap)
+    flow = _assign(days_at, reach, doctors.max_days, terms.day_cap)
     # APL after, by the what-if (one sparse column per host used).
     scen = apl.scenario()
     for j in np.flatnonzero(days_at):
@@ -372,7 +383,8 @@ def _greedy(g, pop, gap, reach, max_days, supply_cap, limit):
     return days_at, _value(g, pop, gap, days_at)
 
 
-def _milp(g, pop, gap, reach, max_days, limit, warm, warm_value, time_limit, travel_cost):
+def _milp(g, pop, gap, reach, max_days, limit, warm, warm_value, time_limit, travel_cost,
+          day_cap):
     """Exact plan: D (integer, hosts), x (doctor-host), z (units) — module docstring."""
     import highspy
 
@@ -404,7 +416,7 @@ def _milp(g, pop, gap, reach, max_days, limit, warm, warm_value, time_limit, tra
     lp.col_cost_ = np.concatenate((np.zeros(n_h), -travel_cost, pop))
     lp.col_lower_ = np.zeros(n_col)
     lp.col_upper_ = np.concatenate((np.full(n_h, float(limit)),
-                                    np.full(n_x, float(MAX_DAYS_PER_MONTH)), gap))
+                                    np.full(n_x, float(day_cap)), gap))
     lp.row_lower_ = np.concatenate((np.zeros(n_h), np.full(n_d + n_u + 1, -inf)))
     lp.row_upper_ = np.concatenate((np.zeros(n_h), max_days.astype(float), np.zeros(n_u),
                                     [float(limit)]))
@@ -421,7 +433,7 @@ def _milp(g, pop, gap, reach, max_days, limit, warm, warm_value, time_limit, tra
     h.setOptionValue("mip_rel_gap", 1e-6)
     h.passModel(lp)
     try:
-        flow = _assign(warm, reach, max_days).tocoo()
+        flow = _assign(warm, reach, max_days, day_cap).tocoo()
         xw = np.zeros(n_x)
         where = {(r, c): k for k, (r, c) in enumerate(zip(coo.row, coo.col, strict=True))}
         for r, c, v in zip(flow.row, flow.col, flow.data, strict=True):
@@ -442,7 +454,7 @@ def _milp(g, pop, gap, reach, max_days, limit, warm, warm_value, time_limit, tra
         d = np.maximum(d, 0)
         if d.sum() <= limit:
             try:
-                _assign(d, reach, max_days)
+                _assign(d, reach, max_days, day_cap)
                 v = _value(g, pop, gap, d)
                 if v >= warm_value - 1e-9:
                     warm, warm_value = d, v

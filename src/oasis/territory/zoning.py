@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oasis.territory.errors import TerritoryInputError
 from oasis.territory.sites import Sites, nearest_site
 
 LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
@@ -34,8 +35,10 @@ CLASSES = ("sous-dense", "vigilance", "hors zone")
 DISTANCE_SCALE_MIN = 30.0
 
 
-class ZoningError(ValueError):
+class ZoningError(TerritoryInputError):
     """Bad zoning request (unknown level, negative count…), message in French."""
+
+    code = "invalid_zoning_input"
 
 
 def _class_column(name: str) -> str:

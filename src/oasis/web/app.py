@@ -1,28 +1,77 @@
-"""FastAPI application factory: REST API, FHIR facade and French web pages.
+"""FastAPI application factory: the REST API, the French pages and the websockets.
 
-Each domain plugs its router in :func:`create_app`; the factory is what ``oasis serve``
-and the tests instantiate, so a test gets a fresh app bound to its own settings.
+Every route module exports one ``router``; :data:`ROUTERS` lists them all, in the order
+they are matched.  The factory is what ``oasis serve`` and the tests instantiate, so a
+test gets a fresh app bound to its own settings.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from oasis import __version__
-from oasis.care.programmes import views as programmes
-from oasis.care.teleconsult.live import include as include_teleconsult
 from oasis.config import Settings, get_settings
-from oasis.web import maps, patient, planning, pro, visio
-from oasis.web.api import care_options, include_care_routers
+from oasis.territory.warmup import warm_up
+from oasis.web.api import (
+    appointments,
+    audit,
+    auth,
+    care_options,
+    france_sante,
+    missions,
+    patients,
+    planning,
+    practitioners,
+    schedules,
+    sites,
+    slots,
+    system,
+    teleconsult,
+    territory,
+)
+from oasis.web.kit.errors import install_errors
+from oasis.web.live import queue as live_queue
+from oasis.web.live import visio as live_visio
+from oasis.web.live.measurements import install_measurement_hooks
+from oasis.web.pages.patient import account, find
+from oasis.web.pages.patient import appointments as patient_appointments
+from oasis.web.pages.planner import coverage, dashboard, map
+from oasis.web.pages.pro import agenda, consultations, siting, volunteers
+from oasis.web.pages.pro import audit as audit_page
+from oasis.web.pages.pro import missions as mission_pages
+from oasis.web.pages.public import home
+from oasis.web.pages.teleconsult import queue as queue_pages
+from oasis.web.pages.visio import call
 
 WEB_DIR = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+
+ROUTERS: tuple[APIRouter, ...] = (
+    # JSON
+    system.router, auth.router, patients.router, practitioners.router, sites.router,
+    schedules.router, slots.router, appointments.router, audit.router, care_options.router,
+    teleconsult.router, france_sante.router, missions.router, planning.router,
+    territory.router,
+    # websockets
+    live_queue.router, live_visio.router,
+    # HTML
+    home.router, map.router, dashboard.router, coverage.router, account.router,
+    find.router, patient_appointments.router, queue_pages.router, call.router,
+    agenda.router, audit_page.router, consultations.router, siting.router,
+    mission_pages.router, volunteers.router,
+)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    """Warm the demo territory in the background when a server starts; never block."""
+    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True).start()
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,46 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="API d'Oasis : accès aux soins, APL, plateforme de soins.",
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    app.include_router(maps.router)
-    app.include_router(visio.router)
-    app.include_router(planning.router)
-    include_care_routers(app)
-    app.include_router(care_options.router)
-    app.include_router(patient.router)
-    app.include_router(programmes.france_sante)
-    app.include_router(programmes.router)
-    include_teleconsult(app)
-    pro.include(app)
-
-    @app.get("/healthz", tags=["système"])
-    def healthz() -> dict[str, str]:
-        """Liveness probe for load balancers and the test suite."""
-        return {"status": "ok", "version": __version__}
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        from oasis.territory.geography import load_geography
-
-        stats = load_geography(settings.geography_file).stats()
-        return templates.TemplateResponse(request, "home.html", {"stats": stats})
-
-    @app.get("/carte", response_class=HTMLResponse, include_in_schema=False)
-    def map_page(request: Request, indicateur: str = "apl", niveau: str = "commune",
-                 territoire: str = "") -> HTMLResponse:
-        from oasis.web.territory_data import LEVEL_LABELS
-
-        context = {
-            "indicators": [(k, label) for k, (label, _) in maps.INDICATORS.items()],
-            "levels": maps.LEVEL_CHOICES,
-            "level_units": LEVEL_LABELS,
-            "selected": {"indicateur": indicateur, "niveau": niveau, "territoire": territoire},
-            "departements": maps.departments(),
-            "legends": maps.LEGENDS,
-        }
-        return templates.TemplateResponse(request, "carte.html", context)
-
+    install_errors(app)
+    install_measurement_hooks(app)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oasis.care.base import Base, utcnow
-from oasis.care.vocab import ROLES, check_in
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import ROLES, check_in
 
 
 class Account(Base):

@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
 from oasis.care.accounts.models import Account
-from oasis.care.errors import Conflict, Invalid, Unauthenticated
+from oasis.care.core.actor import Actor
+from oasis.care.core.errors import Conflict, Invalid, Unauthenticated
+from oasis.care.core.vocab import ROLES
 from oasis.care.people.models import StaffMember
-from oasis.care.vocab import ROLES
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_TTL_S = 12 * 3600

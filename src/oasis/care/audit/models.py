@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oasis.care.base import Base, utcnow
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
 
 AUDIT_ACTIONS = ("read", "create", "update", "delete", "search")
 

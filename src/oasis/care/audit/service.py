@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
 from oasis.care.audit.models import AuditEvent
+from oasis.care.core.actor import Actor
 
 
 def record(session: Session, actor: Actor, action: str, entity_type: str,

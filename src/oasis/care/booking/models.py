@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oasis.care.base import Base, utcnow
-from oasis.care.vocab import (
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import (
     ACTIVE_APPOINTMENT_STATUSES,
     APPOINTMENT_STATUSES,
     MODES,

@@ -5,7 +5,7 @@ slot is claimed with one conditional ``UPDATE … WHERE status = 'free'`` (on Po
 second concurrent claim waits for the first and then matches no row; on SQLite writers
 are serialised by ``BEGIN IMMEDIATE``), and the appointment insert is backed by the
 partial unique index on the slot and the practitioner overlap constraint/trigger.  Any
-violation becomes a :class:`~oasis.care.errors.Conflict` with a precise ``code``.
+violation becomes a :class:`~oasis.care.core.errors.Conflict` with a precise ``code``.
 
 Services never commit: the caller (API route, CLI) commits, or rolls back on error.
 """
@@ -18,14 +18,16 @@ from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor, ensure_can_see_patient
 from oasis.care.audit.service import record
-from oasis.care.base import expire_cached, utcnow
 from oasis.care.booking.models import Appointment, WaitlistEntry
-from oasis.care.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.actor import Actor
+from oasis.care.core.base import expire_cached
+from oasis.care.core.clock import utcnow
+from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
 from oasis.care.people.models import Patient
 from oasis.care.scheduling.models import Slot
-from oasis.care.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
 
 OFFER_HOLD = timedelta(hours=2)  # how long a freed slot is held for a waiting patient
 

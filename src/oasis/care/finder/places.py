@@ -12,8 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from oasis.care.errors import Invalid
-from oasis.care.geo import Place
+from oasis.care.core.errors import Invalid
+from oasis.care.core.geo import Place
 
 _CODE_LIKE = re.compile(r"^(?:\d+|2[ABab]\d*)$")
 _SUGGESTED_CODE = re.compile(r"\((\w{5}),")
@@ -85,7 +85,7 @@ def resolve(text: str | None, geo=None, *, codes: str = "insee_first") -> Place:
     if codes not in ("insee_first", "postcode", "ask"):
         raise ValueError(f"unknown code reading {codes!r}")
     if geo is None:
-        from oasis.care.geo import geography
+        from oasis.care.core.geo import geography
 
         geo = geography()
     r = _Resolver(geo)

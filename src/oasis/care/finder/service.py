@@ -26,8 +26,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from oasis.care.base import utcnow
-from oasis.care.errors import Invalid
+from oasis.care.core.clock import utcnow
+from oasis.care.core.errors import Invalid
+from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder import costs
 from oasis.care.finder.places import Place, resolve
 from oasis.care.finder.text import local, when_text
@@ -36,7 +37,6 @@ from oasis.care.people.models import Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.scheduling.search import sites_within
 from oasis.care.sites.models import Location
-from oasis.care.vocab import SPECIALTIES
 from oasis.territory.travel import TravelModel
 
 PROMISE_MINUTES = 30.0
@@ -132,7 +132,7 @@ def find_care(session: Session, where: str | Place, need: str | None = "generali
     written, so an anonymous search is possible and nothing needs auditing.
     """
     if geo is None:
-        from oasis.care.geo import geography
+        from oasis.care.core.geo import geography
 
         geo = geography()
     need = check_need(need)

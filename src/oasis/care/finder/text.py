@@ -8,9 +8,9 @@ reads right.  Kept here so the API's ``*_text`` fields and the pages say the sam
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from oasis.care.core.clock import PARIS
+
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
@@ -40,12 +40,11 @@ def when_text(at: datetime, now: datetime | None = None) -> str:
 
 
 def euros(cents: int) -> str:
-    """« 30,00 € », « 0 € », « 1 234,50 € » (French separators, no float on the way)."""
-    if cents == 0:
-        return "0 €"
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{rest:02d} €"
+    """« 30,00 € », « 0,00 € », « 1 234,50 € » from integer cents (French separators, no
+    float on the way: money stays integer until it is displayed)."""
+    whole, rest = divmod(abs(int(cents)), 100)
+    sign = "−" if cents < 0 else ""
+    return f"{sign}{whole:,}".replace(",", "\u00a0") + f",{rest:02d} €"
 
 
 def minutes_text(minutes: int) -> str:

@@ -23,9 +23,9 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from oasis.care.booking.models import Appointment
+from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES
 from oasis.care.people.models import Practitioner
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException
-from oasis.care.vocab import ACTIVE_APPOINTMENT_STATUSES
 
 AVERAGE_MINUTES = 15  # a teleconsultation, door to door (Oasis assumption, see README)
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection :func:`oasis.care.db.upgrade` hands over."""
+"""Alembic environment: runs on the connection :func:`oasis.care.core.db.upgrade` hands over."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _render_item(type_, obj, autogen_context):
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from oasis.care.db import get_engine
+        from oasis.care.core.db import get_engine
 
         url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
         with get_engine(url).begin() as conn:

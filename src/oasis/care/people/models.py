@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oasis.care.base import Base, utcnow
-from oasis.care.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS, check_in
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS, check_in
 
 
 class Patient(Base):

@@ -12,14 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor, ensure_can_see_patient
 from oasis.care.audit.service import record
-from oasis.care.errors import Conflict, Invalid, NotFound
-from oasis.care.geo import commune_place
-from oasis.care.identifiers import InvalidIdentifier, normalise_nir, normalise_rpps
+from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.actor import Actor
+from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.core.geo import commune_place
+from oasis.care.core.identifiers import InvalidIdentifier, normalise_nir, normalise_rpps
+from oasis.care.core.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.sites.models import Location
-from oasis.care.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS
 
 
 def _check(value: str, allowed, what: str) -> str:

@@ -21,8 +21,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oasis.care.base import utcnow
-from oasis.care.errors import Invalid
+from oasis.care.core.clock import utcnow
+from oasis.care.core.errors import Invalid
 from oasis.care.programmes.france_sante import MAX_DELAY, MAX_MINUTES
 from oasis.care.programmes.label import DEFAULT_WEEKS, SiteLabel, label_sites
 from oasis.care.scheduling.models import Slot
@@ -86,7 +86,7 @@ def dashboard(session: Session, *, now: datetime | None = None, department: str 
               weeks: int = DEFAULT_WEEKS, geo=None, model: TravelModel | None = None,
               labels: list[SiteLabel] | None = None) -> Dashboard:
     """Compute the dashboard live (see the module docstring)."""
-    from oasis.care.geo import geography
+    from oasis.care.core.geo import geography
 
     now = now or utcnow()
     geo = geo or geography()

@@ -21,9 +21,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
-from oasis.care.base import utcnow
 from oasis.care.booking.models import Appointment
+from oasis.care.core.actor import Actor
+from oasis.care.core.clock import utcnow
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.programmes import service as missions

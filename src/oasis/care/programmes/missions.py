@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from oasis.territory.volunteers import MissionTerms
+
 MAX_DAYS_PER_MONTH = 2
 DAY_STATUSES = ("planned", "completed", "cancelled", "not_done")
 # Days that count towards the monthly cap: a cancelled day or a day not done frees its place.
@@ -94,3 +96,8 @@ def zone_totals(days: Iterable[MissionDay]) -> dict[str, int]:
         if d.status == "completed":
             totals[d.zone] += daily_rate(d.day).amount_cents
     return dict(totals)
+
+
+def mission_terms(on: date) -> MissionTerms:
+    """The rules in force on ``on`` for the volunteer optimiser (territory planning)."""
+    return MissionTerms(day_cap=MAX_DAYS_PER_MONTH, daily_rate_cents=daily_rate(on).amount_cents)

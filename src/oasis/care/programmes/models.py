@@ -26,9 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oasis.care.base import Base, utcnow
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import check_in
 from oasis.care.programmes.missions import ACTIVE_DAY_STATUSES, DAY_STATUSES
-from oasis.care.vocab import check_in
 
 ZONE_SOURCES = ("ranking", "manual")
 DAY_SOURCES = ("volunteer", "coordinator", "optimiser")

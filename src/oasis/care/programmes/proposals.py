@@ -19,8 +19,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
-from oasis.care.errors import CareError, Invalid, NotFound
+from oasis.care.core.actor import Actor
+from oasis.care.core.errors import CareError, Invalid, NotFound
 from oasis.care.people.models import Practitioner
 from oasis.care.programmes import service
 from oasis.care.programmes.models import MissionSite
@@ -85,7 +85,7 @@ def _practitioner_id(session: Session, doctor: int | str) -> int:
         if session.get(Practitioner, pid) is None:
             raise NotFound(f"médecin introuvable : {doctor}", code="unknown_practitioner")
         return pid
-    from oasis.care.identifiers import InvalidIdentifier, normalise_rpps
+    from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
 
     try:
         rpps = normalise_rpps(str(doctor))

@@ -5,7 +5,7 @@ Services never commit (the caller does).  The pure rules live in
 module applies them to stored rows and lets the database have the last word on the cap
 (see :mod:`oasis.care.programmes.models`): the Python check gives the precise French
 message in the ordinary case, the trigger refuses the race that slips past it, and both
-end as a :class:`~oasis.care.errors.Conflict` with code ``mission_day_cap``.
+end as a :class:`~oasis.care.core.errors.Conflict` with code ``mission_day_cap``.
 
 A mission day materialises ordinary in-person slots at the mission site (the doctor's
 schedule there, created on first use without weekly availability, so nightly slot
@@ -24,13 +24,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
 from oasis.care.audit.service import record
-from oasis.care.base import expire_cached, utcnow
 from oasis.care.booking import service as booking
 from oasis.care.booking.models import Appointment
-from oasis.care.errors import Conflict, Forbidden, Invalid, NotFound
-from oasis.care.identifiers import InvalidIdentifier, normalise_rpps
+from oasis.care.core.actor import Actor
+from oasis.care.core.base import expire_cached
+from oasis.care.core.clock import utcnow
+from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, StaffMember
 from oasis.care.programmes import missions
@@ -88,8 +89,8 @@ def prefill_zones(session: Session, ranking: Iterable[Mapping[str, Any]] | None 
 
 def default_ranking(top: int) -> list[dict[str, Any]]:
     """The reference priority ranking (``oasis deserts --level epci``) on the demo APL."""
+    from oasis.territory.demo import demo_apl
     from oasis.territory.zoning import zoning
-    from oasis.web.maps import demo_apl
 
     frame = zoning(demo_apl()).priority(top)
     return frame[["epci", "name", "rank", "score"]].to_dict("records")
@@ -97,7 +98,7 @@ def default_ranking(top: int) -> list[dict[str, Any]]:
 
 def add_zone(session: Session, epci: str, geo=None) -> PriorityZone:
     """Mark an EPCI as a priority zone by hand (a coordinator's decision)."""
-    from oasis.care.geo import geography
+    from oasis.care.core.geo import geography
     from oasis.territory.codes import InvalidCodeError
     from oasis.territory.geography import UnknownEpciError
 
@@ -144,7 +145,7 @@ def create_mission_site(session: Session, *, location_id: int, zone_id: int,
                         slot_minutes: int = 20, note: str | None = None,
                         geo=None) -> MissionSite:
     """Declare a site a mission site: it must be in the zone, equipped and staffed."""
-    from oasis.care.geo import geography
+    from oasis.care.core.geo import geography
 
     location = session.get(Location, location_id)
     if location is None:

@@ -16,16 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from oasis.care.access import Actor
 from oasis.care.audit.service import record
-from oasis.care.base import utcnow
 from oasis.care.booking.models import Appointment
-from oasis.care.errors import Forbidden, Invalid, NotFound
+from oasis.care.core.actor import Actor
+from oasis.care.core.clock import PARIS, utcnow
+from oasis.care.core.errors import Forbidden, Invalid, NotFound
 from oasis.care.people.models import Patient, PractitionerRole
 from oasis.care.scheduling.models import Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def day_bounds(day: date, tz: ZoneInfo = PARIS) -> tuple[datetime, datetime]:

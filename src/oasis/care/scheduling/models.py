@@ -25,8 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oasis.care.base import Base, utcnow
-from oasis.care.vocab import MODES, SLOT_STATUSES, check_in
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import MODES, SLOT_STATUSES, check_in
 
 
 class Schedule(Base):

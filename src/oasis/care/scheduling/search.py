@@ -18,7 +18,7 @@ from sqlalchemy import Integer, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from oasis.care.base import utcnow
+from oasis.care.core.clock import utcnow
 from oasis.care.people.models import Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location

@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
-from oasis.care.base import expire_cached, utcnow
 from oasis.care.booking.models import Appointment
-from oasis.care.errors import Invalid, NotFound
+from oasis.care.core.base import expire_cached
+from oasis.care.core.clock import PARIS, utcnow
+from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES
 from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location
-from oasis.care.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_HORIZON_DAYS = 21
 
 Weekly = Iterable[tuple[int, time, time]]
@@ -85,7 +85,7 @@ def create_schedule(session: Session, *, practitioner_id: int, location_id: int,
         Schedule.practitioner_id == practitioner_id, Schedule.location_id == location_id,
         Schedule.mode == mode))
     if existing is not None:
-        from oasis.care.errors import Conflict
+        from oasis.care.core.errors import Conflict
 
         raise Conflict(f"un agenda existe déjà pour ce praticien, ce site et ce mode "
                        f"(n° {existing.id})", code="schedule_exists")

@@ -7,8 +7,9 @@ from datetime import datetime, time
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oasis.care.base import Base, utcnow
-from oasis.care.vocab import SITE_KINDS, check_in
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import SITE_KINDS, check_in
 
 
 class Location(Base):

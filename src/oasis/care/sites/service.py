@@ -8,11 +8,11 @@ from datetime import time
 
 from sqlalchemy.orm import Session
 
-from oasis.care.errors import Conflict, Invalid, NotFound
-from oasis.care.geo import commune_place
-from oasis.care.identifiers import InvalidIdentifier, normalise_finess
+from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.core.geo import commune_place
+from oasis.care.core.identifiers import InvalidIdentifier, normalise_finess
+from oasis.care.core.vocab import SITE_KINDS
 from oasis.care.sites.models import Location, LocationHours
-from oasis.care.vocab import SITE_KINDS
 
 Hours = Iterable[tuple[int, time, time]]
 

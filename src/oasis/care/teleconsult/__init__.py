@@ -2,7 +2,7 @@
 billing of the act.
 
 Domain services (``queue``, ``encounters``, ``prescriptions``, ``referrals``, ``billing``)
-never commit: the caller does.  The HTTP layer is :mod:`oasis.care.teleconsult.views`.
+never commit: the caller does.  The HTTP layer is :mod:`oasis.web.api.teleconsult`.
 Importing the package registers the teleconsultation relationships in the access rules.
 """
 

@@ -1,4 +1,4 @@
-"""Who sees a patient because of a teleconsultation, plugged into :mod:`oasis.care.access`.
+"""Who sees a patient because of a teleconsultation, plugged into :mod:`oasis.care.core.access`.
 
 * a practitioner who consulted the patient (any encounter, even finished: follow-up);
 * a nurse at the ETT site where the patient was seen or is waiting;
@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from oasis.care.access import RELATIONSHIP_CHECKS, Actor
+from oasis.care.core.access import RELATIONSHIP_CHECKS
+from oasis.care.core.actor import Actor
 
 
 def practitioner_sites(session: Session, practitioner_id: int) -> list[int]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,11 +28,10 @@ from sqlalchemy.orm import Session
 from oasis.care.billing.export import AMO, payer_csv
 from oasis.care.billing.statement import BillingContext, BillingError, Coverage, Statement, bill
 from oasis.care.billing.tariffs import TariffError, act_code
-from oasis.care.errors import Invalid
+from oasis.care.core.clock import PARIS, age
+from oasis.care.core.errors import Invalid
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult.models import BillingStatement, Encounter
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
@@ -62,18 +60,16 @@ def partner_mutuelles() -> tuple[str, ...]:
     return tuple(get_settings().partner_mutuelles)
 
 
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def context_for(encounter: Encounter, patient: Patient, doctor: Practitioner,
                 situation: Situation, act_date: date,
                 partners: Iterable[str] | None = None) -> tuple[BillingContext, dict]:
     """The billing context and the situation as recorded (derived values made explicit)."""
-    age = _age(patient.birth_date, act_date)
+    years = age(patient.birth_date, act_date)
     in_parcours = situation.in_parcours
     if in_parcours is None:
-        in_parcours = patient.gp_id == doctor.id or age < 16
+        in_parcours = patient.gp_id == doctor.id or years < 16
     partners = tuple(partners if partners is not None else partner_mutuelles())
     coverage = None
     if patient.mutuelle_name:
@@ -82,10 +78,10 @@ def context_for(encounter: Encounter, patient: Patient, doctor: Practitioner,
     ctx = BillingContext(
         act_date=act_date,
         act_code=act_code(specialist=doctor.specialty != "generaliste", teleconsultation=True),
-        fee_cents=situation.fee_cents, secteur=doctor.sector, patient_age=age,
+        fee_cents=situation.fee_cents, secteur=doctor.sector, patient_age=years,
         in_parcours=in_parcours, ald=situation.ald, maternity=situation.maternity,
         c2s=situation.c2s, ame=situation.ame, coverage=coverage)
-    recorded = asdict(situation) | {"in_parcours": in_parcours, "patient_age": age,
+    recorded = asdict(situation) | {"in_parcours": in_parcours, "patient_age": years,
                                     "secteur": doctor.sector,
                                     "mutuelle": patient.mutuelle_name,
                                     "partner": bool(coverage and coverage.partner)}

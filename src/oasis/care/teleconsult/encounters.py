@@ -3,7 +3,7 @@
 Who may do what:
 
 * read: the patient, the consulting practitioner, the ETT nurse of the session, and
-  whoever :func:`oasis.care.access.can_see_patient` allows (e.g. the médecin traitant);
+  whoever :func:`oasis.care.core.access.can_see_patient` allows (e.g. the médecin traitant);
   anyone else gets a 404 — and every read, write and refusal is audited;
 * write (notes, diagnosis), close, prescribe, refer: the consulting practitioner only;
 * measurements: the ETT nurse and the practitioner;
@@ -20,10 +20,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor, ensure_can_see_patient
 from oasis.care.audit.service import record
-from oasis.care.base import expire_cached, utcnow
-from oasis.care.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.actor import Actor
+from oasis.care.core.base import expire_cached
+from oasis.care.core.clock import utcnow
+from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.teleconsult.billing import Situation, bill_encounter
 from oasis.care.teleconsult.models import (
@@ -32,7 +34,7 @@ from oasis.care.teleconsult.models import (
     EncounterMeasurement,
     PractitionerPresence,
 )
-from oasis.care.vitals import Vitals, VitalsError, parse_vitals
+from oasis.care.teleconsult.vitals import Vitals, VitalsError, parse_vitals
 
 # CIM-10 (ICD-10) code shape: letter, two digits, optional dot and one or two characters.
 ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(?:\.?[0-9A-Z]{1,2})?$")

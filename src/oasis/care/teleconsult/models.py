@@ -28,8 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oasis.care.base import Base, utcnow
-from oasis.care.vocab import SPECIALTIES, check_in
+from oasis.care.core.base import Base
+from oasis.care.core.clock import utcnow
+from oasis.care.core.vocab import SPECIALTIES, check_in
 
 QUEUE_STATUSES = ("waiting", "taken", "cancelled")
 PRESENCE_STATUSES = ("available", "busy", "offline")
@@ -141,7 +142,8 @@ class Encounter(Base):
 
 
 class EncounterMeasurement(Base):
-    """Vital signs entered during the call (FHIR Observation), as validated by oasis.care.vitals."""
+    """Vital signs entered during the call (FHIR Observation), as validated by
+    oasis.care.teleconsult.vitals."""
 
     __tablename__ = "encounter_measurement"
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
 from oasis.care.audit.service import record
-from oasis.care.base import utcnow
-from oasis.care.errors import Conflict, Invalid, NotFound
+from oasis.care.core.actor import Actor
+from oasis.care.core.clock import PARIS, utcnow
+from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole
 from oasis.care.prescribing import (
     MedicationLine,
@@ -33,9 +33,7 @@ from oasis.care.prescribing import (
 from oasis.care.sites.models import Location
 from oasis.care.teleconsult.encounters import own_encounter
 from oasis.care.teleconsult.models import MedicationRequest
-from oasis.care.vocab import SPECIALTIES
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_LINES = 20
 VERIFY_PATH = "/api/v1/prescriptions/verify/"
 

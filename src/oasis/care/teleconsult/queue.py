@@ -32,10 +32,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
 from oasis.care.audit.service import record
-from oasis.care.base import expire_cached, utcnow
-from oasis.care.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.actor import Actor
+from oasis.care.core.base import expire_cached
+from oasis.care.core.clock import paris_today, utcnow
+from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.sites.models import Location
 from oasis.care.teleconsult.models import (
@@ -44,8 +46,7 @@ from oasis.care.teleconsult.models import (
     PractitionerPresence,
     QueueEntry,
 )
-from oasis.care.triage import UnknownFlagError, triage
-from oasis.care.vocab import SPECIALTIES
+from oasis.care.teleconsult.triage import UnknownFlagError, triage
 
 DEFAULT_CONSULTATION_MINUTES = 15.0  # before enough consultations have been measured
 RECENT_WINDOW = timedelta(days=7)
@@ -108,10 +109,6 @@ def age_on(birth: date, on: date) -> tuple[int, int]:
     return months // 12, months
 
 
-def _paris_today(now: datetime) -> date:
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo("Europe/Paris")).date()
 
 
 # ------------------------------------------------------------------------------- join
@@ -157,7 +154,7 @@ def join(session: Session, actor: Actor, *, patient_id: int, reason: str,
             raise Invalid("consultation par téléphone : indiquez un numéro de rappel",
                           code="callback_required")
     try:
-        _, months = age_on(patient.birth_date, _paris_today(now))
+        _, months = age_on(patient.birth_date, paris_today(now))
         decision = triage(list(triage_answers), reason, age_months=months)
     except UnknownFlagError as exc:
         raise Invalid(str(exc), code="unknown_triage_answer") from exc
@@ -262,7 +259,7 @@ def _candidates(session: Session, specialty: str, skip: list[int]):
 def take_next(session: Session, actor: Actor, now: datetime | None = None) -> Encounter:
     """The next waiting patient of the doctor's specialty becomes their consultation.
 
-    The room name is random (``secrets``), as oasis.web.visio.tokens.new_room makes them:
+    The room name is random (``secrets``), as oasis.web.kit.rooms.new_room makes them:
     the signed token admits, but names show up in logs.
     """
     now = now or utcnow()

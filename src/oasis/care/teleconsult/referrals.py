@@ -16,16 +16,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oasis.care.access import Actor
 from oasis.care.audit.service import record
-from oasis.care.base import utcnow
-from oasis.care.errors import Invalid, NotFound
+from oasis.care.core.actor import Actor
+from oasis.care.core.clock import utcnow
+from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.people.models import Patient
 from oasis.care.sites.models import Location
 from oasis.care.teleconsult.access import actor_sites
 from oasis.care.teleconsult.encounters import own_encounter
 from oasis.care.teleconsult.models import REFERRAL_PRIORITIES, ServiceRequest
-from oasis.care.vocab import SPECIALTIES
 
 OPTIONS_MINUTES = 60
 OPTIONS_HOURS = 14 * 24
@@ -133,7 +133,7 @@ def in_person_options(session: Session, referral: ServiceRequest,
 
 def _site_slots(session: Session, referral: ServiceRequest, patient: Patient,
                 now: datetime, geo) -> list[dict]:
-    from oasis.care.geo import commune_place
+    from oasis.care.core.geo import commune_place
     from oasis.care.scheduling.search import search_slots
 
     place = commune_place(patient.commune_code, geo)

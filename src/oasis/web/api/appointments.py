@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from oasis.care.booking import service as booking
-from oasis.care.errors import Invalid
-from oasis.web.api.schemas import AppointmentOut, WaitlistOut, page_of
-from oasis.web.auth import ActorDep
-from oasis.web.deps import PageDep, SessionDep
+from oasis.care.core.errors import Invalid
+from oasis.web.api.schemas.care import AppointmentOut, WaitlistOut, page_of
+from oasis.web.kit.auth import ActorDep
+from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["rendez-vous"])
 

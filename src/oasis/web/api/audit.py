@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from oasis.care.access import Actor
 from oasis.care.audit.service import AuditQuery, record, search
-from oasis.web.api.schemas import ORM, page_of
-from oasis.web.auth import require_role
-from oasis.web.deps import PageDep, SessionDep
+from oasis.care.core.actor import Actor
+from oasis.web.api.schemas.care import ORM, page_of
+from oasis.web.kit.auth import require_role
+from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

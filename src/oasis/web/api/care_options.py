@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 from oasis.care.accounts.models import Account
 from oasis.care.audit.service import record
 from oasis.care.booking.service import expire_offers
-from oasis.care.errors import Invalid, Unauthenticated
+from oasis.care.core.errors import Invalid, Unauthenticated
 from oasis.care.finder import PlaceError, find_care, resolve
 from oasis.care.finder.serialize import answer_dict
 from oasis.care.people.models import Patient
-from oasis.web.deps import SessionDep, SettingsDep
+from oasis.web.kit.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["trouver un soin"])
 
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["trouver un soin"])
 def lenient_account(request: Request, session: SessionDep,
                     settings: SettingsDep) -> Account | None:
     """The signed-in account, or None — a stale cookie must not block a public search."""
-    from oasis.web.auth import optional_account
+    from oasis.web.kit.auth import optional_account
 
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else None
@@ -72,7 +72,7 @@ def care_options(
 ) -> JSONResponse:
     """In person ≤ 30 min and ≤ 48 h first (France Santé), then an ETT, teleconsultation
     now, then later options; each with travel time, start, cost and parcours de soins."""
-    from oasis.care.geo import geography
+    from oasis.care.core.geo import geography
 
     geo = geography()
     patient = patient_of(session, account, "recherche de soins (coût, parcours)")
@@ -100,8 +100,8 @@ def places(q: Annotated[str, Query(min_length=2, max_length=120)],
            limit: Annotated[int, Query(ge=1, le=20)] = 8) -> list[dict]:
     """Name, INSEE or postal code → communes, most populous first; ``label`` (« Nevers
     (58194) ») typed back into ``commune=`` or the search page resolves exactly."""
+    from oasis.care.core.geo import geography
     from oasis.care.finder.places import Choice
-    from oasis.care.geo import geography
 
     geo = geography()
     out = []

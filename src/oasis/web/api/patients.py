@@ -9,15 +9,15 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from oasis.care.access import Actor
 from oasis.care.accounts import service as accounts
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment
+from oasis.care.core.actor import Actor
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient
-from oasis.web.api.schemas import PatientOut, page_of
-from oasis.web.auth import ActorDep, require_role
-from oasis.web.deps import PageDep, SessionDep, SettingsDep
+from oasis.web.api.schemas.care import PatientOut, page_of
+from oasis.web.kit.auth import ActorDep, require_role
+from oasis.web.kit.deps import PageDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 

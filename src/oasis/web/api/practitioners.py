@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from oasis.care.access import Actor
 from oasis.care.accounts import service as accounts
+from oasis.care.core.actor import Actor
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.sites.models import Location
-from oasis.web.api.schemas import PractitionerOut, page_of
-from oasis.web.auth import require_role
-from oasis.web.deps import PageDep, SessionDep
+from oasis.web.api.schemas.care import PractitionerOut, page_of
+from oasis.web.kit.auth import require_role
+from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/practitioners", tags=["praticiens"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from oasis.care.access import Actor
-from oasis.care.errors import Forbidden
+from oasis.care.core.actor import Actor
+from oasis.care.core.errors import Forbidden
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule
-from oasis.web.api.schemas import ORM
-from oasis.web.auth import ActorDep
-from oasis.web.deps import SessionDep
+from oasis.web.api.schemas.care import ORM
+from oasis.web.kit.auth import ActorDep
+from oasis.web.kit.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["agendas"])
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from oasis.care.access import Actor
+from oasis.care.core.actor import Actor
 from oasis.care.people.models import PractitionerRole
 from oasis.care.sites import service as sites
 from oasis.care.sites.models import Location
-from oasis.web.api.schemas import ORM, HoursIn, page_of
-from oasis.web.auth import require_role
-from oasis.web.deps import PageDep, SessionDep
+from oasis.web.api.schemas.care import ORM, HoursIn, page_of
+from oasis.web.kit.auth import require_role
+from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from oasis.care.booking.service import expire_offers
-from oasis.care.errors import Invalid
-from oasis.care.geo import commune_place
+from oasis.care.core.errors import Invalid
+from oasis.care.core.geo import commune_place
+from oasis.care.core.vocab import MODES, SPECIALTIES
 from oasis.care.scheduling.search import COUNT_CAP, search_slots
-from oasis.care.vocab import MODES, SPECIALTIES
-from oasis.web.deps import PageDep, SessionDep
+from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/slots", tags=["créneaux"])
 

@@ -1,0 +1,37 @@
+"""``oasis serve``: the web platform, on a migrated database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oasis.commands.console import err
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8000,
+    db: Annotated[str | None, typer.Option(help="URL SQLAlchemy de la base (défaut : "
+                                                "DATABASE_URL ou sqlite:///./oasis.db).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processus serveurs.")] = 1,
+) -> None:
+    """Lance la plateforme web (API REST + pages)."""
+    import os
+
+    import uvicorn
+
+    from oasis.care.core import db as care_db
+    from oasis.config import get_settings
+
+    if db:
+        os.environ["DATABASE_URL"] = db
+    # Never serve an unmigrated database: migrate first (no-op when up to date).
+    get_settings.cache_clear()
+    care_db.upgrade(get_settings().database_url)
+    if workers > 1 and not get_settings().redis_url:
+        err.print("[yellow]Attention :[/] plusieurs processus sans REDIS_URL : les appels "
+                  "vidéo et les mises à jour en direct ne passeront pas d'un processus à "
+                  "l'autre.")
+    uvicorn.run("oasis.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers)

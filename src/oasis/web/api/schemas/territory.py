@@ -1,0 +1,69 @@
+"""Schemas of the territory API: map layers, planning figures and rankings."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class DepartmentOut(BaseModel):
+    code: str
+    name: str
+
+
+class IndicatorOut(BaseModel):
+    name: str
+    label: str
+    level: str
+    values: dict[str, float]
+    categories: list[str] | None = None
+
+
+class PriorityEpciOut(BaseModel):
+    rang: int
+    code_epci: str
+    nom: str
+    departements: str | None
+    population: int
+    apl: float
+    classe: str
+    population_sous_dense: int
+    part_sous_dense: float
+    deficit_consultations: int
+    minutes: float
+    score: int
+
+
+class PriorityRankingOut(BaseModel):
+    top: int
+    synthetic_supply: bool
+    score: str
+    epci: list[PriorityEpciOut]
+
+
+class KeyFiguresOut(BaseModel):
+    """Key figures of the national zoning (population and communes per APL class)."""
+
+    model_config = {"extra": "allow"}
+
+    population: int
+    apl_mean: float
+    thresholds: list[float]
+    synthetic: bool
+    communes: int
+
+
+class UncoveredOut(BaseModel):
+    code: str
+    name: str
+    dep: str
+    population: int
+    minutes_to_site: float | None
+
+
+class CoverageOut(BaseModel):
+    """Population within N minutes of a care site, and the communes left out."""
+
+    model_config = {"extra": "allow"}
+
+    site_kinds: list[str]
+    uncovered: list[UncoveredOut]

@@ -1,0 +1,21 @@
+"""System routes: the liveness probe."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from oasis import __version__
+
+router = APIRouter(tags=["système"])
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+
+
+@router.get("/healthz", response_model=HealthOut)
+def healthz() -> dict[str, str]:
+    """Liveness probe for load balancers and the test suite."""
+    return {"status": "ok", "version": __version__}

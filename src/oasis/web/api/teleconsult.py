@@ -1,0 +1,407 @@
+"""REST API of the teleconsultation journey under ``/api/v1``.
+
+Queue → consultation → record, measurements, prescription, orientation → closing with the
+billing statement → monthly export.  Routes commit before answering; live queue updates
+are published on the hub *after* the commit (a background task), so a position pushed
+to a patient is never ahead of the database.  The websocket lives in
+:mod:`oasis.web.live.queue`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from oasis.care.audit.service import record
+from oasis.care.core.actor import Actor
+from oasis.care.core.errors import Forbidden, Invalid, NotFound
+from oasis.care.people import service as people
+from oasis.care.people.models import Patient, Practitioner
+from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
+from oasis.care.teleconsult.billing import Situation, export_csv
+from oasis.care.teleconsult.models import (
+    BillingStatement,
+    Encounter,
+    MedicationRequest,
+    QueueEntry,
+    ServiceRequest,
+)
+from oasis.web.kit.auth import ActorDep, require_role
+from oasis.web.kit.deps import SessionDep, SettingsDep
+from oasis.web.kit.rooms import call_link
+from oasis.web.live.queue import notify_queue
+
+router = APIRouter(prefix="/api/v1", tags=["téléconsultation"])
+
+
+# ---------------------------------------------------------------------------- schemas
+class NewPatientIn(BaseModel):
+    """A walk-in patient registered by the ETT nurse."""
+
+    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    commune_code: str = Field(min_length=5, max_length=5)
+    sex: str | None = None
+    nir: str | None = None
+    phone: str | None = None
+    mutuelle_name: str | None = None
+
+
+class JoinIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Motif, en texte libre")
+    triage: list[str] = Field(default_factory=list, description="Signes d'alerte cochés "
+                              "(codes de oasis.care.teleconsult.triage.RED_FLAGS)")
+    specialty: str = "generaliste"
+    mode: str = Field(default="video", description="video, phone (audio seul, rappel) ou ett")
+    callback_phone: str | None = Field(default=None, max_length=30)
+    patient_id: int | None = Field(default=None, description="ETT : le patient accueilli")
+    patient_birth_date: date | None = Field(default=None, description="ETT : sa date de "
+                                            "naissance, vérifiée (pièce d'identité, carte "
+                                            "Vitale)")
+    new_patient: NewPatientIn | None = Field(default=None, description="ETT : patient "
+                                             "sans compte, enregistré par l'infirmier·ère")
+
+
+class PresenceIn(BaseModel):
+    status: str = Field(description="available ou offline")
+
+
+class RecordIn(BaseModel):
+    notes: str | None = None
+    diagnosis_text: str | None = Field(default=None, max_length=2000)
+    diagnosis_code: str | None = Field(default=None, max_length=10, description="CIM-10")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class SituationIn(BaseModel):
+    in_parcours: bool | None = Field(default=None, description="Parcours de soins respecté ; "
+                                     "par défaut : médecin traitant ou moins de 16 ans")
+    ald: bool = False
+    maternity: bool = False
+    c2s: bool = False
+    ame: bool = False
+    mutuelle_rate_percent: int = Field(default=100, ge=0, le=1000)
+    fee_cents: int | None = Field(default=None, ge=0)
+
+
+class LineIn(BaseModel):
+    name: str = Field(max_length=200)
+    dosage: str = Field(max_length=200)
+    duration: str = Field(max_length=100)
+    instructions: str = Field(default="", max_length=500)
+
+
+class PrescriptionIn(BaseModel):
+    lines: list[LineIn] = Field(min_length=1, max_length=prescriptions.MAX_LINES)
+
+
+class ReferralIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    target_location_id: int | None = None
+    specialty: str | None = None
+    priority: str = "routine"
+
+
+# ----------------------------------------------------------------------------- output
+def iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def encounter_out(e: Encounter) -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": e.id, "status": e.status, "mode": e.mode,
+            "patient_id": e.patient_id, "practitioner_id": e.practitioner_id,
+            "nurse_staff_id": e.nurse_staff_id, "location_id": e.location_id,
+            "queue_entry_id": e.queue_entry_id, "reason": e.reason,
+            "triage_answers": e.triage_answers, "callback_phone": e.callback_phone,
+            "notes": e.notes, "diagnosis": {"text": e.diagnosis_text, "code": e.diagnosis_code},
+            "started_at": iso(e.started_at), "ended_at": iso(e.ended_at),
+            "duration_seconds": e.duration_seconds,
+            "measurements": [{"id": m.event_id, "recorded_at": iso(m.recorded_at),
+                              "role": m.role, "name": m.name, "values": m.values}
+                             for m in e.measurements]}
+
+
+def statement_out(st: BillingStatement) -> dict[str, Any]:
+    return {"encounter_id": st.encounter_id, "act_code": st.act_code,
+            "act_date": st.act_date.isoformat(), "tariff_cents": st.tariff_cents,
+            "fee_cents": st.fee_cents, "amo_cents": st.amo_cents,
+            "mutuelle_name": st.mutuelle_name, "mutuelle_cents": st.mutuelle_cents,
+            "patient_cents": st.patient_cents,
+            "patient_advance_cents": st.patient_advance_cents,
+            "tiers_payant": st.tiers_payant, "situation": st.situation,
+            "amo_rate_percent": st.details.get("amo_rate_percent"),
+            "participation_forfaitaire_cents": st.details.get("participation_forfaitaire_cents"),
+            "tariff_source": st.details.get("tariff_source"), "notes": st.details.get("notes")}
+
+
+def prescription_out(rx: MedicationRequest) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": rx.id, "encounter_id": rx.encounter_id,
+            "patient_id": rx.patient_id, "practitioner_id": rx.practitioner_id,
+            "issued_at": iso(rx.issued_at), "status": rx.status, "lines": rx.lines,
+            "pdf_url": f"/api/v1/prescriptions/{rx.id}/pdf"}
+
+
+def referral_out(r: ServiceRequest) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": r.id, "encounter_id": r.encounter_id,
+            "patient_id": r.patient_id, "practitioner_id": r.practitioner_id,
+            "target_location_id": r.target_location_id,
+            "target_location_name": r.target_location.name if r.target_location else None,
+            "specialty": r.specialty, "reason": r.reason, "priority": r.priority,
+            "status": r.status, "created_at": iso(r.created_at)}
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+# ------------------------------------------------------------------------------ queue
+def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
+    if body.patient_id is not None:
+        # The nurse proves the patient is in front of them: a patient id alone would let
+        # any ETT open (and then read) anyone's record.
+        patient = session.get(Patient, body.patient_id)
+        if patient is None or patient.birth_date != body.patient_birth_date:
+            record(session, actor, "create", "QueueEntry", None, patient_id=body.patient_id,
+                   purpose="séance ETT : identité non vérifiée", outcome="denied")
+            session.commit()
+            raise NotFound("patient introuvable (vérifiez la date de naissance)",
+                           code="not_found")
+        return body.patient_id
+    if body.new_patient is None:
+        raise Invalid("ETT : indiquez patient_id ou new_patient", code="patient_required")
+    p = people.create_patient(session, actor, **body.new_patient.model_dump())
+    return p.id
+
+
+@router.post("/teleconsult/queue", status_code=201, summary="Rejoindre la file (24 h/24)",
+             responses={200: {"description": "Signes d'alerte : appelez le 15 / 112, pas de "
+                                             "file (queued = false)"}})
+def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: ActorDep,
+               background: BackgroundTasks) -> Any:
+    if body.mode == "ett":
+        if actor.role != "nurse":
+            raise Forbidden("une séance en espace de télésanté est ouverte par "
+                            "l'infirmier·ère du site", code="ett_nurse_only")
+        patient_id = _ett_patient(session, actor, body)
+    elif actor.role != "patient":
+        raise Forbidden("seul le patient rejoint la file pour lui-même", code="forbidden_role")
+    else:
+        patient_id = actor.patient_id
+    out = queue.join(session, actor, patient_id=patient_id, reason=body.reason,
+                     triage_answers=body.triage, specialty=body.specialty, mode=body.mode,
+                     callback_phone=body.callback_phone)
+    session.commit()
+    if isinstance(out, queue.EmergencyRouting):
+        return JSONResponse({"queued": False, "route": "emergency", "message": out.message,
+                             "flags": out.flags, "numbers": out.numbers}, status_code=200)
+    background.add_task(notify_queue, request.app, "joined", out.specialty)
+    return {"queued": True, "entry": queue.view(session, out).as_dict(),
+            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}"}
+
+
+@router.get("/teleconsult/queue/{entry_id}", summary="Ma place dans la file")
+def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
+    out = queue.get_view(session, actor, entry_id).as_dict()
+    session.commit()
+    return out
+
+
+@router.delete("/teleconsult/queue/{entry_id}", summary="Quitter la file")
+def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: ActorDep,
+                background: BackgroundTasks) -> dict:
+    entry = queue.leave(session, actor, entry_id)
+    session.commit()
+    background.add_task(notify_queue, request.app, "left", entry.specialty)
+    return queue.view(session, entry).as_dict()
+
+
+@router.get("/teleconsult/queue", summary="État de la file (médecins)")
+def queue_summary(session: SessionDep,
+                  actor: Annotated[Actor, Depends(require_role("practitioner"))],
+                  specialty: str | None = None) -> dict:
+    doctor = session.get(Practitioner, actor.practitioner_id)
+    return queue.summary(session, specialty or doctor.specialty) | {
+        "me": queue.presence_of(session, doctor.id)}
+
+
+@router.put("/teleconsult/presence", summary="Je suis disponible / indisponible")
+def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor: ActorDep,
+                 background: BackgroundTasks) -> dict:
+    presence = queue.set_presence(session, actor, body.status)
+    session.commit()
+    specialty = session.get(Practitioner, presence.practitioner_id).specialty
+    background.add_task(notify_queue, request.app, "presence", specialty)
+    return {"practitioner_id": presence.practitioner_id, "status": presence.status,
+            "since": iso(presence.since)}
+
+
+@router.post("/teleconsult/queue/next", status_code=201, summary="Prendre le patient suivant",
+             responses={404: {"description": "File vide (code queue_empty)"},
+                        409: {"description": "Non disponible ou déjà en consultation"}})
+def take_next(request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep,
+              background: BackgroundTasks) -> dict:
+    encounter = queue.take_next(session, actor)
+    session.commit()
+    entry = session.get(QueueEntry, encounter.queue_entry_id)
+    background.add_task(notify_queue, request.app, "taken", entry.specialty, entry.id)
+    return {"encounter": encounter_out(encounter),
+            "call": call_link(session, settings, actor, encounter.id)}
+
+
+# -------------------------------------------------------------------------- encounters
+@router.get("/encounters", summary="Mes téléconsultations")
+def my_encounters(session: SessionDep, actor: ActorDep,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                  offset: Annotated[int, Query(ge=0)] = 0) -> list[dict]:
+    rows = encounters.list_encounters(session, actor, limit, offset)
+    session.commit()
+    return [encounter_out(e) for e in rows]
+
+
+@router.get("/encounters/{encounter_id}", summary="Compte rendu de téléconsultation")
+def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
+    e = encounters.get_encounter(session, actor, encounter_id)
+    out = encounter_out(e)
+    out["prescriptions"] = [prescription_out(rx) for rx in
+                            prescriptions.list_for_encounter(session, e.id)]
+    session.commit()
+    return out
+
+
+@router.patch("/encounters/{encounter_id}", summary="Rédiger le compte rendu")
+def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
+                 actor: ActorDep) -> dict:
+    e = encounters.update_record(session, actor, encounter_id, **body.model_dump())
+    session.commit()
+    return encounter_out(e)
+
+
+@router.get("/encounters/{encounter_id}/call", summary="Lien de l'appel vidéo (participants)")
+def encounter_call(encounter_id: int, session: SessionDep, settings: SettingsDep,
+              actor: ActorDep, for_patient: bool = False) -> dict:
+    """``for_patient=true``: the ETT nurse opens the walk-in patient's link."""
+    return call_link(session, settings, actor, encounter_id, for_patient)
+
+
+@router.post("/encounters/{encounter_id}/measurements", status_code=201,
+             summary="Saisir des mesures (infirmier·ère ETT, médecin)")
+def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionDep,
+                    actor: ActorDep) -> dict:
+    m = encounters.measure(session, actor, encounter_id, values)
+    session.commit()
+    return {"id": m.event_id, "recorded_at": iso(m.recorded_at), "values": m.values}
+
+
+@router.post("/encounters/{encounter_id}/close", summary="Clore la consultation (facturation)")
+def close_encounter(encounter_id: int, body: SituationIn, request: Request,
+                    session: SessionDep, settings: SettingsDep, actor: ActorDep,
+                    background: BackgroundTasks) -> dict:
+    e, st = encounters.close(session, actor, encounter_id, Situation(**body.model_dump()),
+                             partners=settings.partner_mutuelles)
+    session.commit()
+    specialty = session.get(Practitioner, e.practitioner_id).specialty
+    background.add_task(notify_queue, request.app, "closed", specialty)
+    return {"encounter": encounter_out(e), "statement": statement_out(st)}
+
+
+@router.get("/encounters/{encounter_id}/statement", summary="Feuille de soins")
+def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
+    st = encounters.statement_for(session, actor, encounter_id)
+    session.commit()
+    return statement_out(st)
+
+
+# ---------------------------------------------------------------------- prescriptions
+@router.post("/encounters/{encounter_id}/prescriptions", status_code=201,
+             summary="Prescrire (ordonnance électronique)")
+def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session: SessionDep,
+              settings: SettingsDep, actor: ActorDep) -> dict:
+    rx = prescriptions.issue(session, actor, encounter_id,
+                             [line.model_dump() for line in body.lines])
+    session.commit()
+    return prescription_out(rx) | {"verify_url": prescriptions.verify_url(
+        base_url(request), rx.id, settings.secret_key)}
+
+
+@router.get("/prescriptions/verify/{prescription_id}", tags=["public"],
+            summary="Vérifier une ordonnance (public, sans contenu)")
+def verify_prescription(prescription_id: str, session: SessionDep, settings: SettingsDep,
+                        code: Annotated[str, Query(max_length=40)] = "") -> dict:
+    return prescriptions.check(session, prescription_id[:40], code, settings.secret_key)
+
+
+@router.get("/prescriptions/{prescription_id}", summary="Une ordonnance (patient, prescripteur)")
+def get_prescription(prescription_id: str, session: SessionDep, actor: ActorDep) -> dict:
+    rx = prescriptions.get(session, actor, prescription_id)
+    session.commit()
+    return prescription_out(rx)
+
+
+@router.get("/prescriptions/{prescription_id}/pdf", response_class=Response,
+            summary="Ordonnance en PDF (patient, prescripteur)")
+def prescription_pdf(prescription_id: str, request: Request, session: SessionDep,
+                     settings: SettingsDep, actor: ActorDep) -> Response:
+    rx = prescriptions.get(session, actor, prescription_id, "téléchargement de l'ordonnance")
+    body = prescriptions.pdf(session, rx, settings.secret_key, base_url(request))
+    session.commit()
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="ordonnance-{rx.id}.pdf"',
+        "Cache-Control": "no-store"})
+
+
+# -------------------------------------------------------------------------- referrals
+@router.post("/encounters/{encounter_id}/referrals", status_code=201,
+             summary="Orienter vers un site ou une spécialité")
+def refer(encounter_id: int, body: ReferralIn, session: SessionDep, actor: ActorDep) -> dict:
+    r = referrals.create(session, actor, encounter_id, **body.model_dump())
+    session.commit()
+    return referral_out(r)
+
+
+@router.get("/referrals/mine", summary="Mes orientations (patient)")
+def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
+    if actor.role != "patient":
+        raise Forbidden("réservé aux patients", code="forbidden_role")
+    rows = referrals.for_patient(session, actor, actor.patient_id)
+    session.commit()
+    return [referral_out(r) for r in rows]
+
+
+@router.get("/referrals/{referral_id}", summary="Une orientation, avec les créneaux proches")
+def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
+                 actor: ActorDep) -> dict:
+    r = referrals.get(session, actor, referral_id)
+    out = referral_out(r)
+    if actor.role == "patient":
+        out["in_person_options"] = referrals.in_person_options(
+            session, r, partners=tuple(settings.partner_mutuelles))
+    session.commit()
+    return out
+
+
+@router.get("/sites/{location_id}/referrals", summary="Orientations reçues par un site")
+def site_referrals(location_id: int, session: SessionDep, actor: ActorDep) -> list[dict]:
+    rows = referrals.for_site(session, actor, location_id)
+    session.commit()
+    return [referral_out(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- billing
+@router.get("/billing/export", response_class=Response, tags=["facturation"],
+            summary="Export mensuel par payeur (CSV, centimes)")
+def billing_export(session: SessionDep,
+                   _actor: Annotated[Actor, Depends(require_role("coordinator", "admin"))],
+                   month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$",
+                                               description="AAAA-MM")],
+                   payer: Annotated[str, Query(min_length=1, max_length=100,
+                                               description="Assurance Maladie ou une "
+                                                           "mutuelle")]) -> Response:
+    body = export_csv(session, month, payer)
+    safe = "".join(c if c.isalnum() else "-" for c in payer)
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="oasis-{month}-{safe}.csv"'})

@@ -1,0 +1,1 @@
+"""What every route module shares: dependencies, sign-in, errors, templating, CSRF, menus."""

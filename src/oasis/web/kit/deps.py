@@ -1,0 +1,60 @@
+"""FastAPI dependencies shared by every router: database session, pagination.
+
+``get_session`` gives one SQLAlchemy session per request bound to the app's database
+(``app.state.settings.database_url``); routes commit explicitly *before* answering so a
+201 is never sent for something not durably stored; anything uncommitted is rolled back.
+Authentication dependencies live in :mod:`oasis.web.kit.auth`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from oasis.care.core.db import session_factory
+from oasis.config import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = session_factory(request.app.state.settings.database_url)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Page:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def wrap(self, items: list, total: int) -> dict:
+        return {"items": items, "total": total, "page": self.page, "per_page": self.per_page,
+                "pages": (total + self.per_page - 1) // self.per_page}
+
+
+def pagination(page: Annotated[int, Query(ge=1, description="Page (à partir de 1).")] = 1,
+               per_page: Annotated[int, Query(ge=1, le=200,
+                                              description="Éléments par page.")] = 20) -> Page:
+    return Page(page, per_page)
+
+
+PageDep = Annotated[Page, Depends(pagination)]
+

@@ -1,0 +1,70 @@
+"""The consultation side of the video room: measurements kept in the record.
+
+The room's measurement hook stores the ETT nurse's entries in the Encounter before the
+room shows them, and feeds late joiners from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from oasis.care.core.clock import PARIS
+from oasis.care.core.db import session_factory
+from oasis.care.teleconsult import encounters
+from oasis.care.teleconsult.vitals import Vitals
+from oasis.web.live.visio_hooks import MeasurementEvent, on_measurement, set_measurement_history
+
+
+def _encounter_for_room(session, room: str):
+    """The consultation of ``room``, or None for a room that is not one.
+
+    A server without the care tables (a video-only deployment, the visio tests) has no
+    consultations at all: its rooms work as before instead of failing on the query.
+    """
+    try:
+        return encounters.encounter_by_room(session, room)
+    except (OperationalError, ProgrammingError):
+        session.rollback()
+        return None
+
+
+def install_measurement_hooks(app: FastAPI) -> None:
+    """Persist the measurements typed in a consultation's call, and replay them."""
+    def persist(event: MeasurementEvent) -> None:
+        session = session_factory(app.state.settings.database_url)()
+        try:
+            encounter = _encounter_for_room(session, event.room)
+            if encounter is None:
+                return  # a room that is not a consultation (tests, demos): nothing to keep
+            actor = encounters.actor_for_participant(event.participant, event.role)
+            encounters.add_measurement(session, actor, encounter=encounter,
+                                       event_id=event.id, vitals=event.vitals,
+                                       participant=event.participant, name=event.name,
+                                       recorded_at=event.recorded_at)
+            session.commit()
+        finally:
+            session.rollback()
+            session.close()
+
+    def history(room: str) -> list[MeasurementEvent]:
+        session = session_factory(app.state.settings.database_url)()
+        try:
+            encounter = _encounter_for_room(session, room)
+            if encounter is None:
+                return []
+            return [MeasurementEvent(id=m.event_id, room=room, participant=m.participant,
+                                     role=m.role, name=m.name, vitals=Vitals(**m.values),
+                                     recorded_at=_paris(m.recorded_at))
+                    for m in encounter.measurements]
+        finally:
+            session.close()
+
+    on_measurement(app, persist)
+    set_measurement_history(app, history)
+
+
+def _paris(value: datetime) -> datetime:
+    return value.astimezone(PARIS)

@@ -1,0 +1,1 @@
+"""HTML pages only: one module per page family, one ``router`` each."""

@@ -1,0 +1,1 @@
+"""The planners' pages: dashboard, priority EPCIs, coverage, the map."""

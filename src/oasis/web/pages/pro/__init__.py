@@ -1,0 +1,1 @@
+"""Pages for professionals: practitioners, ETT nurses, coordinators (French, server-rendered)."""

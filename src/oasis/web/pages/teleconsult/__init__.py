@@ -1,0 +1,1 @@
+"""The teleconsultation journey's pages."""

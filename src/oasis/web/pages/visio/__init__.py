@@ -1,0 +1,1 @@
+"""The video call page."""

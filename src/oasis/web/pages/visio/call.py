@@ -1,0 +1,32 @@
+"""The call page ``/visio/{room}?token=...``: the link other pages and e-mails point to."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from oasis.web.kit.rooms import ROLES, ROOM_RE, TokenError, verify_token
+from oasis.web.kit.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/visio/{room}", response_class=HTMLResponse)
+def visio_page(request: Request, room: str,
+               token: str = Query("", description="Jeton d'accès signé")) -> HTMLResponse:
+    error = None
+    grant = None
+    if not ROOM_RE.match(room):
+        error = "Salle de consultation inconnue."
+    else:
+        try:
+            grant = verify_token(request.app.state.settings.secret_key, token, room=room)
+        except TokenError as exc:
+            error = str(exc)
+    context = {"room": room, "token": token, "grant": grant, "error": error,
+               "role_label": ROLES.get(grant.role, "") if grant else "", "roles": ROLES}
+    response = render(request, "visio.html", None, status_code=403 if error else 200,
+                      **context)
+    # The token is in the URL: keep it out of Referer headers.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,190 @@
+"""Patient pages without a browser: sign up, find care, book, cancel, redirects, CSRF."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from oasis.care.booking.models import Appointment
+from oasis.care.core.clock import utcnow
+from oasis.care.core.db import session_factory
+from oasis.care.scheduling.models import Slot
+from oasis.config import Settings
+from oasis.web.app import create_app
+from tests.factories import finder as finder_world
+from tests.factories.care import PASSWORD
+
+
+@pytest.fixture
+def client(db_url, geo):
+    session = session_factory(db_url)()
+    finder_world.build_open(session, geo, utcnow())
+    session.commit()
+    session.close()
+    return TestClient(create_app(Settings(database_url=db_url, secret_key="pages-secret")))
+
+
+class Inputs(HTMLParser):
+    """Visible form fields and the labels that name them (RGAA: every field labelled)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[str] = []
+        self.labels: set[str] = set()
+        self.lang = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "radio"):
+            self.fields.append(a.get("id") or f"<{tag} name={a.get('name')} without id>")
+        if tag == "label" and a.get("for"):
+            self.labels.add(a["for"])
+
+
+def assert_accessible_form(html: str) -> None:
+    parser = Inputs()
+    parser.feed(html)
+    assert parser.lang == "fr"
+    assert parser.fields, "no form field on the page"
+    unlabelled = [f for f in parser.fields if f not in parser.labels]
+    assert not unlabelled, f"fields without a label: {unlabelled}"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]{32})"', html).group(1)
+
+
+def signup(client, commune="Varennes-Vauzelles") -> object:
+    return client.post("/inscription", data={
+        "email": "jeanne@test.fr", "password": PASSWORD, "given_name": "Jeanne",
+        "family_name": "Durand", "birth_date": "1950-03-02", "commune": commune,
+        "mutuelle": "", "suite": ""}, follow_redirects=False)
+
+
+def test_signup_asks_which_commune_then_signs_in(client):
+    page = client.get("/inscription")
+    assert page.status_code == 200
+    assert_accessible_form(page.text)
+    r = signup(client, commune="58000")
+    assert r.status_code == 422
+    assert "Choisissez votre commune" in r.text and 'value="Nevers (58194)"' in r.text
+    r = signup(client, commune="Varennes-Vauzelles")
+    assert r.status_code == 303 and r.headers["location"] == "/trouver-un-soin"
+    assert "oasis_session" in r.cookies or "oasis_session" in client.cookies
+    # Signed in: the search defaults to the patient's commune and shows their price.
+    page = client.get("/trouver-un-soin")
+    assert page.status_code == 200
+    assert 'value="Varennes-Vauzelles (58303)"' in page.text
+    assert "Se déconnecter" in page.text
+    assert "Un médecin à moins de 30 minutes, dans les 48 heures." in page.text
+    again = signup(client)
+    assert again.status_code == 422 and "existe déjà" in again.text
+
+
+def test_find_care_page_anonymous(client):
+    page = client.get("/trouver-un-soin", params={"ou": "58303"})
+    assert page.status_code == 200
+    assert_accessible_form(page.text)
+    assert page.text.count('class="option option-') >= 3
+    assert "Au cabinet, près de chez vous, sous 48 h" in page.text
+    assert "En espace de télésanté" in page.text
+    assert "Trajet : <strong>9 min</strong>" in page.text
+    assert "Vous avancez 30,00 €, il vous reste 11,00 € après remboursement" in page.text
+    assert "/rendez-vous/confirmer?creneau=" in page.text
+    bad = client.get("/trouver-un-soin", params={"ou": "58000"})
+    assert bad.status_code == 422 and "Saint-Éloi (58)" in bad.text
+    unknown = client.get("/trouver-un-soin", params={"ou": "Neveers"})
+    assert unknown.status_code == 422 and "Nevers (58)" in unknown.text
+
+
+def test_book_then_cancel(client, db_url):
+    signup(client)
+    page = client.get("/trouver-un-soin")
+    slot_id = int(re.search(r"creneau=(\d+)", page.text).group(1))
+    confirm = client.get("/rendez-vous/confirmer", params={"creneau": slot_id})
+    assert confirm.status_code == 200 and "Confirmer le rendez-vous" in confirm.text
+    assert_accessible_form(confirm.text)
+    token = csrf_of(confirm.text)
+    forged = client.post("/rendez-vous/confirmer", data={"creneau": slot_id, "csrf": "x" * 32},
+                         follow_redirects=False)
+    assert forged.status_code == 403
+    r = client.post("/rendez-vous/confirmer", data={"creneau": slot_id, "csrf": token,
+                                                    "motif": "Toux depuis 5 jours"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/mes-rendez-vous?reserve=")
+    mine = client.get(r.headers["location"])
+    assert "Votre rendez-vous est réservé." in mine.text and "Toux depuis 5 jours" in mine.text
+    appointment_id = int(re.search(r'data-appointment="(\d+)"', mine.text).group(1))
+    # The same slot cannot be booked twice: a clear message, not an error page.
+    twice = client.post("/rendez-vous/confirmer", data={"creneau": slot_id, "csrf": token},
+                        follow_redirects=False)
+    assert twice.status_code == 409 and "Choisir un autre horaire" in twice.text
+    ask = client.get(f"/mes-rendez-vous/{appointment_id}/annuler")
+    assert "Oui, annuler ce rendez-vous" in ask.text
+    r = client.post(f"/mes-rendez-vous/{appointment_id}/annuler",
+                    data={"csrf": csrf_of(ask.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    after = client.get(r.headers["location"])
+    assert "Votre rendez-vous est annulé." in after.text and "annulé</strong>" in after.text
+    session = session_factory(db_url)()
+    assert session.get(Appointment, appointment_id).status == "cancelled"
+    assert session.scalar(select(Slot.status).where(Slot.id == slot_id)) == "free"
+    session.close()
+
+
+def test_pages_that_need_a_patient_redirect_to_sign_in(client):
+    for path in ("/mes-rendez-vous", "/mes-consultations", "/rendez-vous/confirmer?creneau=1"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/connexion?suite=%2F")
+
+
+def test_sign_in_never_redirects_off_site(client):
+    signup(client)
+    client.cookies.clear()
+    bad = client.post("/connexion", data={"email": "jeanne@test.fr", "password": "faux-faux",
+                                          "suite": "/"}, follow_redirects=False)
+    assert bad.status_code == 401 and "incorrect" in bad.text
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil"):
+        r = client.post("/connexion", data={"email": "jeanne@test.fr", "password": PASSWORD,
+                                            "suite": target}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/mes-rendez-vous"
+    r = client.post("/connexion", data={"email": "jeanne@test.fr", "password": PASSWORD,
+                                        "suite": "/mes-consultations"}, follow_redirects=False)
+    assert r.headers["location"] == "/mes-consultations"
+    page = client.get("/mes-consultations")
+    assert page.status_code == 200 and "Mes consultations et ordonnances" in page.text
+
+
+def test_my_consultations_lists_teleconsultation_records_and_prescriptions(client, db_url):
+    from oasis.care.core.actor import Actor
+    from oasis.care.people.models import Practitioner
+    from oasis.care.teleconsult import encounters, prescriptions, queue
+
+    signup(client)
+    from oasis.care.people.models import Patient
+
+    session = session_factory(db_url)()
+    patient = session.scalar(select(Patient).where(Patient.email == "jeanne@test.fr"))
+    doctor = session.scalar(select(Practitioner).where(Practitioner.teleconsultation))
+    doc = Actor(account_id=None, role="practitioner", practitioner_id=doctor.id)
+    queue.join(session, Actor(account_id=None, role="patient", patient_id=patient.id),
+               patient_id=patient.id, reason="Mal de gorge depuis trois jours")
+    encounter = queue.take_next(session, doc)
+    encounters.update_record(session, doc, encounter.id, diagnosis_text="Angine virale")
+    rx = prescriptions.issue(session, doc, encounter.id, [
+        {"name": "Paracétamol 1 g", "dosage": "1 comprimé 3 fois par jour",
+         "duration": "5 jours"}])
+    session.commit()
+    session.close()
+    page = client.get("/mes-consultations")
+    assert page.status_code == 200
+    assert "Mal de gorge depuis trois jours" in page.text
+    assert "Angine virale" in page.text
+    assert "Paracétamol 1 g — 1 comprimé 3 fois par jour, 5 jours" in page.text
+    assert f"/api/v1/prescriptions/{rx.id}/pdf" in page.text
