@@ -269,12 +269,12 @@ def test_volunteer_plan_becomes_mission_days(session, world, geo):
     """The real optimiser (oasis plan volunteers) on the demo APL, hosts = mission sites."""
     import numpy as np
 
+    from oasis.care.programmes.missions import mission_terms
     from oasis.care.programmes.proposals import (
         mission_hosts,
         proposals_from_plan,
         spread_dates,
     )
-    from oasis.care.programmes.missions import mission_terms
     from oasis.territory.demo import demo_apl
     from oasis.territory.volunteers import Doctors, plan_volunteers
 
