@@ -84,6 +84,18 @@ class Catchment:
         return Catchment(self.weights, self.weights_csc, den, self.travel, self.max_minutes,
                          demand)
 
+    def for_demand(self, demand: np.ndarray) -> Catchment:
+        """This catchment if built from ``demand``, else one for it (:meth:`with_demand`),
+        remembered so that repeated computes on the same demand reuse its denominators."""
+        if self.demand is not None and np.array_equal(self.demand, demand):
+            return self
+        cached = self.__dict__.get("_derived")
+        if cached is not None and np.array_equal(cached.demand, demand):
+            return cached
+        derived = self.with_demand(demand)
+        object.__setattr__(self, "_derived", derived)  # cache only, not a field
+        return derived
+
     @classmethod
     def build(cls, travel: TravelTimes, profession: Profession, demand: np.ndarray,
               max_minutes: float | None = None, *, self_in_first_band: bool = True
@@ -388,8 +400,8 @@ def compute(geo, supply: Supply, profession: str | Profession = "generaliste",
                                     self_in_first_band=self_in_first_band)
     elif catchment.weights.shape[0] != n:
         raise AplInputError("le bassin fourni ne correspond pas à la grille d'analyse")
-    elif catchment.demand is None or not np.array_equal(catchment.demand, dem.standardised):
-        catchment = catchment.with_demand(dem.standardised)
+    else:
+        catchment = catchment.for_demand(dem.standardised)
     age_limit = max_age if max_age is not None else prof.max_age
     mine = supply.for_profession(prof, max_age=age_limit)
     if len(mine) and (mine.unit.min() < 0 or mine.unit.max() >= n):
