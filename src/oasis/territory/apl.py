@@ -44,6 +44,16 @@ class AplInputError(TerritoryInputError):
     code = "invalid_apl_input"
 
 
+VARIANT_UNLIMITED = "sans limite d'âge des praticiens"
+
+
+def variant_label(max_age: int | None) -> str:
+    """French label of the age variant, shown on every APL and zoning output."""
+    if max_age is None:
+        return VARIANT_UNLIMITED
+    return f"praticiens de {max_age} ans ou moins"
+
+
 def default_travel(geo, max_minutes: float) -> TravelTimes:
     """Travel model over the analysis units (commune points, intra-commune time)."""
     units = np.flatnonzero(geo.analysis_units)
@@ -64,6 +74,30 @@ class Catchment:
     denominator: np.ndarray  # den_j = Σ_k W[k, j] D_k
     travel: TravelTimes
     max_minutes: float
+    demand: np.ndarray | None = None  # the D_k the denominators were built from
+
+    def with_demand(self, demand: np.ndarray) -> Catchment:
+        """Same weights, denominators for another demand (age-standardised, projected):
+        one sparse product, the weight matrix is shared, not copied."""
+        demand = np.asarray(demand, dtype=np.float64)
+        if len(demand) != self.weights.shape[0]:
+            raise AplInputError(f"bassin sur {self.weights.shape[0]} unités, demande sur "
+                                f"{len(demand)}")
+        den = np.asarray(self.weights_csc.T @ demand).ravel()
+        return Catchment(self.weights, self.weights_csc, den, self.travel, self.max_minutes,
+                         demand)
+
+    def for_demand(self, demand: np.ndarray) -> Catchment:
+        """This catchment if built from ``demand``, else one for it (:meth:`with_demand`),
+        remembered so that repeated computes on the same demand reuse its denominators."""
+        if self.demand is not None and np.array_equal(self.demand, demand):
+            return self
+        cached = self.__dict__.get("_derived")
+        if cached is not None and np.array_equal(cached.demand, demand):
+            return cached
+        derived = self.with_demand(demand)
+        object.__setattr__(self, "_derived", derived)  # cache only, not a field
+        return derived
 
     @classmethod
     def build(cls, travel: TravelTimes, profession: Profession, demand: np.ndarray,
@@ -88,8 +122,9 @@ class Catchment:
                                 "en double")
         weights.sort_indices()
         csc = weights.tocsc()
-        denominator = np.asarray(csc.T @ np.asarray(demand, dtype=np.float64)).ravel()
-        return cls(weights, csc, denominator, travel, limit)
+        demand = np.asarray(demand, dtype=np.float64)
+        denominator = np.asarray(csc.T @ demand).ravel()
+        return cls(weights, csc, denominator, travel, limit, demand)
 
     def column(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Resident units reached from practice unit j and their weights."""
@@ -171,6 +206,8 @@ class AplResult:
     catchment: Catchment
     synthetic: bool
     notes: list[str] = field(default_factory=list)
+    max_age: int | None = None  # practitioners older than this were left out
+    variant: str = VARIANT_UNLIMITED  # French label of the age variant, on every output
 
     @property
     def scale(self) -> float:
@@ -196,7 +233,8 @@ class AplResult:
             "synthetic_supply": np.full(len(rows), self.synthetic),
         })
         frame.attrs.update(profession=self.profession.key, unit=self.profession.output_unit,
-                           synthetic=self.synthetic, source=self.supply.source)
+                           synthetic=self.synthetic, source=self.supply.source,
+                           variant=self.variant, max_age=self.max_age)
         return frame
 
     def position(self, code: str) -> int:
@@ -365,7 +403,10 @@ def compute(geo, supply: Supply, profession: str | Profession = "generaliste",
                                     self_in_first_band=self_in_first_band)
     elif catchment.weights.shape[0] != n:
         raise AplInputError("le bassin fourni ne correspond pas à la grille d'analyse")
-    mine = supply.for_profession(prof, max_age=max_age if max_age is not None else prof.max_age)
+    else:
+        catchment = catchment.for_demand(dem.standardised)
+    age_limit = max_age if max_age is not None else prof.max_age
+    mine = supply.for_profession(prof, max_age=age_limit)
     if len(mine) and (mine.unit.min() < 0 or mine.unit.max() >= n):
         raise AplInputError("offre : position d'unité d'analyse hors grille")
     unit_supply = mine.unit_totals(n)
@@ -374,11 +415,23 @@ def compute(geo, supply: Supply, profession: str | Profession = "generaliste",
     notes = []
     if supply.synthetic:
         notes.append("offre SYNTHÉTIQUE : démonstration, pas la situation réelle")
-    if dem.approximated.any():
+    if dem.approximated.all():
         notes.append("demande non standardisée par âge (structure d'âge absente) : "
                      "population municipale utilisée telle quelle")
+    elif dem.approximated.any():
+        notes.append(f"demande standardisée par âge ({ages.source}) ; "
+                     f"{int(dem.approximated.sum())} unités sans âges gardent la population "
+                     "telle quelle (demand_approximated)")
+    else:
+        notes.append(f"demande standardisée par âge ({ages.source})")
+    if age_limit is not None:
+        if supply.age is None or np.isnan(supply.age).all():
+            notes.append(f"variante « {variant_label(age_limit)} » demandée, mais l'offre ne "
+                         "donne pas les âges : tous les praticiens sont comptés")
+        else:
+            notes.append(f"variante : {variant_label(age_limit)}")
     if supply.report is not None:
         notes.extend(supply.report.approximations)
     return AplResult(geo, prof, units, dem.population, dem.standardised, dem.approximated, apl,
                      classes, (low, high), mine, unit_supply, ratio, catchment,
-                     supply.synthetic, notes)
+                     supply.synthetic, notes, age_limit, variant_label(age_limit))

@@ -5,9 +5,17 @@ DREES weights each commune's population by the mean care consumption of its age 
 geography carries total population only, so, unless an age table is supplied, the
 standardised population *is* the population (national age structure assumed
 everywhere) and every unit is flagged ``demand_approximated=True``.  With an age table
-(commune × age-band counts) and consumption weights per band, demand is
-Σ_band count × weight, normalised so that the national total equals the national
-population (so the APL keeps its "per inhabitant" reading).
+(commune × age-band counts) and consumption weights per band, each covered unit gets
+the standardisation index ``r_i = (Σ_band count × weight) / Σ_band count`` and
+``D_i = population_i × r_i × s``, with ``s`` chosen so that the covered units' total demand
+equals their total population (so the APL keeps its "per inhabitant" reading).  When the
+age table and the geography are the same vintage this is exactly Σ_band count × weight
+rescaled to the table's total.  Units the table does not cover keep the fallback and
+stay flagged.
+
+``AgeStructure.positions`` (optional) gives the analysis-unit position of each row, as
+:func:`oasis.territory.ages.age_structure` builds it once: the national demand then costs
+one (n × bands) product, without any code lookup.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ class AgeStructure:
     bands: tuple[str, ...]
     counts: np.ndarray  # (len(codes), len(bands)) float
     weights: np.ndarray  # (len(bands),) relative consumption per head
+    positions: np.ndarray | None = None  # analysis-unit position of each row, if resolved
+    source: str = ""  # where the counts and weights come from (shown in notes)
 
     def __post_init__(self) -> None:
         if self.counts.shape != (len(self.codes), len(self.bands)):
@@ -41,6 +51,8 @@ class AgeStructure:
             raise AgeTableError("tableau des âges : un poids positif par tranche d'âge")
         if np.any(~np.isfinite(self.counts)) or np.any(self.counts < 0):
             raise AgeTableError("tableau des âges : effectifs négatifs ou manquants")
+        if self.positions is not None and len(self.positions) != len(self.codes):
+            raise AgeTableError("tableau des âges : une position par commune")
 
 
 @dataclass(frozen=True)
@@ -57,16 +69,24 @@ def standardised_demand(population: np.ndarray, codes: np.ndarray,
     demand = population.copy()
     approximated = np.ones(len(population), dtype=bool)
     if ages is not None:
-        where = {str(c): i for i, c in enumerate(codes)}
-        rows = np.array([where.get(str(c), -1) for c in ages.codes])
-        unknown = [str(c) for c, r in zip(ages.codes, rows, strict=True) if r < 0]
-        if unknown:
-            raise AgeTableError("tableau des âges : communes inconnues ou hors grille : "
-                                + ", ".join(unknown[:10]))
+        if ages.positions is not None:
+            rows = np.asarray(ages.positions, dtype=np.int64)
+            if rows.size and (rows.min() < 0 or rows.max() >= len(population)):
+                raise AgeTableError("tableau des âges : position hors de la grille d'analyse")
+        else:
+            where = {str(c): i for i, c in enumerate(codes)}
+            rows = np.array([where.get(str(c), -1) for c in ages.codes], dtype=np.int64)
+            unknown = [str(c) for c, r in zip(ages.codes, rows, strict=True) if r < 0]
+            if unknown:
+                raise AgeTableError("tableau des âges : communes inconnues ou hors grille : "
+                                    + ", ".join(unknown[:10]))
         counts = np.asarray(ages.counts, dtype=np.float64)
+        heads = counts.sum(axis=1)
         weighted = counts @ np.asarray(ages.weights, dtype=np.float64)
-        total_counts = counts.sum()
-        scale = total_counts / weighted.sum() if weighted.sum() > 0 else 0.0
-        demand[rows] = weighted * scale
+        index = np.divide(weighted, heads, out=np.ones(len(heads)), where=heads > 0)
+        pop = population[rows]
+        raw = pop * index
+        scale = pop.sum() / raw.sum() if raw.sum() > 0 else 0.0
+        demand[rows] = raw * scale
         approximated[rows] = False
     return Demand(population, demand, approximated)

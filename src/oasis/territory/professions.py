@@ -54,7 +54,10 @@ class Profession:
     cap_activity: float = np.inf  # above: capped
     mean_activity: float = 1.0  # mean yearly supply of one full-time practitioner
     activity_source: str = "assumption"
-    max_age: int | None = None  # zoning variant: practitioners older are not counted
+    max_age: int | None = None  # default APL: practitioners older are not counted
+    # Regulatory zoning variant (default of ``zoning.regulatory_apl``): older not counted.
+    zoning_max_age: int | None = None
+    zoning_max_age_source: str = ""
     # RPPS / Annuaire Santé selection.
     rpps_profession_code: str = ""
     rpps_savoir_faire: tuple[str, ...] = ()  # codes (SMxx) or lower-case label fragments
@@ -130,6 +133,10 @@ PROFESSIONS: dict[str, Profession] = {
         min_activity=250.0, cap_activity=15_000.0, mean_activity=5_000.0,
         activity_source="assumption (plancher 250 C+V et plafond 15 000 C+V non confirmés ; "
                         "5 000 C+V par an et par généraliste libéral : CNAM)",
+        zoning_max_age=65,
+        zoning_max_age_source="arrêté du 13 novembre 2017 (zonage médecins : généralistes de "
+                              "65 ans ou moins) ; l'arrêté de 2025 le calcule par territoire "
+                              "de vie-santé",
         rpps_profession_code="10", rpps_savoir_faire=("SM54", "SM53", "SM26",
                                                       "médecine générale"),
         synthetic_headcount=52_149,

@@ -8,7 +8,13 @@ of every commune within 20 minutes:
   (pipe-separated, UTF-8, one line per professional activity; columns found by their
   header names, so the 2020s variants with extra trailing columns also read);
 * a simple CSV ``rpps,profession,commune,activity`` (or ``fte`` instead of
-  ``activity``, optional ``age``).
+  ``activity``, optional ``age`` and ``teleconsultations``).
+
+GP activity: the DREES counts consultations and visits (C+V) and, from its 2023 vintage,
+teleconsultations too.  An optional ``teleconsultations`` column (yearly count) is added
+to ``activity`` before the floor and cap when ``count_teleconsultations`` is true (the
+default, as DREES 2023); with it false, the pre-2023 C+V-only reading is kept.  Either
+way the raw count is kept in ``Supply.teleconsultations`` and the choice is reported.
 
 The Annuaire Santé file has no activity volume, so each practitioner counts for the
 profession's mean full-time activity (5 000 C+V for a GP), split evenly across their
@@ -61,6 +67,7 @@ class Supply:
     synthetic: bool = False
     source: str = ""
     report: SupplyReport | None = None
+    teleconsultations: np.ndarray | None = None  # float64 yearly count, NaN when unknown
 
     def __len__(self) -> int:
         return len(self.pid)
@@ -68,7 +75,9 @@ class Supply:
     def select(self, mask: np.ndarray) -> Supply:
         return Supply(self.pid[mask], self.unit[mask], self.amount[mask],
                       self.profession[mask], None if self.age is None else self.age[mask],
-                      self.synthetic, self.source, self.report)
+                      self.synthetic, self.source, self.report,
+                      None if self.teleconsultations is None
+                      else self.teleconsultations[mask])
 
     def for_profession(self, profession: str | Profession, max_age: int | None = None) -> Supply:
         """Rows of one profession, without practitioners older than ``max_age`` if given."""
@@ -248,11 +257,14 @@ def read_annuaire_sante(path: Path, geo) -> Supply:
 
 
 # ------------------------------------------------------------------- simple CSV
-def read_supply_csv(path: Path, geo) -> Supply:
-    """Read ``rpps,profession,commune,activity`` (or ``fte``; optional ``age``).
+def read_supply_csv(path: Path, geo, *, count_teleconsultations: bool = True) -> Supply:
+    """Read ``rpps,profession,commune,activity`` (or ``fte``; optional ``age``,
+    ``teleconsultations``).
 
     ``activity`` is yearly C+V for GPs (the DREES floor/cap rules are applied), ``fte``
-    is ETP (a GP ETP counts for 5 000 C+V).  RPPS numbers are Luhn-checked.
+    is ETP (a GP ETP counts for 5 000 C+V).  ``teleconsultations`` (GPs, yearly count) is
+    added to ``activity`` when ``count_teleconsultations`` (DREES 2023 vintage); it
+    cannot go with ``fte``.  RPPS numbers are Luhn-checked.
     """
     path = Path(path)
     resolve = _UnitResolver(geo)
@@ -266,9 +278,13 @@ def read_supply_csv(path: Path, geo) -> Supply:
             f"fte (trouvé : {','.join(header) or 'fichier vide'})")
     idx = {h: i for i, h in enumerate(header)}
     value_col = "activity" if "activity" in idx else "fte"
+    tele_col = "teleconsultations" if "teleconsultations" in idx else None
+    if tele_col and value_col == "fte":
+        raise SupplyFileError(f"{path.name} : la colonne teleconsultations s'ajoute à "
+                              "activity (C+V), pas à fte")
     report = SupplyReport()
     errors: list[str] = []
-    pids, units, amounts, profs, ages = [], [], [], [], []
+    pids, units, amounts, profs, ages, teles = [], [], [], [], [], []
     for line_no, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -301,10 +317,23 @@ def read_supply_csv(path: Path, geo) -> Supply:
                     raise ValueError
             except ValueError:
                 problems.append(f"âge invalide « {get['age']} »")
+        tele = np.nan
+        if tele_col and get[tele_col]:
+            try:
+                tele = float(get[tele_col].replace(",", "."))
+                if not np.isfinite(tele) or tele < 0:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"teleconsultations invalide « {get[tele_col]} »")
+            if prof is not None and prof.supply_unit != "cv" and np.isfinite(tele) \
+                    and tele > 0:
+                problems.append("teleconsultations : seulement pour les généralistes (C+V)")
         if problems:
             errors.append(f"ligne {line_no} : " + " ; ".join(problems))
             continue
         assert prof is not None and unit is not None
+        if count_teleconsultations and np.isfinite(tele) and value_col == "activity":
+            value += tele
         if value_col == "fte":
             amount = value * prof.mean_activity if prof.supply_unit == "cv" else min(
                 value, prof.cap_activity)
@@ -319,14 +348,22 @@ def read_supply_csv(path: Path, geo) -> Supply:
         amounts.append(amount)
         profs.append(prof.key)
         ages.append(age)
+        teles.append(tele)
     _raise_errors(path, errors)
     report.kept = len(pids)
+    if tele_col:
+        report.approximations.append(
+            "activité des généralistes : consultations, visites et téléconsultations "
+            "(comme la DREES à partir du millésime 2023)" if count_teleconsultations else
+            "activité des généralistes : consultations et visites seulement, "
+            "téléconsultations lues mais non comptées (millésimes DREES avant 2023)")
     return Supply(np.array(pids, dtype=object), np.array(units, dtype=np.int64),
                   np.array(amounts, dtype=np.float64), np.array(profs, dtype=object),
-                  np.array(ages, dtype=np.float64), False, str(path), report)
+                  np.array(ages, dtype=np.float64), False, str(path), report,
+                  np.array(teles, dtype=np.float64))
 
 
-def read_supply(path: Path, geo) -> Supply:
+def read_supply(path: Path, geo, *, count_teleconsultations: bool = True) -> Supply:
     """Either format, recognised from the first line."""
     path = Path(path)
     if not path.exists():
@@ -335,4 +372,4 @@ def read_supply(path: Path, geo) -> Supply:
         first = fh.readline()
     if "|" in first and "Identifiant PP" in first:
         return read_annuaire_sante(path, geo)
-    return read_supply_csv(path, geo)
+    return read_supply_csv(path, geo, count_teleconsultations=count_teleconsultations)

@@ -17,6 +17,13 @@ with ``D_i`` the standardised demand of commune i and ``s`` the sous-dense thres
 gap, in one figure with a meaning: the C+V a year that would bring every under-served
 resident to the threshold.  Remoteness then raises it: residents 30 minutes from the
 nearest site count double, because for them no neighbouring practice compensates.
+
+Age variant: the regulatory zoning counts GPs aged 65 or less (arrêté of 13/11/2017;
+``Profession.zoning_max_age``).  :func:`regulatory_apl` computes that variant and is the
+entry point for zoning; :func:`zoning` labels every output with the variant of the APL it
+is given (``Zoning.variant``, ``communes.attrs["variant"]``), so a table computed without
+the age limit can never pass for the regulatory one.  The ministry's five-criteria
+ranking is in ``oasis.territory.ministry``.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oasis.territory.apl import VARIANT_UNLIMITED, AplResult, compute
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.professions import get_profession
 from oasis.territory.sites import Sites, nearest_site
 
 LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
@@ -134,9 +143,13 @@ class Zoning:
     communes: pd.DataFrame
     thresholds: tuple[float, float]
     synthetic: bool
+    variant: str = VARIANT_UNLIMITED  # French label of the APL's age variant
+    regulatory: bool = False  # True when the variant is the profession's zoning one
 
     def level(self, level: str) -> pd.DataFrame:
-        return aggregate(self.communes, level, self.thresholds)
+        out = aggregate(self.communes, level, self.thresholds)
+        out.attrs.update(variant=self.variant, regulatory=self.regulatory)
+        return out
 
     def priority(self, top: int | None = None, level: str = "epci") -> pd.DataFrame:
         """Areas ranked by the documented score (module docstring), most in need first."""
@@ -150,10 +163,25 @@ class Zoning:
         frame = frame.sort_values(["score", "apl"], ascending=[False, True], kind="stable")
         frame.insert(0, "rank", np.arange(1, len(frame) + 1))
         frame = frame.reset_index(drop=True)
+        frame.attrs.update(variant=self.variant, regulatory=self.regulatory)
         return frame if top is None else frame.head(top)
+
+
+def regulatory_apl(geo, supply, profession="generaliste", **kwargs) -> AplResult:
+    """APL in the regulatory zoning variant: practitioners older than the profession's
+    ``zoning_max_age`` (GPs: 65) left out.  ``kwargs`` go to :func:`apl.compute`
+    (``catchment``, ``ages``, ``travel``…); ``max_age`` may override the limit."""
+    prof = get_profession(profession)
+    kwargs.setdefault("max_age", prof.zoning_max_age)
+    return compute(geo, supply, prof, **kwargs)
 
 
 def zoning(result, sites: Sites | None = None) -> Zoning:
     """Zoning of an APL result; ``sites`` (default: practice units) for remoteness."""
     table = commune_table(result, site_minutes_for(result, sites))
-    return Zoning(table, tuple(result.thresholds), bool(result.synthetic))
+    variant = getattr(result, "variant", VARIANT_UNLIMITED)
+    max_age = getattr(result, "max_age", None)
+    regulatory = (max_age is not None and max_age == result.profession.zoning_max_age)
+    table.attrs.update(variant=variant, regulatory=regulatory)
+    return Zoning(table, tuple(result.thresholds), bool(result.synthetic), variant,
+                  regulatory)
