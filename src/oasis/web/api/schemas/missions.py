@@ -90,3 +90,47 @@ class ProposalIn(BaseModel):
 
 class ProposalsIn(BaseModel):
     proposals: list[ProposalIn] = Field(min_length=1, max_length=5000)
+
+
+class PrefillOut(BaseModel):
+    created: int
+    updated: int
+
+
+class ZoneTotalOut(BaseModel):
+    epci: str
+    name: str
+    completed_days: int
+    amount_cents: int
+
+
+class CancelOut(BaseModel):
+    day: DayOut
+    cancelled_appointment_ids: list[int]
+
+
+class StatementOut(BaseModel):
+    """A doctor's monthly indemnity statement, in integer cents (completed days only)."""
+
+    practitioner_id: int
+    practitioner_name: str
+    rpps: str
+    month: str
+    paid_days: int
+    amount_cents: int
+    not_paid_days: int
+
+
+class OutcomeOut(BaseModel):
+    doctor: int | str
+    date: str
+    accepted: bool
+    mission_day_id: int | None
+    code: str | None
+    message: str | None
+
+
+class AcceptOut(BaseModel):
+    accepted: int
+    refused: int
+    outcomes: list[OutcomeOut]

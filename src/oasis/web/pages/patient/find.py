@@ -23,7 +23,7 @@ from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next, to_login
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 TELECONSULTATION_PAGE = "/teleconsultation"
 
 
