@@ -22,6 +22,7 @@ from oasis.care.booking import service as booking
 from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
+from oasis.care.core.identifiers import nir_with_key
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.programmes.demo import load_programmes_demo
@@ -249,7 +250,6 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
             _account(session, email, role, f"{given} {family}", report, staff_id=staff.id)
     _account(session, "admin@demo.oasis.fr", "admin", "Administration (démo)", report)
     tick("patients")
-    from oasis.care.core.identifiers import nir_with_key
 
     patients = []
     for email, given, family, birth, sex, commune, nir in PATIENTS:
