@@ -16,6 +16,7 @@ from oasis.care.programmes import proposals as proposal_service
 from oasis.care.programmes import service as missions
 from oasis.care.programmes.missions import daily_rate
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
+from oasis.care.programmes.service import DoctorStatement, ZoneTotal
 from oasis.web.api.schemas.missions import (
     AcceptOut,
     CancelIn,
@@ -28,10 +29,8 @@ from oasis.web.api.schemas.missions import (
     PrefillIn,
     PrefillOut,
     ProposalsIn,
-    StatementOut,
     ZoneIn,
     ZoneOut,
-    ZoneTotalOut,
 )
 from oasis.web.kit.auth import require_role
 from oasis.web.kit.deps import SessionDep
@@ -67,10 +66,10 @@ def prefill(body: PrefillIn, session: SessionDep, _actor: Coordinator) -> dict:
     return {"created": created, "updated": updated}
 
 
-@router.get("/zones/totals", response_model=list[ZoneTotalOut],
+@router.get("/zones/totals", response_model=list[ZoneTotal],
             summary="Indemnités par zone (centimes)")
-def totals(session: SessionDep, actor: Coordinator, month: Month = None) -> list[dict]:
-    return [t.__dict__ for t in missions.zone_totals(session, actor, month=month)]
+def totals(session: SessionDep, actor: Coordinator, month: Month = None) -> list[ZoneTotal]:
+    return missions.zone_totals(session, actor, month=month)
 
 
 # --------------------------------------------------------------------- mission sites
@@ -153,12 +152,11 @@ def close(day_id: int, body: CloseIn, session: SessionDep, actor: Coordinator) -
     return _day_out(day)
 
 
-@router.get("/statements", response_model=list[StatementOut],
+@router.get("/statements", response_model=list[DoctorStatement],
             summary="Relevés mensuels d'indemnités (centimes)")
 def statements(session: SessionDep, actor: Reader, month: Month = None,
-               practitioner_id: int | None = None) -> list[dict]:
-    return [s.__dict__ for s in missions.statements(session, actor, month=month,
-                                                    practitioner_id=practitioner_id)]
+               practitioner_id: int | None = None) -> list[DoctorStatement]:
+    return missions.statements(session, actor, month=month, practitioner_id=practitioner_id)
 
 
 # ------------------------------------------------------------------------- optimiser

@@ -28,6 +28,7 @@ from oasis.care.teleconsult.models import (
     QueueEntry,
     ServiceRequest,
 )
+from oasis.care.teleconsult.queue import QueueView
 from oasis.web.api.schemas.teleconsult import (
     CallOut,
     CloseOut,
@@ -41,7 +42,6 @@ from oasis.web.api.schemas.teleconsult import (
     PresenceIn,
     PresenceOut,
     QueueSummaryOut,
-    QueueViewOut,
     RecordIn,
     ReferralIn,
     ReferralOut,
@@ -156,7 +156,7 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
             "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}"}
 
 
-@router.get("/teleconsult/queue/{entry_id}", response_model=QueueViewOut,
+@router.get("/teleconsult/queue/{entry_id}", response_model=QueueView,
             summary="Ma place dans la file")
 def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
     out = queue.get_view(session, actor, entry_id).as_dict()
@@ -164,7 +164,7 @@ def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
     return out
 
 
-@router.delete("/teleconsult/queue/{entry_id}", response_model=QueueViewOut,
+@router.delete("/teleconsult/queue/{entry_id}", response_model=QueueView,
                summary="Quitter la file")
 def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: ActorDep,
                 background: BackgroundTasks) -> dict:

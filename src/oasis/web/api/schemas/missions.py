@@ -97,28 +97,9 @@ class PrefillOut(BaseModel):
     updated: int
 
 
-class ZoneTotalOut(BaseModel):
-    epci: str
-    name: str
-    completed_days: int
-    amount_cents: int
-
-
 class CancelOut(BaseModel):
     day: DayOut
     cancelled_appointment_ids: list[int]
-
-
-class StatementOut(BaseModel):
-    """A doctor's monthly indemnity statement, in integer cents (completed days only)."""
-
-    practitioner_id: int
-    practitioner_name: str
-    rpps: str
-    month: str
-    paid_days: int
-    amount_cents: int
-    not_paid_days: int
 
 
 class OutcomeOut(BaseModel):

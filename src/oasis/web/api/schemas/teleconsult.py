@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from oasis.care.teleconsult import prescriptions
+from oasis.care.teleconsult.queue import QueueView
 
 
 # ------------------------------------------------------------------------------ input
@@ -87,27 +88,11 @@ class ReferralIn(BaseModel):
 
 
 # ----------------------------------------------------------------------------- output
-class QueueViewOut(BaseModel):
-    """What the waiting patient sees, recomputed on every queue change."""
-
-    entry_id: int
-    status: str
-    specialty: str
-    mode: str
-    position: int | None
-    ahead: int
-    doctors_on_duty: int
-    doctors_available: int
-    mean_consultation_minutes: float
-    estimated_wait_minutes: int | None
-    encounter_id: int | None
-
-
 class JoinOut(BaseModel):
     """In the queue: the entry, and the websocket that pushes its changes."""
 
     queued: bool
-    entry: QueueViewOut
+    entry: QueueView
     patient_id: int
     live: str
 
