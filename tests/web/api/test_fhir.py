@@ -397,3 +397,57 @@ def test_property_round_trips(session, db_url):
         session.rollback()
 
     check()
+
+
+def test_teleconsultation_resources(client, world, db_url):
+    """Encounter, its LOINC-coded Observations, MedicationRequest and ServiceRequest."""
+    from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
+
+    s = session_factory(db_url)()
+    patient = Actor(account_id=None, role="patient", patient_id=world["p1"])
+    doctor = Actor(account_id=None, role="practitioner", practitioner_id=world["doc1"])
+    queue.join(s, patient, patient_id=world["p1"], reason="toux depuis trois jours")
+    queue.set_presence(s, doctor, "available")
+    e = queue.take_next(s, doctor)
+    encounters.measure(s, doctor, e.id, {"systolic": 132, "diastolic": 84,
+                                         "temperature": 37.8, "spo2": 96, "weight": 71.5})
+    rx = prescriptions.issue(s, doctor, e.id, [{"name": "Paracétamol 1 g",
+                                                "dosage": "1 comprimé 3 fois par jour",
+                                                "duration": "5 jours"}])
+    ref = referrals.create(s, doctor, e.id, reason="auscultation", specialty="generaliste")
+    s.commit()
+    ids = {"e": e.id, "rx": rx.id, "ref": ref.id}
+    s.close()
+    jeanne, paul = login(client, "jeanne@test.fr"), login(client, "paul@test.fr")
+    enc = fhir_get(client, f"Encounter/{ids['e']}", headers=jeanne)
+    assert enc["class"]["code"] == "VR" and enc["subject"]["reference"] == \
+        f"Patient/{world['p1']}"
+    assert [x["id"] for x in matches(fhir_get(client, "Encounter", headers=jeanne))] == \
+        [str(ids["e"])]
+    obs = matches(fhir_get(client, "Observation", headers=jeanne,
+                           encounter=f"Encounter/{ids['e']}"))
+    codes = {o["code"]["coding"][0]["code"]: o for o in obs}
+    assert set(codes) == {"85354-9", "8310-5", "2708-6", "29463-7"}
+    assert any(c["code"] == "59408-5" for c in codes["2708-6"]["code"]["coding"])
+    bp = {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"]
+          for c in codes["85354-9"]["component"]}
+    assert bp == {"8480-6": 132, "8462-4": 84}
+    assert codes["8310-5"]["valueQuantity"] == {"value": 37.8, "unit": "°C",
+                                                "system": "http://unitsofmeasure.org",
+                                                "code": "Cel"}
+    one = fhir_get(client, f"Observation/{codes['29463-7']['id']}", headers=jeanne)
+    assert one["valueQuantity"]["code"] == "kg"
+    med = fhir_get(client, f"MedicationRequest/{ids['rx']}", headers=jeanne)
+    assert med["intent"] == "order" and "Paracétamol" in med["dosageInstruction"][0]["text"]
+    assert matches(fhir_get(client, "MedicationRequest", headers=jeanne,
+                            encounter=f"Encounter/{ids['e']}"))[0]["id"] == ids["rx"]
+    sr = fhir_get(client, f"ServiceRequest/{ids['ref']}", headers=jeanne)
+    assert sr["performerType"]["coding"][0]["code"] == "generaliste"
+    assert matches(fhir_get(client, "ServiceRequest", headers=jeanne,
+                            patient=f"Patient/{world['p1']}"))[0]["id"] == str(ids["ref"])
+    # Another patient: 404 everywhere, as for a missing resource.
+    for path in (f"Encounter/{ids['e']}", f"Observation/{codes['8310-5']['id']}",
+                 f"MedicationRequest/{ids['rx']}", f"ServiceRequest/{ids['ref']}"):
+        out = fhir_get(client, path, headers=paul, expect=404)
+        assert out["issue"][0]["code"] == "not-found"
+    assert matches(fhir_get(client, "Encounter", headers=paul)) == []
