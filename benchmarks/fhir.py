@@ -41,7 +41,6 @@ from oasis.web.api.fhir import scheduling as fhir_scheduling  # noqa: E402
 from oasis.web.api.fhir.common import FhirResponse, bundle  # noqa: E402
 from oasis.web.app import create_app  # noqa: E402
 
-
 # Its own database, so that a concurrent ``booking.py`` run does not drop it.
 bench.BENCH_DB = "oasis_bench_fhir"
 

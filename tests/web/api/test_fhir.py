@@ -451,3 +451,46 @@ def test_teleconsultation_resources(client, world, db_url):
         out = fhir_get(client, path, headers=paul, expect=404)
         assert out["issue"][0]["code"] == "not-found"
     assert matches(fhir_get(client, "Encounter", headers=paul)) == []
+
+
+def test_done_when_on_the_demo(db_url):
+    """The issue's scenario on the demo data of ``make run``: capability, free GP slots
+    near Nevers, book, refused second booking, read back, cancel, 404 on another
+    patient."""
+    from oasis.care.demo import DEMO_PASSWORD, load_demo
+
+    s = session_factory(db_url)()
+    load_demo(s, days=14)
+    s.commit()
+    s.close()
+    app = create_app(Settings(database_url=db_url, secret_key="test-secret"))
+    with LiveServer(app) as live, httpx.Client(base_url=live.url + "/fhir",
+                                               timeout=60) as c:
+        assert valid(c.get("/metadata").json()).fhirVersion == "4.0.1"
+        horizon = (date.today() + timedelta(days=14)).isoformat()
+        found = c.get("/Slot", params={"commune": "58194", "specialty": "generaliste",
+                                       "status": "free", "start": f"le{horizon}"}).json()
+        valid(found)
+        slot = matches(found)[0]
+
+        def token(email):
+            r = httpx.post(live.url + "/api/v1/auth/token",
+                           data={"username": email, "password": DEMO_PASSWORD})
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+        jeanne, rene = token("patient@demo.oasis.fr"), token("patient.doubs@demo.oasis.fr")
+        body = {"resourceType": "Appointment", "status": "booked",
+                "slot": [{"reference": f"Slot/{slot['id']}"}], "participant": []}
+        first = c.post("/Appointment", json=body, headers=jeanne)
+        assert first.status_code == 201, first.text
+        second = c.post("/Appointment", json=body, headers=rene)
+        assert second.status_code == 409 and valid(second.json()).issue[0].code == "conflict"
+        ident = first.json()["id"]
+        assert c.get(f"/Appointment/{ident}", headers=jeanne).json()["status"] == "booked"
+        cancelled = c.patch(f"/Appointment/{ident}", headers=jeanne,
+                            json=[{"op": "replace", "path": "/status", "value": "cancelled"}])
+        assert valid(cancelled.json()).status == "cancelled"
+        jeanne_id = next(p["actor"]["reference"] for p in first.json()["participant"]
+                         if p["actor"]["reference"].startswith("Patient/"))
+        other = c.get(f"/{jeanne_id}", headers=rene)
+        assert other.status_code == 404 and valid(other.json())
