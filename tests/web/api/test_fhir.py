@@ -178,6 +178,12 @@ def test_slot_search_paging_and_include(client, world):
                               status="free,busy", _count=200))
     assert agenda and {s["schedule"]["reference"] for s in agenda} == {
         f"Schedule/{world['sched1']}"}
+    doc2 = fhir_get(client, f"Practitioner/{world['doc2']}")
+    idnps = next(i for i in doc2["identifier"] if i["system"] == IDNAT_PS)["value"]
+    sas = matches(fhir_get(client, "Slot", **{
+        "schedule.actor:Practitioner.identifier": f"{IDNAT_PS}|{idnps}", "status": "free"}))
+    assert sas and all(s["schedule"]["reference"] != f"Schedule/{world['sched1']}"
+                       for s in sas)
     by_actor = matches(fhir_get(client, "Slot", **{"schedule.actor":
                                                    f"Practitioner/{world['doc2']}"}))
     assert by_actor and all(s["schedule"]["reference"] != f"Schedule/{world['sched1']}"

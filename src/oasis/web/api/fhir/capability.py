@@ -42,6 +42,8 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] =
         ("status", "token", "free, busy, busy-unavailable, busy-tentative"),
         ("start", "date", "ge/gt/le/lt/eq"), ("schedule", "reference", ""),
         ("schedule.actor", "reference", "Practitioner/… ou Location/…"),
+        ("schedule.actor:Practitioner.identifier", "token",
+         "IdNat_PS des praticiens (requête des agrégateurs SAS)"),
         ("service-type", "token", "in_person, video, phone"),
         ("specialty", "token", "spécialité Oasis"),
         ("commune", "token", "créneaux libres à 30 min de la commune (paramètre Oasis)"),

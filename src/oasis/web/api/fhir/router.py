@@ -437,7 +437,8 @@ def read_slot(ident: str, session: SessionDep) -> FhirResponse:
     return FhirResponse(scheduling.slot_of_row(row))
 
 
-SLOT_PARAMS = ("status", "start", "schedule", "schedule.actor", "service-type", "specialty",
+SLOT_PARAMS = ("status", "start", "schedule", "schedule.actor",
+               "schedule.actor:Practitioner.identifier", "service-type", "specialty",
                "commune", "near", "_include")
 
 
@@ -493,6 +494,12 @@ def search_slot(request: Request, session: SessionDep) -> FhirResponse:
         schedule_ids = sorted({h.schedule_id for h in hits})
     else:
         practitioners, sites = _actor_filters(p.any_of("schedule.actor"))
+        if (idents := p.any_of("schedule.actor:Practitioner.identifier")) is not None:
+            # The SAS aggregators' query: agendas of practitioners given by IdNat_PS.
+            by_rpps = list(session.scalars(select(Practitioner.id).where(or_(
+                *(_identifier_filter(i, {IDNAT_PS: (Practitioner.rpps, "8"),
+                                         RPPS: (Practitioner.rpps, "")}) for i in idents)))))
+            practitioners = sorted(set(practitioners or by_rpps) & set(by_rpps))
         rows, total = list_slots(
             session, schedule_ids=ids_of(p.any_of("schedule"), "Schedule"),
             practitioner_ids=practitioners, location_ids=sites, statuses=statuses,
