@@ -9,6 +9,7 @@ import typer
 
 from oasis.commands.console import console, fail
 from oasis.commands.db import DbOption, database_url
+from oasis.errors import OasisError
 
 directory_app = typer.Typer(help="Annuaire des praticiens et des sites de la plateforme.",
                             no_args_is_help=True)
@@ -22,15 +23,13 @@ def import_bundle(
 ) -> None:
     """Crée ou complète praticiens, sites et lieux d'exercice (idempotent)."""
     from oasis.care.core.db import session_scope
-    from oasis.care.core.errors import CareError
     from oasis.care.people.directory import import_directory
-    from oasis.territory.errors import TerritoryError
     from oasis.territory.supply_fhir import read_directory_bundle
 
     try:
         bundle = read_directory_bundle(file)
         with session_scope(database_url(db)) as session:
             report = import_directory(session, bundle)
-    except (TerritoryError, CareError) as exc:
+    except OasisError as exc:
         fail(str(exc))
     console.print(f"{file.name} : {report.summary()}", soft_wrap=True)

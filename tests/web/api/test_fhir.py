@@ -24,9 +24,11 @@ from oasis.care.booking import service as booking
 from oasis.care.core.actor import Actor
 from oasis.care.core.db import session_factory
 from oasis.care.core.identifiers import nir_with_key
+from oasis.care.demo import DEMO_PASSWORD, load_demo
 from oasis.care.people import service as people
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Slot
+from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
 from oasis.config import Settings
 from oasis.web.api.fhir import appointments as fa
 from oasis.web.api.fhir import people as fp
@@ -407,8 +409,6 @@ def test_property_round_trips(session, db_url):
 
 def test_teleconsultation_resources(client, world, db_url):
     """Encounter, its LOINC-coded Observations, MedicationRequest and ServiceRequest."""
-    from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
-
     s = session_factory(db_url)()
     patient = Actor(account_id=None, role="patient", patient_id=world["p1"])
     doctor = Actor(account_id=None, role="practitioner", practitioner_id=world["doc1"])
@@ -463,8 +463,6 @@ def test_done_when_on_the_demo(db_url):
     """The issue's scenario on the demo data of ``make run``: capability, free GP slots
     near Nevers, book, refused second booking, read back, cancel, 404 on another
     patient."""
-    from oasis.care.demo import DEMO_PASSWORD, load_demo
-
     s = session_factory(db_url)()
     load_demo(s, days=14)
     s.commit()
