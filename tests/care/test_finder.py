@@ -217,10 +217,11 @@ def test_patient_with_their_doctor_and_a_partner_mutuelle_pays_nothing(session, 
     first = answer.options[0]
     assert first.parcours.respected is True
     assert first.parcours.reason == "c'est votre médecin traitant"
+    # In person a partner is an ordinary mutuelle (its agreement funds teleconsultations
+    # only): ticket modérateur 9 €, the 2 € participation forfaitaire stays with the patient.
     assert (first.cost.patient_cents, first.cost.advance_cents, first.cost.tiers_payant) \
-        == (0, 0, "integral")
-    assert first.cost.summary == "Rien à payer, rien à avancer"
-    assert first.cost.mutuelle_cents == 3000 - 1900
+        == (200, 3000, "aucun")
+    assert first.cost.mutuelle_cents == 3000 - 1900 - 200
 
 
 def test_another_gp_is_outside_the_parcours(session, geo, world):

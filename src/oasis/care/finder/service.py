@@ -241,10 +241,10 @@ def _on_demand(rank: int, category: str, group: dict, situation: costs.Situation
                now: datetime, partners: Collection[str]) -> CareOption:
     wait: WaitEstimate = group["wait"]
     start = now + timedelta(minutes=wait.minutes or 0)
-    parcours = costs.parcours(situation, specialty=need, practitioner_id=None)
+    parcours = costs.parcours(situation, specialty=need, practitioner_id=None,
+                              on=local(start).date(), remote=True)
     cost = costs.estimate(situation, specialty=need, sector=None, remote=True,
-                          on=local(start).date(), in_parcours=parcours.respected,
-                          partners=partners)
+                          on=local(start).date(), partners=partners)
     text = "maintenant" if not wait.minutes else f"dans {wait.minutes} min environ"
     return CareOption(rank=rank, category=category, mode="on_demand", start_at=start,
                       start_text=text, travel_minutes=0, within_30_min=True,
@@ -258,10 +258,11 @@ def _slot_option(rank: int, category: str, group: dict, situation: costs.Situati
     site: Location = sites[group["location_id"]]
     first: SlotRef = group["slots"][0]
     remote = group["mode"] == "ett"
-    parcours = costs.parcours(situation, specialty=need, practitioner_id=doctor.id)
+    day = local(first.start_at).date()
+    parcours = costs.parcours(situation, specialty=need, practitioner_id=doctor.id, on=day,
+                              remote=remote)
     cost = costs.estimate(situation, specialty=need, sector=doctor.sector, remote=remote,
-                          on=local(first.start_at).date(), in_parcours=parcours.respected,
-                          partners=partners)
+                          on=day, partners=partners, practitioner_id=doctor.id)
     i = geo.index.get(site.commune_code)
     minutes = group["travel"]
     return CareOption(

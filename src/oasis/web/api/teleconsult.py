@@ -79,8 +79,16 @@ class RecordIn(BaseModel):
 
 
 class SituationIn(BaseModel):
-    in_parcours: bool | None = Field(default=None, description="Parcours de soins respecté ; "
-                                     "par défaut : médecin traitant ou moins de 16 ans")
+    """What the doctor confirms when closing; the rest is read from the patient's record."""
+
+    referred: bool = Field(default=False, description="Orienté par le médecin traitant")
+    emergency: bool = Field(default=False, description="Situation d'urgence")
+    territorial_organisation: bool = Field(
+        default=False, description="Sans médecin traitant ou médecin traitant indisponible : "
+        "pris en charge via une organisation territoriale (CPTS, MSP, centre de santé)")
+    medecin_traitant_unavailable: bool = False
+    detention: bool = False
+    ehpad: bool = False
     ald: bool = False
     maternity: bool = False
     c2s: bool = False
