@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def check_table(rules: list[Rule]) -> None:
         by_id.setdefault(r.id, []).append(r)
     for rid, rows in by_id.items():
         rows.sort(key=lambda r: r.valid_from)
-        for a, b in zip(rows, rows[1:]):  # noqa: B905 - shorter by one on purpose
+        for a, b in pairwise(rows):
             if a.valid_to is None or a.valid_to >= b.valid_from:
                 raise ValueError(f"{rid}: périodes qui se chevauchent ({a.valid_from}, "
                                  f"{b.valid_from})")
