@@ -22,6 +22,7 @@ from oasis.web.api import (
     appointments,
     audit,
     auth,
+    billing,
     care_options,
     france_sante,
     missions,
@@ -55,7 +56,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     # JSON
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
-    teleconsult.router, france_sante.router, missions.router, planning.router,
+    teleconsult.router, billing.router, france_sante.router, missions.router, planning.router,
     territory.router,
     # websockets
     live_queue.router, live_visio.router,

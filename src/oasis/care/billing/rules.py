@@ -10,6 +10,9 @@ past statements are recomputed with the rules of their day.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -106,10 +109,27 @@ def table() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+_consulted: ContextVar[list[Rule] | None] = ContextVar("consulted_rules", default=None)
+
+
+@contextmanager
+def consulted() -> Iterator[list[Rule]]:
+    """Collect the records looked up inside the block, so an answer can cite them all."""
+    seen: list[Rule] = []
+    token = _consulted.set(seen)
+    try:
+        yield seen
+    finally:
+        _consulted.reset(token)
+
+
 def rule(rule_id: str, on: date) -> Rule:
     """The record of ``rule_id`` in force on ``on``; :class:`RuleMissing` otherwise."""
     for r in table():
         if r.id == rule_id and r.applies(on):
+            seen = _consulted.get()
+            if seen is not None and r not in seen:
+                seen.append(r)
             return r
     raise RuleMissing(rule_id, on)
 
