@@ -40,13 +40,13 @@ from oasis.web.kit.errors import install_errors
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
-from oasis.web.pages.patient import account, find
+from oasis.web.pages.patient import account, find, price
 from oasis.web.pages.patient import appointments as patient_appointments
 from oasis.web.pages.planner import coverage, dashboard, map
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
-from oasis.web.pages.public import home
+from oasis.web.pages.public import home, rules
 from oasis.web.pages.teleconsult import queue as queue_pages
 from oasis.web.pages.visio import call
 
@@ -61,7 +61,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     # websockets
     live_queue.router, live_visio.router,
     # HTML
-    home.router, map.router, dashboard.router, coverage.router, account.router,
+    home.router, rules.router, price.router, map.router, dashboard.router, coverage.router,
+    account.router,
     find.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router,
