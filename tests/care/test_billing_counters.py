@@ -9,7 +9,7 @@ day charge 4 € in all, never 12 €.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -91,8 +91,8 @@ def test_connaissance_prealable_from_the_platforms_appointments(session):
     patient = make_patient(session)
     patient.gp_id = gp.id  # the médecin traitant oriented the patient to ``doctor``
     assert not seen_in_person(session, patient.id, doctor.id, DAY)
-    start = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
-    end = datetime(2026, 3, 2, 9, 20, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    end = datetime(2026, 3, 2, 9, 20, tzinfo=UTC)
     slot = Slot(schedule_id=schedule.id, practitioner_id=doctor.id, location_id=site.id,
                 specialty="generaliste", mode="in_person", start_at=start, end_at=end,
                 status="busy")
