@@ -89,6 +89,16 @@ def test_red_flags_route_to_emergency_never_queue(client):
     assert client.get("/api/v1/teleconsult/queue", headers=doc).json()["waiting"] == 0
 
 
+def test_joining_says_whether_it_will_be_reimbursed(client):
+    """No médecin traitant, no territorial organisation: not reimbursed, 25 €, and why."""
+    _, h, _ = register(client, email="paul@t.fr")
+    r = client.post("/api/v1/teleconsult/queue", headers=h, json={"reason": "toux"})
+    assert r.status_code == 201, r.text
+    reimb = r.json()["reimbursement"]
+    assert reimb["reimbursable"] is False and reimb["patient_cents"] == 2500
+    assert "médecin traitant" in reimb["reasons"][0]
+
+
 def test_whole_journey(client, world, db_url):
     patient, ph, ptoken = register(client, mutuelle_name="Mutuelle Partenaire")
     doc, doc2 = login(client, "doc1@t.fr"), login(client, "doc2@t.fr")
@@ -96,6 +106,10 @@ def test_whole_journey(client, world, db_url):
     r = client.post("/api/v1/teleconsult/queue", headers=ph,
                     json={"reason": "Fièvre et toux depuis 3 jours", "triage": []})
     assert r.status_code == 201, r.text
+    # Before the call: the partner funds the teleconsultation, nothing to pay.
+    reimb = r.json()["reimbursement"]
+    assert (reimb["tiers_payant"], reimb["patient_cents"]) == ("partenaire", 0)
+    assert reimb["reasons"]
     entry = r.json()["entry"]
     assert (entry["position"], entry["doctors_on_duty"], entry["estimated_wait_minutes"]) \
         == (1, 0, None)
