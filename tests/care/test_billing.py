@@ -230,12 +230,12 @@ def test_partner_mutuelle_funds_the_teleconsultation():
 
 
 def test_ett_nurse_bills_her_own_act():
-    """tariff.TLL 12 €, rate.nurse 60 %, franchise 1 €: AMO 6,20; TM 4,80 by mutuelle."""
+    """tariff.TLL 12 €, rate.nurse 70 % (ameli), franchise 1 €: AMO 8,40 − 1 = 7,40."""
     act = Act(DAY, "nurse_assist", "video", nurse_setting="lieu_dedie")
-    assert shares(price(act, Situation(**MT))) == ("TLL", 620, 0, 580, 1200, "aucun")
+    assert shares(price(act, Situation(**MT))) == ("TLL", 740, 0, 460, 1200, "aucun")
     st = price(act, Situation(**MT, mutuelle=MUTUELLE))
     assert (st.amo_cents, st.mutuelle_cents, st.patient_cents, st.franchise_cents) == (
-        620, 480, 100, 100)
+        740, 360, 100, 100)
     assert price(Act(DAY, "nurse_assist", "video", nurse_setting="domicile"),
                  Situation(**MT)).tariff_cents == 1500
 

@@ -57,7 +57,7 @@ def fig(r):
      ("TCG", True, 2500, 0, 0, 0, "amo")),
     ("G in person, MT", {"act": "consultation", "channel": "in_person"},
      ("G", True, 1900, 900, 200, 3000, "aucun")),
-    ("ETT nurse", {"act": "nurse_assist"}, ("TLL", True, 620, 480, 100, 1200, "aucun")),
+    ("ETT nurse", {"act": "nurse_assist"}, ("TLL", True, 740, 360, 100, 1200, "aucun")),
     ("yearly cap reached", {"patient__participations_paid_year_cents": 5000},
      ("TCG", True, 1750, 750, 0, 2500, "aucun")),
 ])
