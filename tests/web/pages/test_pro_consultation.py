@@ -171,6 +171,7 @@ def test_closing_shows_the_conditions_and_the_doctor_confirms_them(app, db_url,
     html = open_page(client, encounter_id)
     assert 'data-reimbursable="non"' in html and "Hors des conditions" in html
     assert "vous n&#39;avez pas déclaré de médecin traitant" in html
+    assert "Part de téléconsultation : 0 téléconsultation(s)" in html
     html = post(client, encounter_id, "cloture", organisation="1")
     assert "Règles appliquées" in html and "15,50 €" in html
     with session_factory(db_url)() as s:

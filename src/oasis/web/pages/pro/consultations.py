@@ -16,6 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from sqlalchemy import select
 
 from oasis.care.audit.service import record
+from oasis.care.billing import counters
 from oasis.care.core.errors import CareError
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder.text import euros, local
@@ -110,8 +111,10 @@ def consultation_page(encounter_id: int, request: Request, session: SessionDep, 
     sites = list(session.scalars(select(Location).where(Location.active.is_(True))
                                  .order_by(Location.name).limit(200)))
     preview = None
+    doctor = session.get(Practitioner, encounter.practitioner_id)
+    share = counters.doctor_share(session, doctor.id, local(encounter.started_at).year,
+                                  doctor.specialty)
     if statement is None:
-        doctor = session.get(Practitioner, encounter.practitioner_id)
         preview, _ = billing.conditions(
             session, patient, doctor, encounter.mode, doctor.specialty,
             local(encounter.started_at).date(),
@@ -121,7 +124,7 @@ def consultation_page(encounter_id: int, request: Request, session: SessionDep, 
                   title=f"Consultation — {patient.given_name} {patient.family_name}",
                   section="consultations", e=encounter, patient=patient, call_url=call_url,
                   measurements=_measurements(encounter), prescriptions=rxs, referrals=refs,
-                  statement=statement, preview=preview, euros=euros, sites=sites,
+                  statement=statement, preview=preview, share=share, euros=euros, sites=sites,
                   specialties=SPECIALTIES,
                   modes=ENCOUNTER_MODES, rx_rows=RX_ROWS, ok=ok, erreur=erreur)
 
