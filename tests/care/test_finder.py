@@ -330,3 +330,18 @@ def test_finder_price_equals_the_bill_for_the_same_situation():
             bill.patient_advance_cents, bill.tiers_payant, bill.reimbursable)
 
     check()
+
+
+def test_mission_slots_are_priced_without_overrun():
+    """mission.no_overrun: a secteur 2 volunteer on a mission day bills the tariff."""
+    from datetime import date
+
+    from oasis.care.finder import costs
+
+    who = costs.Situation(known=True, age=40, gp_id=7)
+    plain = costs.estimate(who, specialty="generaliste", sector="2", remote=False,
+                           on=date(2026, 12, 1), practitioner_id=9)
+    mission = costs.estimate(who, specialty="generaliste", sector="2", remote=False,
+                             on=date(2026, 12, 1), practitioner_id=9, mission=True)
+    assert plain.overrun_possible and not mission.overrun_possible
+    assert any("sans dépassement" in a for a in mission.assumptions)

@@ -98,7 +98,7 @@ def parcours(situation: Situation, *, specialty: str, practitioner_id: int | Non
 def estimate(situation: Situation, *, specialty: str, sector: str | None, remote: bool,
              on: date, in_parcours: bool | None = None, partners: Collection[str] = (),
              practitioner_id: int | None = None, seen: bool | None = None,
-             channel: str = "video") -> Cost:
+             channel: str = "video", mission: bool = False) -> Cost:
     """The statement of the act at its tariff, reduced to what the patient needs to know.
 
     ``sector`` None (on-demand teleconsultation: whoever takes the call) is billed at
@@ -107,7 +107,7 @@ def estimate(situation: Situation, *, specialty: str, sector: str | None, remote
     """
     act = Act(on=on, act="teleconsultation" if remote else "consultation",
               channel=channel if remote else "in_person", specialty=specialty,
-              sector=sector or "1")
+              sector=sector or "1", mission=mission)
     s = situation.for_act(practitioner_id, partners, seen)
     statement = price(act, s)
     assumptions: list[str] = []
@@ -118,7 +118,10 @@ def estimate(situation: Situation, *, specialty: str, sector: str | None, remote
     if s.mutuelle and not s.mutuelle.partner:
         assumptions.append(f"mutuelle {s.mutuelle.name} : contrat au ticket modérateur "
                            "(100 % de la base) supposé")
-    overrun = sector in ("2", "OPTAM")
+    overrun = sector in ("2", "OPTAM") and not mission
+    if mission:
+        assumptions.append("mission « Un médecin près de chez vous » : consultation sans "
+                           "dépassement d'honoraires")
     if overrun:
         assumptions.append("secteur 2 ou OPTAM : le médecin peut demander un dépassement "
                            "d'honoraires, non compris ici")

@@ -34,6 +34,7 @@ from oasis.care.finder.places import Place, resolve
 from oasis.care.finder.text import local, when_text
 from oasis.care.finder.waits import WaitEstimate, estimated_wait
 from oasis.care.people.models import Practitioner
+from oasis.care.programmes.models import MissionSite
 from oasis.care.scheduling.models import Slot
 from oasis.care.scheduling.search import sites_within
 from oasis.care.sites.models import Location
@@ -149,11 +150,14 @@ def find_care(session: Session, where: str | Place, need: str | None = "generali
     ranked = _rank([(_category(g, now), g) for g in groups],
                    estimated_wait(session, need, now), now)
     people, sites = _details(session, [g for _, g in ranked])
+    # Mission days of « Un médecin près de chez vous » are at tarif opposable.
+    missions = set(session.scalars(select(MissionSite.location_id).where(
+        MissionSite.active.is_(True))).all())
     built = []
     for rank, (category, group) in enumerate(ranked, start=1):
         args = (rank, category, group, situation, need, now, partners)
         built.append(_on_demand(*args) if group["mode"] == "on_demand"
-                     else _slot_option(*args, people, sites, geo))
+                     else _slot_option(*args, people, sites, geo, missions))
     return CareAnswer(place=place, need=need, now=now, options=built)
 
 
@@ -253,7 +257,7 @@ def _on_demand(rank: int, category: str, group: dict, situation: costs.Situation
 
 def _slot_option(rank: int, category: str, group: dict, situation: costs.Situation,
                  need: str, now: datetime, partners: Collection[str], people: dict,
-                 sites: dict, geo) -> CareOption:
+                 sites: dict, geo, missions: Collection[int] = ()) -> CareOption:
     doctor: Practitioner = people[group["practitioner_id"]]
     site: Location = sites[group["location_id"]]
     first: SlotRef = group["slots"][0]
@@ -262,7 +266,8 @@ def _slot_option(rank: int, category: str, group: dict, situation: costs.Situati
     parcours = costs.parcours(situation, specialty=need, practitioner_id=doctor.id, on=day,
                               remote=remote)
     cost = costs.estimate(situation, specialty=need, sector=doctor.sector, remote=remote,
-                          on=day, partners=partners, practitioner_id=doctor.id)
+                          on=day, partners=partners, practitioner_id=doctor.id,
+                          mission=site.id in missions)
     i = geo.index.get(site.commune_code)
     minutes = group["travel"]
     return CareOption(
