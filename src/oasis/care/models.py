@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from oasis.care.accounts.models import Account
 from oasis.care.audit.models import AuditEvent
+from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
@@ -26,6 +27,7 @@ from oasis.care.teleconsult.models import (
 
 __all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
            "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
-           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
+           "MissionDay", "MissionSite", "ParticipationDay", "ParticipationYear", "Patient",
+           "Practitioner", "PractitionerPresence",
            "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
-           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]
+           "ServiceRequest", "Slot", "StaffMember", "TeleconsultationYear", "WaitlistEntry"]

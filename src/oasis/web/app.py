@@ -22,6 +22,7 @@ from oasis.web.api import (
     appointments,
     audit,
     auth,
+    billing,
     care_options,
     france_sante,
     missions,
@@ -40,13 +41,13 @@ from oasis.web.kit.errors import install_errors
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
-from oasis.web.pages.patient import account, find
+from oasis.web.pages.patient import account, find, price
 from oasis.web.pages.patient import appointments as patient_appointments
 from oasis.web.pages.planner import coverage, dashboard, map
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
-from oasis.web.pages.public import home
+from oasis.web.pages.public import home, rules
 from oasis.web.pages.teleconsult import queue as queue_pages
 from oasis.web.pages.visio import call
 
@@ -56,12 +57,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     # JSON
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
-    teleconsult.router, france_sante.router, missions.router, planning.router,
+    teleconsult.router, billing.router, france_sante.router, missions.router, planning.router,
     territory.router, fhir.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML
-    home.router, map.router, dashboard.router, coverage.router, account.router,
+    home.router, rules.router, price.router, map.router, dashboard.router, coverage.router,
+    account.router,
     find.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router,

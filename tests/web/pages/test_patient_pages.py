@@ -109,6 +109,8 @@ def test_book_then_cancel(client, db_url):
     slot_id = int(re.search(r"creneau=(\d+)", page.text).group(1))
     confirm = client.get("/rendez-vous/confirmer", params={"creneau": slot_id})
     assert confirm.status_code == 200 and "Confirmer le rendez-vous" in confirm.text
+    # Before booking the patient reads whether the act is reimbursed and why.
+    assert "<dt>Remboursement</dt>" in confirm.text and "data-reimbursable=" in confirm.text
     assert_accessible_form(confirm.text)
     token = csrf_of(confirm.text)
     forged = client.post("/rendez-vous/confirmer", data={"creneau": slot_id, "csrf": "x" * 32},

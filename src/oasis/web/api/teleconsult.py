@@ -16,9 +16,11 @@ from fastapi.responses import JSONResponse, Response
 
 from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
+from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
+from oasis.care.teleconsult import billing as tele_billing
 from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
 from oasis.care.teleconsult.billing import Situation, export_csv
 from oasis.care.teleconsult.models import (
@@ -153,7 +155,27 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
                              "flags": out.flags, "numbers": out.numbers}, status_code=200)
     background.add_task(notify_queue, request.app, "joined", out.specialty)
     return {"queued": True, "entry": queue.view(session, out).as_dict(),
-            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}"}
+            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}",
+            "reimbursement": reimbursement_out(session, out.patient_id, out.mode,
+                                              out.specialty, request)}
+
+
+def reimbursement_out(session, patient_id: int, mode: str, specialty: str,
+                      request: Request) -> dict:
+    """Before the call: will the Assurance Maladie reimburse it, why, what is left to pay.
+
+    Read from the patient's record (the doctor on duty is not known yet); the doctor
+    confirms the conditions when closing.
+    """
+    patient = session.get(Patient, patient_id)
+    decision, st = tele_billing.conditions(
+        session, patient, None, mode, specialty, paris_today(),
+        partners=request.app.state.settings.partner_mutuelles)
+    session.commit()
+    return {"reimbursable": decision.reimbursable, "reasons": decision.reasons,
+            "act_code": st.act_code, "patient_cents": st.patient_cents,
+            "patient_advance_cents": st.patient_advance_cents,
+            "tiers_payant": st.tiers_payant}
 
 
 @router.get("/teleconsult/queue/{entry_id}", response_model=QueueView,
