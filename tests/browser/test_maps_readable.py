@@ -113,3 +113,12 @@ def test_fits_360px_and_shows_proposed_sites(new_page, live_server):
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     shot(pg, "maps_360px_couverture_sites")
     assert errors == []
+
+
+def test_outlook_page_at_360px(new_page, live_server):
+    pg, errors = _page(new_page, 360, 780)
+    pg.goto(f"{live_server.url}/planification/dans-5-ans")
+    assert pg.locator("#scenarios tbody tr").count() == 3
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(pg, "outlook_360px")
+    assert errors == []

@@ -41,7 +41,7 @@ from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
 from oasis.web.pages.patient import account, find
 from oasis.web.pages.patient import appointments as patient_appointments
-from oasis.web.pages.planner import coverage, dashboard, map
+from oasis.web.pages.planner import coverage, dashboard, map, outlook
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
@@ -60,7 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     # websockets
     live_queue.router, live_visio.router,
     # HTML
-    home.router, map.router, dashboard.router, coverage.router, account.router,
+    home.router, map.router, dashboard.router, coverage.router, outlook.router, account.router,
     find.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router,

@@ -132,3 +132,36 @@ class MapPointOut(BaseModel):
 
 
 IndicatorOut.model_rebuild()
+
+
+class OutlookScenarioOut(BaseModel):
+    scenario: str
+    label: str
+    year_now: int
+    year_horizon: int
+    apl_now: float
+    apl_horizon: float
+    share_sous_dense_now: float
+    share_sous_dense_horizon: float
+    variant: str
+
+
+class OutlookDepartmentOut(BaseModel):
+    dep: str
+    name: str
+    population: float
+    apl_now: float
+    apl_tendance: float
+    apl_sites: float | None = None
+    apl_sites_volontaires: float | None = None
+    change: float
+
+
+class OutlookOut(BaseModel):
+    year_now: int
+    year_horizon: int
+    variant: str
+    synthetic_supply: bool
+    notes: list[str]
+    national: list[OutlookScenarioOut]
+    departments: list[OutlookDepartmentOut]
