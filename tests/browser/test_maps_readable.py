@@ -47,8 +47,10 @@ def test_region_map_legend_units_labels_and_sheet(new_page, live_server):
     assert len(fills) >= 3 and fills <= VIRIDIS
     legend = pg.locator("#carte .map-legend").inner_text()
     assert "Unité : consultations/an/hab." in legend and "quantiles" in legend
-    title = pg.locator("#carte .map-svg path").first.locator("title").text_content()
-    assert title.endswith("consultations/an/hab.")
+    pg.locator('#carte path[data-code="84"]').hover()  # tooltip with the unit
+    tip = pg.locator("#carte .map-tooltip")
+    assert tip.is_visible() and tip.inner_text().startswith("Auvergne-Rhône-Alpes (84) : ")
+    assert tip.inner_text().endswith("consultations/an/hab.")
     labels = pg.locator("#carte .map-label.prefecture").all_text_contents()
     assert "Paris" in labels and "Nevers" in labels and "Lyon" in labels
     # territory sheet on click: Bourgogne-Franche-Comté (27)

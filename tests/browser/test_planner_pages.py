@@ -64,7 +64,8 @@ def test_epci_map_draws_a_choropleth_with_legend(page, planner_server):
     legend = page.locator("#carte .map-legend li")
     assert legend.all_inner_texts() == ["sous-dense", "vigilance", "autre", "pas de valeur"]
     assert "EPCI" in page.locator("#carte .map-info").inner_text()
-    title = paths.first.locator("title").text_content()
+    paths.nth(500).hover()
+    title = page.locator("#carte .map-tooltip").inner_text()
     assert " : " in title and title.split(" : ")[1] in ("sous-dense", "vigilance", "autre")
     # keyboard zoom on the focused map
     svg = page.locator("#carte .map-svg")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+import shapely.geometry
 
 from oasis.territory.demo import coverage_share
 from oasis.territory.dissolve import load_territories
@@ -416,3 +417,74 @@ def siting_points() -> list[dict]:
                              f"{int(rec.newly_covered):,} habitants à 30 min)"
                              .replace(",", "\u202f")})
     return out
+
+
+# ------------------------------------------------------------------ pre-projected paths
+# The commune level is 35 000 polygons: parsing GeoJSON and projecting a million points
+# in the browser took seconds.  The layer is served once projected, quantised to integer
+# units (1 unit = 0.001° of latitude ≈ 111 m, below the 0.01° simplification) and written
+# as relative SVG path data, so the page only inserts ready-made paths (benchmark:
+# benchmarks/map_first_paint.py).  The projection is the page's own (equirectangular at
+# the layer's mid-latitude), so labels and points are placed by the same formula.
+PATH_UNITS_PER_DEGREE = 1000.0
+
+
+def _ring_path(coords: np.ndarray, x0: float, y0: float, k: float) -> str:
+    x = np.round((coords[:, 0] - x0) * k * PATH_UNITS_PER_DEGREE).astype(np.int64)
+    y = np.round((y0 - coords[:, 1]) * PATH_UNITS_PER_DEGREE).astype(np.int64)
+    keep = np.ones(len(x), dtype=bool)
+    keep[1:] = (np.diff(x) != 0) | (np.diff(y) != 0)
+    x, y = x[keep], y[keep]
+    if len(x) < 3:
+        return ""
+    dx, dy = np.diff(x), np.diff(y)
+    steps = " ".join(f"{a} {b}" for a, b in zip(dx.tolist(), dy.tolist(), strict=True))
+    return f"M{x[0]} {y[0]}l{steps}z"
+
+
+def _geometry_path(geom, x0: float, y0: float, k: float) -> str:
+    parts = []
+    polys = [geom] if geom.geom_type == "Polygon" else list(getattr(geom, "geoms", []))
+    for poly in polys:
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            parts.append(_ring_path(np.asarray(ring.coords), x0, y0, k))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=32)
+def path_layer(path: str, level: str, dep: str | None) -> bytes:
+    """The layer of :func:`level_layer` as ``{"bbox", "k", "width", "height",
+    "features": [[code, name, d], …]}`` with pre-projected integer SVG paths."""
+    body = json.loads(level_layer(path, level, dep))
+    feats, shapes = [], []
+    for f in body["features"]:
+        s = shapely.geometry.shape(f["geometry"]) if f.get("geometry") else None
+        if s is not None and not s.is_empty:
+            feats.append(f)
+            shapes.append(s)
+    if not shapes:
+        raise TerritoryNotFound("aucun contour pour ce territoire", code="unknown_department")
+    bounds = np.array([s.bounds for s in shapes])
+    bbox = [float(bounds[:, 0].min()), float(bounds[:, 1].min()),
+            float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+    k = float(np.cos(np.radians((bbox[1] + bbox[3]) / 2)))
+    out = []
+    for f, s in zip(feats, shapes, strict=True):
+        d = _geometry_path(s, bbox[0], bbox[3], k)
+        if d:
+            out.append([f["properties"]["code"], f["properties"]["name"], d])
+    width = round((bbox[2] - bbox[0]) * k * PATH_UNITS_PER_DEGREE)
+    height = round((bbox[3] - bbox[1]) * PATH_UNITS_PER_DEGREE)
+    return json.dumps({"bbox": bbox, "k": k, "units_per_degree": PATH_UNITS_PER_DEGREE,
+                       "width": width, "height": height, "features": out},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@lru_cache(maxsize=32)
+def path_layer_gzip(path: str, level: str, dep: str | None) -> bytes:
+    """:func:`path_layer` compressed once (gzip level 6), not on every request."""
+    import gzip
+
+    return gzip.compress(path_layer(path, level, dep), compresslevel=6)

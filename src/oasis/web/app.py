@@ -70,7 +70,10 @@ ROUTERS: tuple[APIRouter, ...] = (
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     """Warm the demo territory in the background when a server starts; never block."""
-    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True).start()
+    settings = getattr(_app.state, "settings", None)
+    geography_file = str(settings.geography_file) if settings is not None else None
+    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True,
+                     kwargs={"geography_file": geography_file}).start()
     yield
 
 

@@ -91,3 +91,22 @@ def sheet(niveau: str, code: str) -> dict:
             summary="Sites proposés par l'implantation de démonstration (20 sites, 30 min)")
 def proposed_sites() -> list[dict]:
     return maps.siting_points()
+
+
+@router.get("/chemins/{niveau}.json", response_class=Response,
+            summary="Contours projetés et quantifiés en chemins SVG (affichage rapide)",
+            responses={200: {"content": {"application/json": {}},
+                             "description": "bbox, k et [code, nom, chemin SVG] par "
+                                            "territoire"}})
+def paths_layer(
+    request: Request, niveau: str,
+    dep: str | None = Query(None, max_length=3,
+                            description="Code département ; absent : la métropole"),
+) -> Response:
+    path = str(request.app.state.settings.geography_file)
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(maps.path_layer_gzip(path, niveau, dep), media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(maps.path_layer(path, niveau, dep), media_type="application/json",
+                    headers=headers)

@@ -35,14 +35,13 @@
       },
     });
     const dep = territory.value ? `?dep=${encodeURIComponent(territory.value)}` : "";
-    const layer = level.value === "commune" ? "/api/v1/carte/communes.geojson"
-      : `/api/v1/carte/territoires/${encodeURIComponent(level.value)}.geojson`;
+    const layer = `/api/v1/carte/chemins/${encodeURIComponent(level.value)}.json`;
     const values = `/api/v1/carte/indicateurs/${encodeURIComponent(indicator.value)}` +
       `?niveau=${encodeURIComponent(level.value)}`;
     const state = new URLSearchParams({ indicateur: indicator.value, niveau: level.value });
     if (territory.value) state.set("territoire", territory.value);
     history.replaceState(null, "", `?${state}`);
-    map.load(`${layer}${dep}`, values)
+    map.loadPaths(`${layer}${dep}`, values)
       .then(() => fetch(`/api/v1/carte/etiquettes${dep}`).then((r) => r.json()))
       .then((places) => { map.drawLabels(places); root.dataset.labels = String(places.length); })
       .then(showPoints)

@@ -106,6 +106,62 @@
       this.bindInteractions();
     }
 
+    async loadPaths(pathsUrl, valuesUrl) {
+      this.info.textContent = "Chargement de la carte…";
+      const [layer, values] = await Promise.all([
+        fetch(pathsUrl).then((r) => r.json()),
+        fetch(valuesUrl).then((r) => r.json()),
+      ]);
+      this.drawPaths(layer, values);
+    }
+
+    /* Pre-projected integer paths (territory/maps.py path_layer): no per-point work. */
+    drawPaths(layer, indicator) {
+      const b = layer.bbox;
+      const k = layer.k;
+      const u = layer.units_per_degree;
+      this.bbox = b;
+      this.proj = (lon, lat) => [(lon - b[0]) * k * u, (b[3] - lat) * u];
+      this.full = [0, 0, layer.width, layer.height];
+      const legend = indicator.legend || {};
+      const values = indicator.values || {};
+      const categories = indicator.categories || null;
+      const unit = legend.unit || "";
+      const digits = legend.digits === undefined ? 2 : legend.digits;
+      this.show = (v) => (categories ? categories[v] : withUnit(
+        v.toLocaleString("fr-FR", { maximumFractionDigits: digits }), unit));
+      const breaks = legend.breaks || [];
+      const colors = legend.colors || DEFAULT_COLORS;
+      const missing = legend.missing || "#bdbdbd";
+      const parts = [];
+      const classes = new Set();
+      for (const [code, name, d] of layer.features) {
+        const value = values[code];
+        const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
+        classes.add(cls);
+        parts.push(`<path d="${d}" fill="${cls >= 0 ? colors[cls] : missing}" ` +
+          `data-code="${esc(code)}" data-name="${esc(name)}" data-cls="${cls}"/>`);
+      }
+      this.layer.innerHTML = parts.join("");
+      this.features = layer.features;
+      this.values = values;
+      this.renderLegend(indicator.label || "", breaks, colors, categories, legend);
+      const what = this.options.unitLabel || "communes";
+      this.root.dataset.features = String(layer.features.length);
+      this.root.dataset.classes = String(classes.size);
+      this.info.textContent = `${layer.features.length.toLocaleString("fr-FR")} ${what}. ` +
+        "Survolez ou touchez un territoire pour sa valeur, cliquez pour sa fiche.";
+      this.fit();
+      this.root.dataset.painted = String(performance.now());
+    }
+
+    describe(el) {
+      const code = el.dataset.code;
+      const value = this.values ? this.values[code] : undefined;
+      return `${el.dataset.name} (${code}) : ` +
+        (Number.isFinite(value) ? this.show(value) : "pas de valeur");
+    }
+
     async load(geometryUrl, valuesUrl) {
       this.info.textContent = "Chargement de la carte…";
       const [geo, values] = await Promise.all([
@@ -343,10 +399,21 @@
         const [cx, cy] = this.toView(e);
         this.zoom(e.deltaY < 0 ? 0.8 : 1.25, cx, cy);
       }, { passive: false });
-      this.svg.addEventListener("pointerover", (e) => {
-        const title = e.target.querySelector && e.target.querySelector("title");
-        if (title && e.target.dataset.code) this.info.textContent = title.textContent;
+      this.tooltip = document.createElement("div");
+      this.tooltip.className = "map-tooltip";
+      this.tooltip.hidden = true;
+      this.tooltip.setAttribute("role", "tooltip");
+      this.root.appendChild(this.tooltip);
+      this.svg.addEventListener("pointermove", (e) => {
+        if (!e.target.dataset || !e.target.dataset.code) { this.tooltip.hidden = true; return; }
+        this.tooltip.textContent = this.describe(e.target);
+        const r = this.root.getBoundingClientRect();
+        const x = Math.min(e.clientX - r.left + 12, r.width - 180);
+        this.tooltip.style.left = `${Math.max(0, x)}px`;
+        this.tooltip.style.top = `${e.clientY - r.top + 14}px`;
+        this.tooltip.hidden = false;
       });
+      this.svg.addEventListener("pointerleave", () => { this.tooltip.hidden = true; });
       let drag = null;
       this.svg.addEventListener("pointerdown", (e) => { drag = [e.clientX, e.clientY]; });
       window.addEventListener("pointerup", () => { drag = null; });
@@ -360,7 +427,7 @@
         const code = e.target.dataset && e.target.dataset.code;
         if (!code) return;
         const title = e.target.querySelector("title");
-        this.info.textContent = title ? title.textContent : code;
+        this.info.textContent = title ? title.textContent : this.describe(e.target);
         this.highlight(code);
         if (this.options.onSelect) this.options.onSelect(code);
       });
