@@ -79,3 +79,24 @@ def test_proposed_sites(client):
     pts = client.get("/api/v1/carte/sites-proposes").json()
     assert len(pts) == 20 and [p["rank"] for p in pts] == list(range(1, 21))
     assert pts[0]["label"].startswith("Site proposé n° 1")
+
+
+def test_pre_projected_paths_match_the_geojson_layer(client):
+    import json
+    import re
+
+    geo_layer = json.loads(client.get("/api/v1/carte/communes.geojson?dep=58").content)
+    r = client.get("/api/v1/carte/chemins/commune.json?dep=58",
+                   headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    layer = r.json()
+    codes = [f["properties"]["code"] for f in geo_layer["features"] if f["geometry"]]
+    assert [f[0] for f in layer["features"]] == codes
+    nevers = next(f for f in layer["features"] if f[0] == "58194")
+    assert re.fullmatch(r"(M-?\d+ -?\d+l(-?\d+ -?\d+ ?)+z)+", nevers[2])
+    # Nevers' own point falls inside the layer at the page's projection
+    b, k, u = layer["bbox"], layer["k"], layer["units_per_degree"]
+    x, y = (3.1576 - b[0]) * k * u, (b[3] - 46.9878) * u
+    assert 0 <= x <= layer["width"] and 0 <= y <= layer["height"]
+    r = client.get("/api/v1/carte/chemins/epci.json?dep=99")
+    assert r.status_code == 404 and r.json()["code"] == "unknown_department"
