@@ -488,3 +488,11 @@ def path_layer_gzip(path: str, level: str, dep: str | None) -> bytes:
     import gzip
 
     return gzip.compress(path_layer(path, level, dep), compresslevel=6)
+
+
+@lru_cache(maxsize=64)
+def indicator_json(name: str, level: str) -> bytes:
+    """:func:`indicator_values` serialised once: the commune level is 35 000 values, and
+    validating and encoding them on every request cost more than drawing them."""
+    return json.dumps(indicator_values(name, level), ensure_ascii=False,
+                      separators=(",", ":")).encode()

@@ -62,8 +62,9 @@ def territories_geojson(
 def indicator(
     name: str,
     niveau: str = Query("commune", description="commune, epci, departement ou region"),
-) -> dict:
-    return maps.indicator_values(name, niveau)
+) -> Response:
+    # IndicatorOut documents the body; it is encoded once per process (maps.indicator_json)
+    return Response(maps.indicator_json(name, niveau), media_type="application/json")
 
 
 @router.get("/etiquettes", response_model=list[PlaceLabelOut],

@@ -133,15 +133,20 @@
       const breaks = legend.breaks || [];
       const colors = legend.colors || DEFAULT_COLORS;
       const missing = legend.missing || "#bdbdbd";
-      const parts = [];
+      const parts = new Array(layer.features.length);
       const classes = new Set();
-      for (const [code, name, d] of layer.features) {
+      const names = {};
+      const fills = colors.map((c) => `" fill="${c}" data-cls="`);
+      const none = `" fill="${missing}" data-cls="`;
+      layer.features.forEach(([code, name, d], i) => {
+        names[code] = name;
         const value = values[code];
         const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
         classes.add(cls);
-        parts.push(`<path d="${d}" fill="${cls >= 0 ? colors[cls] : missing}" ` +
-          `data-code="${esc(code)}" data-name="${esc(name)}" data-cls="${cls}"/>`);
-      }
+        // INSEE and SIREN codes are plain digits/letters: no escaping needed
+        parts[i] = `<path d="${d}${cls >= 0 ? fills[cls] : none}${cls}" data-code="${code}"/>`;
+      });
+      this.names = names;
       this.layer.innerHTML = parts.join("");
       this.features = layer.features;
       this.values = values;
@@ -152,13 +157,17 @@
       this.info.textContent = `${layer.features.length.toLocaleString("fr-FR")} ${what}. ` +
         "Survolez ou touchez un territoire pour sa valeur, cliquez pour sa fiche.";
       this.fit();
-      this.root.dataset.painted = String(performance.now());
+      // first paint: after the browser has laid out and painted the paths
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        this.root.dataset.painted = String(performance.now());
+      }));
     }
 
     describe(el) {
       const code = el.dataset.code;
       const value = this.values ? this.values[code] : undefined;
-      return `${el.dataset.name} (${code}) : ` +
+      const name = el.dataset.name || (this.names && this.names[code]) || code;
+      return `${name} (${code}) : ` +
         (Number.isFinite(value) ? this.show(value) : "pas de valeur");
     }
 
