@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 
-from oasis.territory.demo import coverage_share
+from oasis.territory.demo import coverage_share, depends_on_demo_apl
 from oasis.territory.dissolve import load_territories
 from oasis.territory.errors import TerritoryInputError, TerritoryNotFound
 from oasis.territory.geography import Geography, load_geography, read_boundaries
@@ -490,6 +490,7 @@ def path_layer_gzip(path: str, level: str, dep: str | None) -> bytes:
     return gzip.compress(path_layer(path, level, dep), compresslevel=6)
 
 
+@depends_on_demo_apl
 @lru_cache(maxsize=64)
 def indicator_json(name: str, level: str) -> bytes:
     """:func:`indicator_values` serialised once: the commune level is 35 000 values, and

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from oasis import __version__
 from oasis.config import Settings, get_settings
+from oasis.territory.demo import use_ages_file
 from oasis.territory.warmup import warm_up
 from oasis.web.api import (
     appointments,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    use_ages_file(settings.ages_file)  # planners' pages: age-standardised demand if given
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     install_errors(app)

@@ -15,7 +15,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from oasis.territory import indicators as data
-from oasis.territory.demo import DEFAULT_MINUTES, check_coverage_parameters, demo_coverage
+from oasis.territory.demo import (
+    DEFAULT_MINUTES,
+    check_coverage_parameters,
+    demo_coverage,
+    depends_on_demo_apl,
+)
 from oasis.web.api.schemas.territory import (
     CoverageOut,
     KeyFiguresOut,
@@ -78,6 +83,7 @@ def coverage_api(minutes: int = Query(DEFAULT_MINUTES, description="minutes (5 Ã
 OUTLOOK_DOCTORS, OUTLOOK_SEED, OUTLOOK_SOLVER_SECONDS = 500, 0, 5.0
 
 
+@depends_on_demo_apl
 @lru_cache(maxsize=1)
 def outlook_data():
     """The demo outlook (territory/outlook.py): demo APL, the 20 proposed sites of the
