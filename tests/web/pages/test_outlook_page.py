@@ -29,3 +29,4 @@ def test_outlook_json_and_page(client):
     assert "Et dans 5 ans ?" in html and str(data["year_horizon"]) in html
     assert 'data-scenario="sites_volontaires"' in html and "SYNTHÉTIQUE" in html
     assert "hypothèse Oasis" in html and "<script>" not in html
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from functools import lru_cache
 from typing import Literal
 
@@ -75,8 +76,11 @@ def coverage_api(minutes: int = Query(DEFAULT_MINUTES, description="minutes (5 �
     minutes, kinds = check_coverage_parameters(minutes, types)
     result = demo_coverage(minutes, kinds)
     uncovered = result.uncovered()[["code", "name", "dep", "population", "minutes_to_site"]]
-    return {**result.summary(), "site_kinds": list(kinds),
-            "uncovered": uncovered.round({"minutes_to_site": 1}).to_dict("records")}
+    rows = uncovered.round({"minutes_to_site": 1}).to_dict("records")
+    for row in rows:  # out of reach (no site in the travel area): null, « hors de portée »
+        if not math.isfinite(row["minutes_to_site"]):
+            row["minutes_to_site"] = None
+    return {**result.summary(), "site_kinds": list(kinds), "uncovered": rows}
 
 
 # ------------------------------------------------------------------ « Et dans 5 ans ? »
