@@ -112,6 +112,9 @@ def test_fits_360px_and_shows_proposed_sites(new_page, live_server):
     pg.check("#sites-proposes")
     pg.wait_for_function("document.querySelectorAll('#carte circle.map-point').length > 0")
     assert "Site proposé n° 1" in pg.locator("#carte circle.map-point title").first.text_content()
+    # no room for 100 names on a phone-sized country map: labels come with the zoom
+    assert pg.locator("#carte .map-labels.compact").count() == 1
+    assert not pg.locator("#carte .map-label.prefecture").first.is_visible()
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     shot(pg, "maps_360px_couverture_sites")
     assert errors == []

@@ -296,6 +296,8 @@
       this.labelsLayer.setAttribute("stroke-width", (3 * s).toFixed(2));
       const zoomed = this.full && this.view[2] < this.full[2] * 0.45;
       this.labelsLayer.classList.toggle("zoomed", Boolean(zoomed));
+      // a phone-sized whole-country map has no room for 100 names: labels once zoomed
+      this.labelsLayer.classList.toggle("compact", !zoomed && (r.width || 0) < 600);
       for (const c of this.pointsLayer.children) c.setAttribute("r", (5 * s).toFixed(2));
     }
 
