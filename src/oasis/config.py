@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     ice_servers: list[IceServer] = []
     # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
     partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
+    # OASIS_AGES_FILE=base-cc-evol-struct-pop-2021.CSV: age-standardised demand on the
+    # planners' pages and maps (INSEE « évolution et structure de la population »)
+    ages_file: Path | None = None
 
     @property
     def geography_file(self) -> Path:

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from oasis import __version__
 from oasis.config import Settings, get_settings
+from oasis.territory.demo import use_ages_file
 from oasis.territory.warmup import warm_up
 from oasis.web.api import (
     appointments,
@@ -43,7 +44,7 @@ from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
 from oasis.web.pages.patient import account, find, price
 from oasis.web.pages.patient import appointments as patient_appointments
-from oasis.web.pages.planner import coverage, dashboard, map
+from oasis.web.pages.planner import coverage, dashboard, map, outlook
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
@@ -63,7 +64,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     live_queue.router, live_visio.router,
     # HTML
     home.router, rules.router, price.router, map.router, dashboard.router, coverage.router,
-    account.router,
+    outlook.router, account.router,
     find.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router,
@@ -73,7 +74,10 @@ ROUTERS: tuple[APIRouter, ...] = (
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     """Warm the demo territory in the background when a server starts; never block."""
-    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True).start()
+    settings = getattr(_app.state, "settings", None)
+    geography_file = str(settings.geography_file) if settings is not None else None
+    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True,
+                     kwargs={"geography_file": geography_file}).start()
     yield
 
 
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    use_ages_file(settings.ages_file)  # planners' pages: age-standardised demand if given
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     install_errors(app)
