@@ -7,6 +7,8 @@
   const indicator = document.getElementById("indicateur");
   const territory = document.getElementById("territoire");
   const level = document.getElementById("niveau");
+  // The selects redraw the map; the form is never sent (no inline handler: CSP).
+  document.getElementById("map-controls").addEventListener("submit", (e) => e.preventDefault());
   function render() {
     const legend = legends[indicator.value] || {};
     const map = new window.OasisMap(root, {

@@ -133,23 +133,29 @@
     }
 
     renderLegend(label, breaks, colors, categories) {
-      if (categories) {
-        const items = colors.map((c, i) =>
-          `<li><span class="swatch" style="background:${c}"></span>${categories[i]}</li>`);
-        this.legend.innerHTML = `<p class="legend-title">${label}</p><ul>${items.join("")}</ul>`;
-        return;
-      }
-      const items = colors.map((c, i) => {
+      // Built with DOM calls, swatch colours set through CSSOM: the Content-Security-Policy
+      // forbids style attributes in markup.
+      const texts = categories ? colors.map((c, i) => String(categories[i])) : colors.map((c, i) => {
         const lo = i === 0 ? null : breaks[i - 1];
         const hi = i < breaks.length ? breaks[i] : null;
-        const text = lo === null ? `moins de ${fmt(hi)}` : hi === null ? `${fmt(lo)} et plus`
+        return lo === null ? `moins de ${fmt(hi)}` : hi === null ? `${fmt(lo)} et plus`
           : `de ${fmt(lo)} à ${fmt(hi)}`;
-        return `<li><span class="swatch" style="background:${c}"></span>${text}</li>`;
       });
-      const names = this.options.classNames;
-      const named = names ? items.map((html, i) => html.replace("</li>", ` — ${names[i]}</li>`))
-        : items;
-      this.legend.innerHTML = `<p class="legend-title">${label}</p><ul>${named.join("")}</ul>`;
+      const names = categories ? null : this.options.classNames;
+      const title = document.createElement("p");
+      title.className = "legend-title";
+      title.textContent = label;
+      const list = document.createElement("ul");
+      colors.forEach((c, i) => {
+        const li = document.createElement("li");
+        const swatch = document.createElement("span");
+        swatch.className = "swatch";
+        swatch.style.background = c;
+        li.appendChild(swatch);
+        li.appendChild(document.createTextNode(texts[i] + (names ? ` — ${names[i]}` : "")));
+        list.appendChild(li);
+      });
+      this.legend.replaceChildren(title, list);
     }
 
     setView(box) {
