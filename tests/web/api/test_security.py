@@ -491,3 +491,29 @@ def test_10_closing_the_consultation_ends_its_room(client, world, headers):
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
     assert closed.value.code == 4404
+
+
+def test_matrix_pages_of_another_person_are_page_not_found(app, world):
+    """The HTML side of the matrix: a page about someone else is the « page introuvable »
+    of a missing id, for every signed-in actor who is not a party."""
+    pages = [(f"/pro/consultation/{world['encounter']}", "/pro/consultation/999999",
+              {"doctor_a"}),
+             (f"/mes-rendez-vous/{world['appointment']}/annuler",
+              "/mes-rendez-vous/999999/annuler", {"patient_a"})]
+    for actor, email in EMAILS.items():
+        c = TestClient(app, follow_redirects=False)
+        assert c.post("/api/v1/auth/login", data={"email": email, "password": PASSWORD}
+                      ).status_code == 200
+        for path, missing, allowed in pages:
+            r = c.get(path)
+            if actor in allowed:
+                assert r.status_code == 200, (actor, path)
+            else:
+                other = c.get(missing)
+                assert r.status_code == other.status_code and r.status_code in (303, 404), \
+                    (actor, path, r.status_code)
+                if r.status_code == 303:  # another role: sent to sign in, whatever the id
+                    assert r.headers["location"].startswith("/connexion?suite=")
+                    assert other.headers["location"].startswith("/connexion?suite=")
+                else:
+                    assert r.text == other.text, (actor, path)
