@@ -35,6 +35,7 @@ from oasis.web.api import (
     teleconsult,
     territory,
 )
+from oasis.web.api.fhir import router as fhir
 from oasis.web.kit.errors import install_errors
 from oasis.web.kit.security import SecurityMiddleware
 from oasis.web.live import queue as live_queue
@@ -57,7 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, france_sante.router, missions.router, planning.router,
-    territory.router,
+    territory.router, fhir.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML
