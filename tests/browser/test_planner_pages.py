@@ -56,8 +56,8 @@ def test_dashboard_shows_figures_and_charts(page, planner_server):
 
 def test_epci_map_draws_a_choropleth_with_legend(page, planner_server):
     page.goto(f"{planner_server}/carte?indicateur=classe&niveau=epci")
-    page.wait_for_function(
-        "document.querySelectorAll('#carte .map-svg path').length > 1000")
+    page.wait_for_function(  # a function, not a string: CSP forbids eval
+        "() => document.querySelectorAll('#carte .map-svg path').length > 1000")
     paths = page.locator("#carte .map-svg path")
     fills = set(paths.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))"))
     assert fills <= CLASS_COLORS | {"#bdbdbd"} and len(fills & CLASS_COLORS) == 3
@@ -77,8 +77,8 @@ def test_epci_map_draws_a_choropleth_with_legend(page, planner_server):
     # switch to departments: 96 metropolitan departments, APL legend with thresholds
     page.select_option("#niveau", "departement")
     page.select_option("#indicateur", "apl")
-    page.wait_for_function(
-        "document.querySelectorAll('#carte .map-svg path').length === 96")
+    page.wait_for_function(  # a function, not a string: CSP forbids eval
+        "() => document.querySelectorAll('#carte .map-svg path').length === 96")
     assert "consultations/an/hab." in page.locator("#carte .map-legend").inner_text()
     assert "niveau=departement" in page.url
 

@@ -6,7 +6,7 @@ Other issues' domains (teleconsultation, missions) add their modules to this lis
 
 from __future__ import annotations
 
-from oasis.care.accounts.models import Account
+from oasis.care.accounts.models import Account, AccountNotice, AccountToken, ThrottleCounter
 from oasis.care.audit.models import AuditEvent
 from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
@@ -25,9 +25,10 @@ from oasis.care.teleconsult.models import (
     ServiceRequest,
 )
 
-__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
-           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
-           "MissionDay", "MissionSite", "ParticipationDay", "ParticipationYear", "Patient",
-           "Practitioner", "PractitionerPresence",
-           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
-           "ServiceRequest", "Slot", "StaffMember", "TeleconsultationYear", "WaitlistEntry"]
+__all__ = ["Account", "AccountNotice", "AccountToken", "Appointment", "AuditEvent",
+           "AvailableTime", "Base", "BillingStatement", "Encounter", "EncounterMeasurement",
+           "Location", "LocationHours", "MedicationRequest", "MissionDay", "MissionSite",
+           "ParticipationDay", "ParticipationYear", "Patient", "Practitioner",
+           "PractitionerPresence", "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule",
+           "ScheduleException", "ServiceRequest", "Slot", "StaffMember", "TeleconsultationYear",
+           "ThrottleCounter", "WaitlistEntry"]

@@ -16,7 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from oasis import __version__
-from oasis.config import Settings, get_settings
+from oasis.config import Settings, get_settings, require_secret
 from oasis.territory.demo import use_ages_file
 from oasis.territory.warmup import warm_up
 from oasis.web.api import (
@@ -39,6 +39,7 @@ from oasis.web.api import (
 )
 from oasis.web.api.fhir import router as fhir
 from oasis.web.kit.errors import install_errors
+from oasis.web.kit.security import SecurityMiddleware
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
@@ -82,8 +83,12 @@ async def lifespan(_app: FastAPI):
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` defaults to the environment's."""
-    settings = settings or get_settings()
+    """Build the app; ``settings`` defaults to the environment's.
+
+    Refuses (:class:`~oasis.config.MissingSecret`) to build a server without a secret key
+    outside development: sessions signed with a public key can be forged.
+    """
+    settings = require_secret(settings or get_settings())
     app = FastAPI(
         title="Oasis",
         version=__version__,
@@ -95,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     use_ages_file(settings.ages_file)  # planners' pages: age-standardised demand if given
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(SecurityMiddleware, secret=settings.secret_key,
+                       allowed_origins=tuple(settings.allowed_origins))
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     install_errors(app)
     install_measurement_hooks(app)

@@ -25,7 +25,7 @@ from oasis.care.sites import service as sites
 from oasis.config import Settings
 from oasis.web.app import create_app
 from oasis.web.kit.liveserver import LiveServer
-from tests.factories.care import PASSWORD, login, make_practice
+from tests.factories.care import PASSWORD, login, make_practice, signup
 
 
 @pytest.fixture
@@ -66,11 +66,8 @@ def client(db_url, world):
 def register(client, email="jeanne@t.fr", **extra) -> tuple[dict, dict, str]:
     body = {"email": email, "password": PASSWORD, "family_name": "Durand",
             "given_name": "Jeanne", "birth_date": "1950-03-02", "commune_code": "58194"} | extra
-    r = client.post("/api/v1/patients", json=body)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    token = data["access_token"]
-    return data["patient"], {"Authorization": f"Bearer {token}"}, token
+    patient, token = signup(client, body)
+    return patient, {"Authorization": f"Bearer {token}"}, token
 
 
 def test_red_flags_route_to_emergency_never_queue(client):

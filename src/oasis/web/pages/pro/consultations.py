@@ -38,6 +38,7 @@ from oasis.web.kit.errors import PageNotFound
 from oasis.web.kit.rooms import invite
 from oasis.web.kit.templating import render
 from oasis.web.live.queue import notify_queue
+from oasis.web.live.visio import end_room
 from oasis.web.pages.pro.common import see_other
 
 router = APIRouter(include_in_schema=False)
@@ -199,7 +200,7 @@ def close(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
     if not csrf_valid(request, csrf):
         return see_other(_path(encounter_id), erreur=CSRF_ERROR)
     try:
-        encounters.close(session, who.actor, encounter_id,
+        closed, _ = encounters.close(session, who.actor, encounter_id,
                          Situation(ald=bool(ald), maternity=bool(maternite), c2s=bool(c2s),
                                    ame=bool(ame), referred=bool(oriente),
                                    emergency=bool(urgence),
@@ -213,5 +214,6 @@ def close(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
     session.commit()
     specialty = session.get(Practitioner, who.actor.practitioner_id).specialty
     background.add_task(notify_queue, request.app, "closed", specialty)
+    background.add_task(end_room, request.app, closed.room)
     return see_other(_path(encounter_id),
                      ok="Consultation close ; feuille de soins établie.")

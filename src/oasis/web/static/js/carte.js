@@ -21,6 +21,8 @@
     map.drawPoints(points);
   }
 
+  // The selects redraw the map; the form is never sent (no inline handler: CSP).
+  document.getElementById("map-controls").addEventListener("submit", (e) => e.preventDefault());
   function render() {
     map = new window.OasisMap(root, {
       ariaLabel: `${indicator.options[indicator.selectedIndex].text} — ` +

@@ -240,19 +240,21 @@
       let items;
       if (categories) {
         items = colors.map((c, i) =>
-          `<li><span class="swatch" style="background:${c}"></span>${esc(categories[i])}</li>`);
+          `<li><span class="swatch" data-color="${c}"></span>${esc(categories[i])}</li>`);
       } else {
         items = colors.map((c, i) => {
           const lo = i === 0 ? null : breaks[i - 1];
           const hi = i < breaks.length ? breaks[i] : null;
           const text = lo === null ? `moins de ${fmt(hi)}` : hi === null ? `${fmt(lo)} et plus`
             : `de ${fmt(lo)} à ${fmt(hi)}`;
-          return `<li><span class="swatch" style="background:${c}"></span>${text}${unit}</li>`;
+          return `<li><span class="swatch" data-color="${c}"></span>${text}${unit}</li>`;
         });
       }
-      items.push(`<li><span class="swatch" style="background:${legend.missing || "#bdbdbd"}">` +
+      items.push(`<li><span class="swatch" data-color="${legend.missing || "#bdbdbd"}">` +
         "</span>pas de valeur</li>");
       this.legend.innerHTML = `${title}<ul>${items.join("")}</ul>`;
+      // Colours set through the CSSOM: the CSP refuses inline style attributes.
+      for (const s of this.legend.querySelectorAll(".swatch")) s.style.background = s.dataset.color;
     }
 
     drawLabels(places) {
