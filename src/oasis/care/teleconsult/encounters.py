@@ -147,7 +147,8 @@ def close(session: Session, actor: Actor, encounter_id: int, situation: Situatio
         raise Conflict("la consultation est déjà close", code="encounter_closed")
     session.execute(update(PractitionerPresence).where(
         PractitionerPresence.practitioner_id == encounter.practitioner_id,
-        PractitionerPresence.status == "busy").values(status="available", since=now)
+        PractitionerPresence.status == "busy")
+        .values(status="available", since=now, seen_at=now)
         .execution_options(synchronize_session=False))
     expire_cached(session, PractitionerPresence, [encounter.practitioner_id])
     encounter = session.get(Encounter, encounter_id)

@@ -240,6 +240,18 @@ def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor:
             "since": iso(presence.since)}
 
 
+class HeartbeatOut(BaseModel):
+    status: str = Field(description="available, busy ou offline (présence expirée)")
+
+
+@router.post("/teleconsult/presence/heartbeat", response_model=HeartbeatOut,
+             summary="La page de garde est toujours ouverte (toutes les 20 s)")
+def presence_heartbeat(session: SessionDep, actor: ActorDep) -> dict:
+    status = queue.heartbeat(session, actor)
+    session.commit()
+    return {"status": status}
+
+
 @router.post("/teleconsult/queue/next", status_code=201, summary="Prendre le patient suivant",
              responses={404: {"description": "File vide (code queue_empty)"},
                         409: {"description": "Non disponible ou déjà en consultation"}})

@@ -159,7 +159,14 @@
         refresh();
       }
     });
+    // Keep the presence alive while this page is open: a closed tab stops pinging and
+    // the server counts the doctor offline after PRESENCE_TTL (90 s).
+    const heartbeat = async () => {
+      if (available.getAttribute("aria-pressed") !== "true") return;
+      try { await api("POST", "/teleconsult/presence/heartbeat"); } catch (error) { /* next */ }
+    };
     refresh();
     setInterval(refresh, 5000);
+    setInterval(heartbeat, 20000);
   }
 })();

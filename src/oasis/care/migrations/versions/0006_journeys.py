@@ -1,0 +1,27 @@
+"""journeys: presence heartbeat (seen_at)
+
+Revision ID: 0006_journeys
+Revises: 0005_slot_free_search
+Create Date: 2026-12-01 10:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_journeys"
+down_revision = "0005_slot_free_search"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("teleconsult_presence", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False,
+                                      server_default=sa.func.current_timestamp()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("teleconsult_presence", schema=None) as batch_op:
+        batch_op.drop_column("seen_at")
