@@ -17,7 +17,16 @@ from fastapi.templating import Jinja2Templates
 
 from oasis.care.core.clock import age
 from oasis.care.core.vocab import MODES
-from oasis.care.finder.text import DAYS, MONTHS, euros, hour_text, local, minutes_text, when_text
+from oasis.care.finder.text import (
+    DAYS,
+    MONTHS,
+    euros,
+    hour_text,
+    local,
+    minutes_text,
+    plural,
+    when_text,
+)
 from oasis.web.kit.nav import menu
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -49,7 +58,7 @@ def month_name(month: str) -> str:
 
 FILTERS = {"euros": euros, "minutes": minutes_text, "when": when_text, "hour": hour_text,
            "long_date": long_date, "date_time": date_time, "age": age,
-           "month_name": month_name}
+           "month_name": month_name, "plural": plural}
 TEMPLATES.env.filters.update(FILTERS)
 TEMPLATES.env.globals.update(MODES=MODES, STATUS_LABELS=STATUS_LABELS, DAYS=DAYS,
                              ROLE_LABELS=ROLE_LABELS, **FILTERS)
