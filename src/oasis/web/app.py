@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Oasis",
         version=__version__,
         description="API d'Oasis : accès aux soins, APL, plateforme de soins.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages.public.home from the app's own Swagger UI
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
     )

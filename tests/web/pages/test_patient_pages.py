@@ -188,3 +188,18 @@ def test_my_consultations_lists_teleconsultation_records_and_prescriptions(clien
     assert "Angine virale" in page.text
     assert "Paracétamol 1 g — 1 comprimé 3 fois par jour, 5 jours" in page.text
     assert f"/api/v1/prescriptions/{rx.id}/pdf" in page.text
+
+
+def test_a_signed_in_patient_keeps_their_menu_everywhere(client):
+    """Issue 15 defect 8: one header per role, on every page (not the public one)."""
+    from oasis.web.kit.nav import PATIENT, PUBLIC
+
+    assert signup(client).status_code == 303
+    for path in ("/", "/trouver-un-soin", "/teleconsultation", "/mes-rendez-vous",
+                 "/carte", "/planification"):
+        page = client.get(path).text
+        nav = page.split('aria-label="Navigation principale"')[1].split("</nav>")[0]
+        for link in PATIENT:
+            assert f'href="{link.href}"' in nav, (path, link)
+        assert 'href="/pro"' not in nav and "Se déconnecter" in nav, path
+        assert PUBLIC != PATIENT
