@@ -6,6 +6,14 @@ model (``oasis.territory.travel``); its whole population then counts as covered.
 without coordinates sits at its commune's point, 0 minutes away.  The same rule defines
 the coverage sets of the siting problem (``oasis.territory.siting``), so a plan's
 "covered after" equals this module's figure with the new sites added.
+
+Roads do not cross the sea: each commune looks for its nearest site only within its own
+**road area** — mainland France, Corsica, and each overseas department (Guadeloupe,
+Martinique, Guyane, La Réunion, Mayotte) on its own.  A commune whose area has no site
+is ``no_road`` (« hors de portée routière », infinite minutes), one farther than N
+minutes is ``beyond`` (« non joignable en N min »), never « 3 233 min » to a site across
+the Atlantic.  (Islands inside an area, e.g. Marie-Galante in Guadeloupe, are not split:
+the travel model has no ferries; a known limit.)
 """
 
 from __future__ import annotations
@@ -20,7 +28,30 @@ from oasis.territory.sites import Sites, nearest_site
 from oasis.territory.travel import TravelModel
 
 LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
-          "departement": ("dep", "dep_name"), "region": ("region", "region_name")}
+          "departement": ("dep", "dep_name"), "region": ("region", "region_name"),
+          "zone": ("area", "area_name")}
+# Road areas: department code → area (anything else is mainland France).
+AREAS = {"2A": "corse", "2B": "corse", "971": "guadeloupe", "972": "martinique",
+         "973": "guyane", "974": "reunion", "976": "mayotte"}
+AREA_NAMES = {"metropole": "France métropolitaine continentale", "corse": "Corse",
+              "guadeloupe": "Guadeloupe", "martinique": "Martinique", "guyane": "Guyane",
+              "reunion": "La Réunion", "mayotte": "Mayotte"}
+REACH = ("covered", "beyond", "no_road")
+
+
+def road_area(dep: str) -> str:
+    """The road area of a department code (see the module docstring)."""
+    return AREAS.get(str(dep), "metropole")
+
+
+def reach_text(reach: str, minutes: float, limit: float) -> str:
+    """French wording of a commune's distance to care, as every page shows it."""
+    if reach == "no_road" or not np.isfinite(minutes):
+        return "hors de portée routière"
+    shown = f"{round(minutes):,}".replace(",", "\u202f")
+    if reach == "beyond":
+        return f"non joignable en {limit:g} min ({shown} min)"
+    return f"{shown} min"
 
 
 class CoverageError(TerritoryInputError):
@@ -67,7 +98,8 @@ class Coverage:
         out = t.groupby(key, sort=True).agg(
             name=(name, "first"), communes=("code", "size"), population=("population", "sum"),
             covered_population=("_cov", "sum"), uncovered_communes=("_unc", "sum"),
-            max_minutes=("minutes_to_site", "max")).reset_index()
+            max_minutes=("minutes_to_site", "max"),
+            no_road_communes=("reach", lambda r: int((r == "no_road").sum()))).reset_index()
         pop = out["population"].to_numpy(dtype=float)
         out["share_covered"] = np.divide(out["covered_population"].to_numpy(dtype=float), pop,
                                          out=np.zeros(len(out)), where=pop > 0)
@@ -83,6 +115,7 @@ class Coverage:
         return {"minutes": self.minutes, "population": self.population,
                 "covered_population": self.covered_population, "share_covered": self.share,
                 "uncovered_communes": int((~self.communes["covered"]).sum()),
+                "no_road_communes": int((self.communes["reach"] == "no_road").sum()),
                 "synthetic_sites": self.synthetic}
 
 
@@ -92,7 +125,20 @@ def coverage(geo, sites: Sites, minutes: float = 30.0,
     if not np.isfinite(minutes) or minutes <= 0:
         raise CoverageError(f"--minutes doit être un nombre positif (reçu : {minutes})")
     rows = np.flatnonzero(geo.analysis_units)
-    near, idx = nearest_site(geo.lat[rows], geo.lon[rows], sites.lat, sites.lon, model)
+    deps = geo.dep[rows].astype(str)
+    areas = np.array([road_area(d) for d in deps], dtype=object)
+    site_areas = _site_areas(sites, deps)
+    near = np.full(len(rows), np.inf)
+    idx = np.full(len(rows), -1, dtype=np.int64)
+    for area in np.unique(areas):
+        here = np.flatnonzero(areas == area)
+        there = np.flatnonzero(site_areas == area)
+        if not len(there):
+            continue
+        m, k = nearest_site(geo.lat[rows[here]], geo.lon[rows[here]], sites.lat[there],
+                            sites.lon[there], model)
+        near[here] = m
+        idx[here] = np.where(k >= 0, there[np.maximum(k, 0)], -1)
     has = idx >= 0
     frame = pd.DataFrame({
         "code": geo.code[rows].astype(str), "name": geo.name[rows].astype(str),
@@ -105,5 +151,15 @@ def coverage(geo, sites: Sites, minutes: float = 30.0,
         "nearest_site_kind": np.where(has, sites.kind[np.maximum(idx, 0)] if len(sites)
                                       else "", ""),
         "covered": near <= minutes,
+        "area": areas, "area_name": [AREA_NAMES[a] for a in areas],
+        "reach": np.where(near <= minutes, "covered",
+                          np.where(np.isfinite(near), "beyond", "no_road")),
     })
     return Coverage(frame, float(minutes), bool(sites.synthetic))
+
+
+def _site_areas(sites: Sites, unit_deps: np.ndarray) -> np.ndarray:
+    """Road area of each site, from the department of its analysis unit."""
+    if not len(sites):
+        return np.array([], dtype=object)
+    return np.array([road_area(unit_deps[u]) for u in sites.unit], dtype=object)

@@ -269,3 +269,14 @@ def test_coverage_map_indicator(client):
     assert min(data["values"].values()) < 100
     communes = client.get("/api/v1/carte/indicateurs/couverture").json()["values"]
     assert set(communes.values()) <= {0.0, 100.0} and len(communes) > 34_000
+
+
+def test_coverage_page_never_prints_absurd_minutes(client):
+    """Issue 15 defect 5: unreachable reads as such; overseas have their own rows."""
+    page = client.get("/planification/couverture?minutes=30&types=ett").text
+    assert "hors de portée routière" in page
+    assert "Guadeloupe" in page and "Corse" in page
+    cells = re.findall(r"<td>([\d\u202f ]+) min", page)
+    assert all(int(re.sub(r"\D", "", c)) <= 300 for c in cells), cells
+    page = client.get("/planification/couverture?minutes=15&types=msp").text
+    assert "non joignable en 15 min" in page
