@@ -289,3 +289,31 @@ def test_phone_fallback_and_leaving(client):
         assert ws.receive_json()["code"] == "not_found"
     with client.websocket_connect(f"/ws/teleconsult/queue/{entry_id}") as ws:
         assert ws.receive_json()["code"] == "unauthenticated"
+
+
+def test_a_forgotten_consultation_is_linked_and_the_call_shows_the_motif(client, world):
+    """Issue 15 defect 7: no dead end for the doctor."""
+    _, ph, _ = register(client)
+    doc = login(client, "doc1@t.fr")
+    assert client.post("/api/v1/teleconsult/queue", headers=ph,
+                       json={"reason": "Otite depuis hier soir"}).status_code == 201
+    client.put("/api/v1/teleconsult/presence", headers=doc, json={"status": "available"})
+    assert client.get("/api/v1/teleconsult/queue", headers=doc).json()[
+        "open_encounter_id"] is None
+    taken = client.post("/api/v1/teleconsult/queue/next", headers=doc).json()
+    eid = taken["encounter"]["id"]
+    # the doctor's tab closed; back on duty, « suivant » is refused but the page links it
+    again = client.post("/api/v1/teleconsult/queue/next", headers=doc)
+    assert again.status_code == 409 and again.json()["code"] == "already_in_consultation"
+    assert client.get("/api/v1/teleconsult/queue", headers=doc).json()[
+        "open_encounter_id"] == eid
+    # the call page shows the motif and the record link to the signed-in doctor only
+    url = taken["call"]["url"]
+    anonymous = client.get(url).text
+    assert "Otite depuis hier soir" not in anonymous
+    r = client.post("/api/v1/auth/login", data={"email": "doc1@t.fr", "password": PASSWORD})
+    assert r.status_code in (200, 204), r.text
+    page = client.get(url).text
+    assert "Otite depuis hier soir" in page and f'href="/pro/consultation/{eid}"' in page
+    assert 'id="tc-open"' in client.get("/teleconsultation/medecin").text
+    client.cookies.clear()

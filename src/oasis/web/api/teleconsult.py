@@ -226,7 +226,8 @@ def queue_summary(session: SessionDep,
                   specialty: str | None = None) -> dict:
     doctor = session.get(Practitioner, actor.practitioner_id)
     return queue.summary(session, specialty or doctor.specialty) | {
-        "me": queue.presence_of(session, doctor.id)}
+        "me": queue.presence_of(session, doctor.id),
+        "open_encounter_id": encounters.open_encounter_of(session, doctor.id)}
 
 
 @router.put("/teleconsult/presence", summary="Je suis disponible / indisponible")

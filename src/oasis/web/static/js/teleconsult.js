@@ -7,6 +7,7 @@
   if (!root) return;
   const $ = (id) => document.getElementById(id);
   const view = root.dataset.view;
+  const ett = view === "ett";  // the nurse speaks for the patient: « le patient », not « vous »
   window.oasisTele = { state: null, entry: null, messages: [] };
 
   async function api(method, path, body) {
@@ -49,11 +50,22 @@
   // ------------------------------------------------------------------ waiting
   function describeWait(s) {
     if (s.estimated_wait_minutes === null) {
-      return "Aucun médecin n'est disponible pour l'instant : vous gardez votre place.";
+      return ett ? "Aucun médecin n'est disponible pour l'instant : le patient garde sa place."
+        : "Aucun médecin n'est disponible pour l'instant : vous gardez votre place.";
     }
-    if (s.estimated_wait_minutes === 0) return "Un médecin va vous prendre en charge.";
+    if (s.estimated_wait_minutes === 0) {
+      return ett ? "Un médecin va prendre le patient en charge."
+        : "Un médecin va vous prendre en charge.";
+    }
     return "Attente estimée : environ " + s.estimated_wait_minutes + " min (" +
       s.doctors_on_duty + " médecin" + (s.doctors_on_duty > 1 ? "s" : "") + " en service).";
+  }
+
+  // After « Quitter la file »: the page says so, and offers what to do next.
+  function showLeft() {
+    $("tc-waiting").hidden = true;
+    $("tc-left").hidden = false;
+    $("tc-left-title").focus();
   }
 
   function watch(entryId) {
@@ -71,7 +83,9 @@
         window.oasisTele.state = s;
         if (s.type === "taken") {
           finished = true;
-          $("tc-position").textContent = "Un médecin vous prend en charge : ouverture de l'appel…";
+          $("tc-position").textContent = ett
+            ? "Un médecin prend le patient en charge : ouverture de l'appel…"
+            : "Un médecin vous prend en charge : ouverture de l'appel…";
           $("tc-wait").textContent = "";
           if (s.call && s.call.url) location.assign(s.call.url);
           else showError(s.message || "La consultation n'est plus disponible.");
@@ -79,20 +93,25 @@
         }
         if (s.status === "cancelled") {
           finished = true;
-          $("tc-position").textContent = "Vous avez quitté la file.";
-          $("tc-wait").textContent = "";
+          showLeft();
           return;
         }
-        $("tc-position").textContent = s.position === 1 ? "Vous êtes le prochain patient."
-          : "Vous êtes n° " + s.position + " dans la file.";
+        $("tc-position").textContent = ett
+          ? (s.position === 1 ? "Le patient est le prochain." : "Le patient est n° " + s.position +
+            " dans la file.")
+          : (s.position === 1 ? "Vous êtes le prochain patient."
+            : "Vous êtes n° " + s.position + " dans la file.");
         $("tc-wait").textContent = describeWait(s);
       };
       ws.onclose = () => { if (!finished) setTimeout(connect, 2000); };
     };
     connect();
     $("tc-leave").addEventListener("click", async () => {
-      try { await api("DELETE", "/teleconsult/queue/" + entryId); }
-      catch (error) { showError(error.message); }
+      try {
+        await api("DELETE", "/teleconsult/queue/" + entryId);
+        finished = true;
+        showLeft();
+      } catch (error) { showError(error.message); }
     });
   }
 
@@ -139,6 +158,10 @@
           (s.longest_wait_minutes !== null ? " · plus longue attente " +
             s.longest_wait_minutes + " min" : "");
         available.setAttribute("aria-pressed", String(s.me !== "offline"));
+        $("tc-open").hidden = !s.open_encounter_id;
+        if (s.open_encounter_id) {
+          $("tc-open-link").href = "/pro/consultation/" + s.open_encounter_id;
+        }
         available.textContent = s.me === "offline" ? "Je suis disponible" : "Je m'absente";
         window.oasisTele.state = s;
       } catch (error) { showError(error.message); }
@@ -155,7 +178,10 @@
         const out = await api("POST", "/teleconsult/queue/next");
         location.assign(out.call.url);
       } catch (error) {
-        showError(error.code === "queue_empty" ? "Aucun patient en attente." : error.message);
+        showError(error.code === "queue_empty" ? "Aucun patient en attente."
+          : error.code === "already_in_consultation"
+            ? "Vous avez une consultation ouverte : reprenez-la ou clôturez-la (lien ci-dessous)."
+            : error.message);
         refresh();
       }
     });
