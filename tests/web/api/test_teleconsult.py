@@ -317,3 +317,44 @@ def test_a_forgotten_consultation_is_linked_and_the_call_shows_the_motif(client,
     assert "Otite depuis hier soir" in page and f'href="/pro/consultation/{eid}"' in page
     assert 'id="tc-open"' in client.get("/teleconsultation/medecin").text
     client.cookies.clear()
+
+
+def test_ett_nurse_finds_an_existing_patient_and_types_a_commune_name(client, world):
+    """Issue 15 defect 9: « Nevers » is accepted; an existing patient is found by name."""
+    nurse = login(client, "nurse@t.fr")
+    existing, ph, _ = register(client, email="lefevre@t.fr", family_name="Lefèvre",
+                               given_name="Odile", birth_date="1961-04-09")
+    # patients cannot search the register
+    r = client.get("/api/v1/teleconsult/ett/patients",
+                   params={"nom": "Lefèvre", "naissance": "1961-04-09"}, headers=ph)
+    assert r.status_code == 404
+    found = client.get("/api/v1/teleconsult/ett/patients",
+                       params={"nom": "LEFEVRE", "naissance": "1961-04-09"}, headers=nurse)
+    assert found.status_code == 200
+    assert [p["id"] for p in found.json()] == [existing["id"]]
+    assert client.get("/api/v1/teleconsult/ett/patients", headers=nurse,
+                      params={"nom": "Lefèvre", "naissance": "1961-04-10"}).json() == []
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "Renouvellement", "mode": "ett", "patient_id": existing["id"],
+        "patient_birth_date": "1961-04-09"})
+    assert r.status_code == 201 and r.json()["patient_id"] == existing["id"]
+    # a new walk-in: the commune by its name
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "Toux", "mode": "ett", "new_patient": {
+            "family_name": "Morel", "given_name": "Louis", "birth_date": "1948-07-14",
+            "commune": "Nevers"}})
+    assert r.status_code == 201, r.text
+    s = session_factory(client.app.state.settings.database_url)()
+    from oasis.care.people.models import Patient
+
+    assert s.get(Patient, r.json()["patient_id"]).commune_code == "58194"
+    reads = s.scalars(select(AuditEvent).where(
+        AuditEvent.patient_id == existing["id"],
+        AuditEvent.purpose.like("séance ETT : recherche%"))).all()
+    assert len(reads) == 1
+    s.close()
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "Toux", "mode": "ett", "new_patient": {
+            "family_name": "Roy", "given_name": "Léa", "birth_date": "1990-01-01",
+            "commune": "Nulle-Part-sur-Rien"}})
+    assert r.status_code == 422 and isinstance(r.json()["detail"], str)

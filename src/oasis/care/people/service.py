@@ -141,3 +141,33 @@ def create_staff(session: Session, *, kind: str, family_name: str, given_name: s
     session.add(staff)
     session.flush()
     return staff
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents or hyphens: « Lefèvre » finds « LEFEVRE »."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().replace("-", " ").replace("'", " ").split())
+
+
+def find_for_ett(session: Session, actor: Actor, family_name: str,
+                 birth_date: date) -> list[Patient]:
+    """Patients an ETT nurse has in front of her, by family name and birth date.
+
+    Both are required (a name alone would let a nurse browse the register); every match
+    shown is audited as a read.  Accents and case are ignored.
+    """
+    if actor.role != "nurse":
+        raise NotFound("Patient introuvable", code="not_found")
+    wanted = _fold(family_name or "")
+    if len(wanted) < 2:
+        raise Invalid("indiquez le nom de famille (2 lettres au moins)", code="name_required")
+    rows = session.scalars(select(Patient).where(Patient.birth_date == birth_date)
+                           .order_by(Patient.family_name, Patient.given_name, Patient.id)
+                           .limit(200)).all()
+    found = [p for p in rows if _fold(p.family_name) == wanted][:10]
+    for p in found:
+        record(session, actor, "read", "Patient", p.id, patient_id=p.id,
+               purpose="séance ETT : recherche par nom et date de naissance")
+    return found

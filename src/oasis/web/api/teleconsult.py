@@ -45,7 +45,10 @@ class NewPatientIn(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: date
-    commune_code: str = Field(min_length=5, max_length=5)
+    commune_code: str | None = Field(default=None, min_length=5, max_length=5)
+    commune: str | None = Field(default=None, max_length=120,
+                                description="Nom de la commune ou code postal (« Nevers », "
+                                "« 58000 ») quand le code INSEE n'est pas connu")
     sex: str | None = None
     nir: str | None = None
     phone: str | None = None
@@ -174,8 +177,43 @@ def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
         return body.patient_id
     if body.new_patient is None:
         raise Invalid("ETT : indiquez patient_id ou new_patient", code="patient_required")
-    p = people.create_patient(session, actor, **body.new_patient.model_dump())
+    data = body.new_patient.model_dump()
+    typed = data.pop("commune")
+    if data["commune_code"] is None:
+        data["commune_code"] = _commune_code(typed)
+    p = people.create_patient(session, actor, **data)
     return p.id
+
+
+def _commune_code(typed: str | None) -> str:
+    """The INSEE code of what the nurse typed (a name or a postal code)."""
+    from oasis.care.finder.places import PlaceError, resolve
+
+    try:
+        return resolve(typed, codes="ask").code
+    except PlaceError as exc:
+        choices = ", ".join(c.label for c in exc.suggestions)
+        raise Invalid(exc.message + (f" : {choices}" if choices else ""),
+                      code=exc.code) from exc
+
+
+class EttPatientOut(BaseModel):
+    id: int
+    family_name: str
+    given_name: str
+    birth_date: date
+    commune_code: str
+
+
+@router.get("/teleconsult/ett/patients", response_model=list[EttPatientOut],
+            summary="ETT : retrouver le patient accueilli (nom et date de naissance)")
+def ett_find_patient(session: SessionDep, actor: ActorDep,
+                     nom: Annotated[str, Query(min_length=1, max_length=100)],
+                     naissance: date) -> list[dict]:
+    found = people.find_for_ett(session, actor, nom, naissance)
+    session.commit()
+    return [{"id": p.id, "family_name": p.family_name, "given_name": p.given_name,
+             "birth_date": p.birth_date, "commune_code": p.commune_code} for p in found]
 
 
 @router.post("/teleconsult/queue", status_code=201, summary="Rejoindre la file (24 h/24)",

@@ -115,6 +115,46 @@
     });
   }
 
+  // ETT: find the patient in front of the nurse by family name and birth date; if none
+  // matches, register them (the commune by its name or postal code).
+  const search = $("tc-ett-search");
+  if (search) {
+    search.addEventListener("click", async () => {
+      showError("");
+      const f = $("tc-join");
+      const name = f.elements.family_name.value.trim();
+      const birth = f.elements.birth_date.value;
+      if (!name || !birth) { showError("Indiquez le nom et la date de naissance."); return; }
+      const results = $("tc-ett-results");
+      results.textContent = "";
+      let found = [];
+      try {
+        found = await api("GET", "/teleconsult/ett/patients?" +
+          new URLSearchParams({ nom: name, naissance: birth }));
+      } catch (error) { showError(error.message); return; }
+      const group = document.createElement("fieldset");
+      const legend = document.createElement("legend");
+      legend.textContent = found.length ? found.length + " patient" +
+        (found.length > 1 ? "s" : "") + " trouvé" + (found.length > 1 ? "s" : "") +
+        " : choisissez" : "Aucun patient à ce nom et cette date de naissance";
+      group.append(legend);
+      const option = (value, text, checked) => {
+        const label = document.createElement("label");
+        const input = document.createElement("input");
+        input.type = "radio"; input.name = "patient_id"; input.value = value;
+        input.checked = checked;
+        input.addEventListener("change", () => { $("tc-ett-new").hidden = value !== "new"; });
+        label.append(input, " " + text);
+        group.append(label);
+      };
+      found.forEach((p, i) => option(String(p.id), p.given_name + " " + p.family_name +
+        " (commune " + p.commune_code + ")", i === 0));
+      option("new", "Nouveau patient", found.length === 0);
+      results.append(group);
+      $("tc-ett-new").hidden = found.length > 0;
+    });
+  }
+
   const form = $("tc-join");
   if (form) {
     form.addEventListener("submit", async (event) => {
@@ -124,10 +164,19 @@
       const body = { reason: data.get("reason"), triage: data.getAll("triage") };
       if (view === "ett") {
         body.mode = "ett";
-        body.new_patient = {
-          family_name: data.get("family_name"), given_name: data.get("given_name"),
-          birth_date: data.get("birth_date"), commune_code: data.get("commune_code"),
-        };
+        const chosen = data.get("patient_id");
+        if (chosen && chosen !== "new") {
+          body.patient_id = Number(chosen);
+          body.patient_birth_date = data.get("birth_date");
+        } else if (chosen === "new") {
+          body.new_patient = {
+            family_name: data.get("family_name"), given_name: data.get("given_name"),
+            birth_date: data.get("birth_date"), commune: data.get("commune"),
+          };
+        } else {
+          showError("Recherchez d'abord le patient (nom et date de naissance).");
+          return;
+        }
       } else {
         body.mode = data.get("mode") || "video";
         if (data.get("callback_phone")) body.callback_phone = data.get("callback_phone");
