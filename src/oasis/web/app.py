@@ -39,7 +39,7 @@ from oasis.web.kit.errors import install_errors
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
-from oasis.web.pages.patient import account, find
+from oasis.web.pages.patient import account, find, profile
 from oasis.web.pages.patient import appointments as patient_appointments
 from oasis.web.pages.planner import coverage, dashboard, map
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
@@ -61,7 +61,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     live_queue.router, live_visio.router,
     # HTML
     home.router, map.router, dashboard.router, coverage.router, account.router,
-    find.router, patient_appointments.router, queue_pages.router, call.router,
+    find.router, profile.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router,
 )

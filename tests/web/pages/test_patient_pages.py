@@ -203,3 +203,47 @@ def test_a_signed_in_patient_keeps_their_menu_everywhere(client):
             assert f'href="{link.href}"' in nav, (path, link)
         assert 'href="/pro"' not in nav and "Se déconnecter" in nav, path
         assert PUBLIC != PATIENT
+
+
+def test_profile_declares_the_gp_and_the_mutuelle(client, db_url):
+    """Issue 15 defect 6: a new patient can declare a médecin traitant and a mutuelle."""
+    from oasis.care.people.models import Patient
+
+    assert signup(client).status_code == 303
+    found = client.get("/trouver-un-soin?ou=Varennes-Vauzelles+%2858303%29").text
+    assert "non respecté</strong> (remboursement réduit)" in found
+    assert 'href="/mon-profil">déclarer mon médecin traitant</a>' in found
+    page = client.get("/mon-profil")
+    assert page.status_code == 200 and "pas déclaré de médecin traitant" in page.text
+    assert_accessible_form(page.text)
+    results = client.get("/mon-profil?medecin=moreau").text
+    pid = re.search(r'name="practitioner_id" value="(\d+)"', results).group(1)
+    r = client.post("/mon-profil/medecin-traitant", follow_redirects=False,
+                    data={"csrf": csrf_of(results), "practitioner_id": pid})
+    assert r.status_code == 303 and r.headers["location"] == "/mon-profil?enregistre=medecin"
+    page = client.get(r.headers["location"]).text
+    current = page.split('id="medecin-actuel"')[1].split("</p>")[0]
+    assert "Votre médecin traitant" in current and "Moreau</strong>" in current
+    # the finder now says the parcours is respected with him, and only him
+    found = client.get("/trouver-un-soin?ou=Varennes-Vauzelles+%2858303%29").text
+    assert "c&#39;est votre médecin traitant" in found or "c'est votre médecin traitant" in found
+    # a médecin traitant outside Oasis, by name; a bad RPPS is refused in French
+    bad = client.post("/mon-profil/medecin-traitant", data={
+        "csrf": csrf_of(page), "declared_name": "Dr Hugo", "declared_rpps": "123"})
+    assert bad.status_code == 422 and "RPPS invalide" in bad.text
+    r = client.post("/mon-profil/medecin-traitant", follow_redirects=False, data={
+        "csrf": csrf_of(page), "declared_name": "Dr Hugo", "declared_rpps": ""})
+    assert r.status_code == 303
+    found = client.get("/trouver-un-soin?ou=Varennes-Vauzelles+%2858303%29").text
+    assert "pas déclaré de médecin traitant" not in found
+    # the mutuelle from the partner list
+    r = client.post("/mon-profil/mutuelle", follow_redirects=False, data={
+        "csrf": csrf_of(page), "mutuelle": "autre", "autre": "MGEN", "member_number": "42"})
+    assert r.status_code == 303
+    s = session_factory(db_url)()
+    p = s.scalars(select(Patient).where(Patient.email == "jeanne@test.fr")).one()
+    assert (p.gp_id, p.gp_declared_name, p.mutuelle_name, p.mutuelle_member_number) == (
+        None, "Dr Hugo", "MGEN", "42")
+    s.close()
+    # no CSRF token, no change
+    assert client.post("/mon-profil/mutuelle", data={"mutuelle": "aucune"}).status_code == 403

@@ -36,13 +36,15 @@ class Situation:
     age: int | None = None
     gp_id: int | None = None
     mutuelle_name: str | None = None
+    gp_declared: bool = False  # a médecin traitant outside Oasis (declared by name)
 
     @classmethod
     def of_patient(cls, patient, today: date) -> Situation:
         b = patient.birth_date
         age = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
         return cls(known=True, age=age, gp_id=patient.gp_id,
-                   mutuelle_name=patient.mutuelle_name)
+                   mutuelle_name=patient.mutuelle_name,
+                   gp_declared=bool(getattr(patient, "gp_declared_name", None)))
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,12 @@ def parcours(situation: Situation, *, specialty: str,
     if specialty != "generaliste":
         return Parcours(False, "hors parcours, sauf si votre médecin traitant vous adresse "
                                "à ce spécialiste")
-    if situation.gp_id is None:
+    if situation.gp_id is None and not situation.gp_declared:
         return Parcours(False, "vous n'avez pas déclaré de médecin traitant : "
-                               "remboursement réduit")
+                               "remboursement réduit ; déclarez-le dans « Mon profil »")
+    if practitioner_id is None:
+        return Parcours(None, "dans le parcours si votre médecin traitant est absent ou "
+                              "indisponible (à préciser au médecin)")
     return Parcours(False, "ce n'est pas votre médecin traitant : remboursement réduit "
                            "(sauf urgence ou absence de votre médecin traitant)")
 

@@ -1,4 +1,4 @@
-"""journeys: presence heartbeat (seen_at)
+"""journeys: presence heartbeat (seen_at), médecin traitant declared outside Oasis
 
 Revision ID: 0006_journeys
 Revises: 0005_slot_free_search
@@ -22,6 +22,14 @@ def upgrade() -> None:
                                       server_default=sa.func.current_timestamp()))
 
 
+    with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("gp_declared_name", sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column("gp_declared_rpps", sa.String(length=11), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.drop_column("gp_declared_rpps")
+        batch_op.drop_column("gp_declared_name")
     with op.batch_alter_table("teleconsult_presence", schema=None) as batch_op:
         batch_op.drop_column("seen_at")
