@@ -247,3 +247,43 @@ def test_profile_declares_the_gp_and_the_mutuelle(client, db_url):
     s.close()
     # no CSRF token, no change
     assert client.post("/mon-profil/mutuelle", data={"mutuelle": "aucune"}).status_code == 403
+
+
+def test_reschedule_and_the_waiting_list_from_my_appointments(client, db_url):
+    """Issue 15: reschedule from « Mes rendez-vous »; « Prévenez-moi … plus tôt »."""
+    signup(client)
+    page = client.get("/trouver-un-soin")
+    slot_ids = [int(x) for x in re.findall(r"creneau=(\d+)", page.text)]
+    later = slot_ids[1]
+    confirm = client.get("/rendez-vous/confirmer", params={"creneau": later})
+    r = client.post("/rendez-vous/confirmer", follow_redirects=False,
+                    data={"creneau": later, "csrf": csrf_of(confirm.text)})
+    mine = client.get(r.headers["location"]).text
+    appointment_id = int(re.search(r'data-appointment="(\d+)"', mine).group(1))
+    assert f'href="/mes-rendez-vous/{appointment_id}/deplacer"' in mine
+    move = client.get(f"/mes-rendez-vous/{appointment_id}/deplacer").text
+    offered = [int(x) for x in re.findall(r'name="slot_id" value="(\d+)"', move)]
+    assert offered and later not in offered
+    target = offered[0]
+    r = client.post(f"/mes-rendez-vous/{appointment_id}/deplacer", follow_redirects=False,
+                    data={"slot_id": target, "csrf": csrf_of(move)})
+    assert r.status_code == 303 and "deplace=" in r.headers["location"]
+    assert "Votre rendez-vous est déplacé." in client.get(r.headers["location"]).text
+    new_id = int(r.headers["location"].rsplit("=", 1)[1])
+    s = session_factory(db_url)()
+    assert s.get(Appointment, appointment_id).status == "cancelled"
+    assert s.get(Appointment, new_id).slot_id == target
+    assert s.scalar(select(Slot.status).where(Slot.id == later)) == "free"
+    s.close()
+    # the waiting list: join, see it, leave it
+    move = client.get(f"/mes-rendez-vous/{new_id}/deplacer").text
+    r = client.post(f"/mes-rendez-vous/{new_id}/liste-attente", follow_redirects=False,
+                    data={"csrf": csrf_of(move)})
+    assert r.status_code == 303
+    mine = client.get(r.headers["location"]).text
+    assert "nous vous proposerons un créneau plus tôt" in mine
+    entry = int(re.search(r'data-waitlist="(\d+)"', mine).group(1))
+    r = client.post(f"/liste-attente/{entry}/quitter", follow_redirects=False,
+                    data={"csrf": csrf_of(mine)})
+    assert r.status_code == 303
+    assert 'data-waitlist=' not in client.get("/mes-rendez-vous").text
