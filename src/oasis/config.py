@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     ice_servers: list[IceServer] = []
     # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
     partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
+    # OASIS_SMTP_URL='smtp://127.0.0.1:1025' (or smtps://user:password@host:465); unset:
+    # messages stay in the stored outbox, readable by admins.
+    smtp_url: str | None = None
+    mail_from: str = "Oasis <ne-pas-repondre@oasis.invalid>"
 
     @property
     def geography_file(self) -> Path:

@@ -25,6 +25,7 @@ from oasis.web.api import (
     care_options,
     france_sante,
     missions,
+    notifications,
     patients,
     planning,
     practitioners,
@@ -56,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, france_sante.router, missions.router, planning.router,
+    notifications.router,
     territory.router,
     # websockets
     live_queue.router, live_visio.router,

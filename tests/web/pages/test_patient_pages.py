@@ -287,3 +287,29 @@ def test_reschedule_and_the_waiting_list_from_my_appointments(client, db_url):
                     data={"csrf": csrf_of(mine)})
     assert r.status_code == 303
     assert 'data-waitlist=' not in client.get("/mes-rendez-vous").text
+
+
+def test_booking_stores_a_confirmation_readable_by_admins_only(client, db_url):
+    """No OASIS_SMTP_URL: the confirmation (with its .ics) waits in the outbox."""
+    from oasis.care.accounts import service as accounts
+    from tests.factories.care import login
+
+    signup(client)
+    page = client.get("/trouver-un-soin")
+    slot_id = int(re.search(r"creneau=(\d+)", page.text).group(1))
+    confirm = client.get("/rendez-vous/confirmer", params={"creneau": slot_id})
+    client.post("/rendez-vous/confirmer", data={"creneau": slot_id,
+                                                "csrf": csrf_of(confirm.text)})
+    s = session_factory(db_url)()
+    accounts.create_account(s, email="admin@test.fr", password=PASSWORD, role="admin",
+                            display_name="Admin")
+    s.commit()
+    s.close()
+    patient_token = client.post("/api/v1/auth/token", data={
+        "username": "jeanne@test.fr", "password": PASSWORD}).json()["access_token"]
+    assert client.get("/api/v1/admin/outbox", headers={
+        "Authorization": f"Bearer {patient_token}"}).status_code == 403
+    (m,) = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()
+    assert (m["kind"], m["status"], m["recipient"], m["has_ics"]) == (
+        "booking_confirmed", "stored", "jeanne@test.fr", True)
+    assert "Votre rendez-vous est confirmé" in m["body"]

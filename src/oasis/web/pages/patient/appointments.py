@@ -12,9 +12,11 @@ from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import CareError
 from oasis.care.core.vocab import MODES, SPECIALTIES
 from oasis.care.finder.text import when_text
+from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.teleconsult import encounters, prescriptions
+from oasis.web.kit import notify
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
 from oasis.web.kit.deps import SessionDep
@@ -146,6 +148,7 @@ def move(request: Request, session: SessionDep, appointment_id: int,
     try:
         new = booking.reschedule(session, who.actor, appointment_id, new_slot_id=slot_id)
         session.commit()
+        notify.send(request, session, [notifications.booking_confirmed(session, new)])
     except CareError as exc:
         session.rollback()
         return _move_page(request, session, who, appointment_id, status_code=409,
