@@ -90,6 +90,44 @@ def test_my_consultations_gives_the_prescription_pdf(demo_server, new_page):
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
 
+def test_nurse_opens_an_ett_session_for_an_existing_patient(demo_server, new_page):
+    """Defect 9: found by name and birth date, addressed in the third person."""
+    page = new_page("infirmiere")
+    page.goto(demo_server.url + "/")
+    sign_in(page, "infirmiere@demo.oasis.fr")
+    page.get_by_role("link", name="Ouvrir une séance ETT").first.click()
+    page.get_by_label("Nom de famille").fill("durand")
+    page.get_by_label("Date de naissance").fill("1948-05-12")
+    page.get_by_role("button", name="Rechercher le patient").click()
+    found = page.get_by_label("Jeanne Durand (commune 58194)")
+    found.wait_for()
+    assert found.is_checked() and page.locator("#tc-ett-new").is_hidden()
+    page.get_by_label("Motif de la consultation").fill("Renouvellement de traitement")
+    page.get_by_role("button", name="Ouvrir la séance").click()
+    page.get_by_role("heading", name="Le patient est dans la file").wait_for()
+    page.locator("#tc-position").filter(has_text="Le patient est").wait_for()
+    assert "Vous êtes" not in page.locator("#tc-waiting").inner_text()
+    page.get_by_role("button", name="Retirer le patient de la file").click()
+    page.get_by_role("heading", name="Le patient a quitté la file").wait_for()
+    assert page.locator("#tc-waiting").is_hidden()
+
+
+def test_patient_leaving_the_queue_is_told_so(demo_server, new_page):
+    """Defect 7: after « Quitter la file » the page no longer says « dans la file »."""
+    page = new_page("patient-file", viewport=WIDTHS[1], is_mobile=True)
+    page.goto(demo_server.url + "/")
+    sign_in(page, "patient@demo.oasis.fr")
+    page.get_by_role("link", name="Téléconsultation").first.click()
+    page.get_by_label("Motif de la consultation").fill("Mal de gorge")
+    page.get_by_role("button", name="Rejoindre la file d'attente").click()
+    page.get_by_role("heading", name="Vous êtes dans la file").wait_for()
+    page.get_by_role("button", name="Quitter la file").click()
+    page.get_by_role("heading", name="Vous avez quitté la file").wait_for()
+    assert not page.get_by_text("Vous êtes dans la file").is_visible()
+    page.get_by_role("link", name="Rejoindre à nouveau la file").click()
+    page.get_by_label("Motif de la consultation").wait_for()
+
+
 ROLE_PAGES = {
     None: ["/", "/trouver-un-soin?ou=Mende", "/teleconsultation", "/connexion",
            "/inscription", "/planification", "/planification/couverture",
