@@ -128,6 +128,38 @@ def test_patient_leaving_the_queue_is_told_so(demo_server, new_page):
     page.get_by_label("Motif de la consultation").wait_for()
 
 
+def test_patient_profile_gp_then_book_and_reschedule(demo_server, new_page):
+    """« Mon profil » → médecin traitant → book → reschedule, by clicking, at 360 px."""
+    import re
+
+    page = new_page("patient-profil", viewport=WIDTHS[1], is_mobile=True)
+    page.goto(demo_server.url + "/")
+    sign_in(page, "patient@demo.oasis.fr")
+    page.get_by_role("link", name="Mon profil").first.click()
+    page.get_by_label("Chercher votre médecin traitant").fill("moreau")
+    page.get_by_role("button", name="Chercher", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Choisir .*Moreau")).first.click()
+    page.get_by_role("status").filter(has_text="médecin traitant est enregistré").wait_for()
+    assert "Moreau" in page.locator("#medecin-actuel").inner_text()
+    page.get_by_role("link", name="Trouver un soin").first.click()
+    page.get_by_role("button", name="Chercher").click()
+    slot = page.locator("ol.options > li a.slot").first
+    slot.wait_for()
+    slot.click()
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    page.wait_for_url(re.compile(r"/mes-rendez-vous\?reserve=\d+$"))
+    booked = page.locator("[data-appointment]").first
+    before = booked.locator(".when").inner_text()
+    booked.get_by_role("link", name="Déplacer ce rendez-vous").click()
+    page.get_by_role("heading", name="Déplacer le rendez-vous").wait_for()
+    page.locator("button.slot").nth(1).click()
+    page.get_by_role("status").filter(has_text="Votre rendez-vous est déplacé.").wait_for()
+    after = page.locator("[data-appointment]").first.locator(".when").inner_text()
+    assert after != before
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= WIDTHS[1]["width"], width
+
+
 ROLE_PAGES = {
     None: ["/", "/trouver-un-soin?ou=Mende", "/teleconsultation", "/connexion",
            "/inscription", "/planification", "/planification/couverture",

@@ -47,3 +47,14 @@ def test_api_docs_work_offline_and_the_favicon_exists():
     for url in urls:
         assert client.get(url).status_code == 200, url
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Oasis"
+
+
+def test_times_never_split_between_hour_and_minutes():
+    """Issue 15 defect 10: « 9 h / 50 » at 360 px."""
+    from datetime import UTC, datetime
+
+    from oasis.web.kit.templating import when_html
+
+    at = datetime(2026, 6, 1, 7, 50, tzinfo=UTC)
+    assert when_html(at, at) == "aujourd'hui à 9\u00a0h\u00a050"
+    assert when_html(at) == "lundi 1 juin à 9\u00a0h\u00a050"
