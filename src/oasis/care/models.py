@@ -11,6 +11,7 @@ from oasis.care.audit.models import AuditEvent
 from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
+from oasis.care.notifications.models import OutboxMessage
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
@@ -28,6 +29,7 @@ from oasis.care.teleconsult.models import (
 __all__ = ["Account", "AccountNotice", "AccountToken", "Appointment", "AuditEvent",
            "AvailableTime", "Base", "BillingStatement", "Encounter", "EncounterMeasurement",
            "Location", "LocationHours", "MedicationRequest", "MissionDay", "MissionSite",
+           "OutboxMessage",
            "ParticipationDay", "ParticipationYear", "Patient", "Practitioner",
            "PractitionerPresence", "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule",
            "ScheduleException", "ServiceRequest", "Slot", "StaffMember", "TeleconsultationYear",
