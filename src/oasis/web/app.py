@@ -35,7 +35,8 @@ from oasis.web.api import (
     teleconsult,
     territory,
 )
-from oasis.web.kit.errors import install_errors
+from oasis.web.kit.errors import ERROR_RESPONSES, install_errors
+from oasis.web.kit.limits import InputGuard
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
@@ -87,9 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(InputGuard)  # outermost: oversized or unstorable input never routes
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     install_errors(app)
     install_measurement_hooks(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

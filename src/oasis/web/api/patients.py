@@ -17,7 +17,7 @@ from oasis.care.people import service as people
 from oasis.care.people.models import Patient
 from oasis.web.api.schemas.care import PatientOut, page_of
 from oasis.web.kit.auth import ActorDep, require_role
-from oasis.web.kit.deps import PageDep, SessionDep, SettingsDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
@@ -33,7 +33,7 @@ class Registration(BaseModel):
     nir: str | None = Field(default=None, description="Numéro de sécurité sociale (15)")
     address: str | None = None
     phone: str | None = None
-    gp_id: int | None = Field(default=None, description="Médecin traitant (praticien)")
+    gp_id: Id | None = Field(default=None, description="Médecin traitant (praticien)")
     mutuelle_name: str | None = None
     mutuelle_member_number: str | None = None
 
@@ -85,7 +85,7 @@ def my_patients(session: SessionDep, page: PageDep,
 
 
 @router.get("/{patient_id}", response_model=PatientOut, summary="Un dossier patient")
-def read_patient(patient_id: int, session: SessionDep, actor: ActorDep) -> PatientOut:
+def read_patient(patient_id: Id, session: SessionDep, actor: ActorDep) -> PatientOut:
     patient = people.get_patient(session, actor, patient_id)
     session.commit()
     return PatientOut.model_validate(patient)

@@ -15,7 +15,7 @@ from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.sites.models import Location
 from oasis.web.api.schemas.care import PractitionerOut, page_of
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/practitioners", tags=["praticiens"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
@@ -32,11 +32,11 @@ class PractitionerIn(BaseModel):
     phone: str | None = None
     email: str | None = Field(default=None, description="Crée aussi un compte si password")
     password: str | None = Field(default=None, min_length=8)
-    location_ids: list[int] = []
+    location_ids: list[Id] = []
 
 
 class PractitionerDetail(PractitionerOut):
-    location_ids: list[int]
+    location_ids: list[Id]
 
 
 def _detail(session, p: Practitioner) -> PractitionerDetail:
@@ -67,7 +67,7 @@ def directory(session: SessionDep, page: PageDep, specialty: str | None = None,
 
 
 @router.get("/{practitioner_id}", response_model=PractitionerDetail)
-def read(practitioner_id: int, session: SessionDep) -> PractitionerDetail:
+def read(practitioner_id: Id, session: SessionDep) -> PractitionerDetail:
     return _detail(session, people.get_practitioner(session, practitioner_id))
 
 
@@ -87,12 +87,12 @@ def create(body: PractitionerIn, session: SessionDep, _actor: Manager) -> Practi
 
 
 class RoleIn(BaseModel):
-    location_id: int
+    location_id: Id
 
 
 @router.post("/{practitioner_id}/sites", status_code=201, response_model=PractitionerDetail,
              summary="Rattacher un praticien à un site")
-def add_site(practitioner_id: int, body: RoleIn, session: SessionDep,
+def add_site(practitioner_id: Id, body: RoleIn, session: SessionDep,
              _actor: Manager) -> PractitionerDetail:
     people.add_role(session, practitioner_id, body.location_id)
     session.commit()

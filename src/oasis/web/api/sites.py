@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -15,7 +14,7 @@ from oasis.care.sites import service as sites
 from oasis.care.sites.models import Location
 from oasis.web.api.schemas.care import ORM, HoursIn, page_of
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, LocalTime, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
@@ -23,8 +22,8 @@ Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
 
 class HoursOut(ORM):
     weekday: int
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
 
 
 class SiteOut(ORM):
@@ -45,7 +44,7 @@ class SiteOut(ORM):
 
 
 class SiteDetail(SiteOut):
-    practitioner_ids: list[int]
+    practitioner_ids: list[Id]
 
 
 class SiteIn(BaseModel):
@@ -85,7 +84,7 @@ def _detail(session, site: Location) -> SiteDetail:
 
 
 @router.get("/{site_id}", response_model=SiteDetail)
-def read_site(site_id: int, session: SessionDep) -> SiteDetail:
+def read_site(site_id: Id, session: SessionDep) -> SiteDetail:
     return _detail(session, sites.get_location(session, site_id))
 
 
@@ -99,7 +98,7 @@ def create_site(body: SiteIn, session: SessionDep, _actor: Manager) -> SiteDetai
 
 
 @router.put("/{site_id}/hours", response_model=SiteDetail, summary="Horaires d'ouverture")
-def set_hours(site_id: int, body: list[HoursIn], session: SessionDep,
+def set_hours(site_id: Id, body: list[HoursIn], session: SessionDep,
               _actor: Manager) -> SiteDetail:
     site = sites.set_hours(session, site_id, [(h.weekday, h.opens, h.closes) for h in body])
     session.commit()

@@ -13,21 +13,21 @@ from oasis.care.core.errors import Invalid
 from oasis.care.core.geo import commune_place
 from oasis.care.core.vocab import MODES, SPECIALTIES
 from oasis.care.scheduling.search import COUNT_CAP, search_slots
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/slots", tags=["créneaux"])
 
 
 class SlotOut(BaseModel):
-    slot_id: int
+    slot_id: Id
     start_at: datetime
     end_at: datetime
     mode: str
     specialty: str
-    practitioner_id: int
+    practitioner_id: Id
     practitioner_name: str
     sector: str
-    location_id: int
+    location_id: Id
     location_name: str
     location_kind: str
     commune_code: str

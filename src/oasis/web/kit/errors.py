@@ -15,7 +15,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from oasis.care.core.errors import (
@@ -46,6 +47,28 @@ class ErrorOut(BaseModel):
     code: str
 
 
+class FieldError(BaseModel):
+    """One field at fault in a request the framework could not validate."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """A 422: the one body, plus the fields at fault when the framework validated them."""
+
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+# Declared on every route (web/app.py includes each router with them) instead of FastAPI's
+# default 422 schema, whose ``detail`` is an array: the OpenAPI says what is served.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ValidationErrorOut if status == 422 else ErrorOut,
+             "description": MESSAGES[status][:1].upper() + MESSAGES[status][1:]}
+    for status in (400, 401, 403, 404, 405, 409, 413, 422, 429)}
+
+
 class SignInRequired(Exception):
     """Raised by a page gate for a signed-out visitor: answered with a redirect."""
 
@@ -68,6 +91,12 @@ def status_of(exc: CareError) -> int:
 def error_response(status: int, detail: str, code: str, headers: dict | None = None,
                    **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code, **extra}, status, headers=headers)
+
+
+def _is_foreign_key(exc: IntegrityError) -> bool:
+    """PostgreSQL's SQLSTATE 23503, or SQLite's message."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23503" or "FOREIGN KEY" in str(orig)
 
 
 def install_errors(app: FastAPI) -> None:
@@ -100,6 +129,20 @@ def install_errors(app: FastAPI) -> None:
                               "validation_error",
                               errors=[{"loc": list(e.get("loc", ())), "msg": e.get("msg"),
                                        "type": e.get("type")} for e in errors])
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint the service did not check first: still the client's input, never a 500.
+        if _is_foreign_key(exc):
+            return error_response(422, "référence inconnue : un identifiant donné ne "
+                                  "correspond à rien", "unknown_reference")
+        return error_response(409, "conflit avec des données existantes", "conflict")
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, _exc: DataError) -> JSONResponse:
+        # PostgreSQL refused a value (too long for its column, out of range).
+        return error_response(422, "valeur refusée : trop longue ou hors limites",
+                              "invalid_value")
 
     @app.exception_handler(SignInRequired)
     async def sign_in(_request: Request, exc: SignInRequired) -> Response:

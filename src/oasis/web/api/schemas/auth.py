@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from oasis.web.kit.deps import Id
+
 
 class TokenOut(BaseModel):
     access_token: str
@@ -17,6 +19,6 @@ class MeOut(BaseModel):
     email: str
     role: str
     display_name: str
-    patient_id: int | None
-    practitioner_id: int | None
-    staff_id: int | None
+    patient_id: Id | None
+    practitioner_id: Id | None
+    staff_id: Id | None

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from oasis.web.kit.deps import Id
+
 
 class CriterionOut(BaseModel):
     code: str
@@ -16,7 +18,7 @@ class CriterionOut(BaseModel):
 
 
 class LabelOut(BaseModel):
-    location_id: int
+    location_id: Id
     name: str
     commune_code: str
     kind: str

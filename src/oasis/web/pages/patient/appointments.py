@@ -16,11 +16,11 @@ from oasis.care.people.models import Practitioner
 from oasis.care.teleconsult import encounters, prescriptions
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import to_login
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the JSON API
 STATUS_FR = {"booked": "prévu", "arrived": "arrivé·e", "fulfilled": "effectué",
              "cancelled": "annulé", "noshow": "absent·e"}
 
@@ -42,7 +42,7 @@ def my_appointments(request: Request, session: SessionDep, reserve: int | None =
 
 
 @router.get("/mes-rendez-vous/{appointment_id}/annuler")
-def cancel_page(request: Request, session: SessionDep, appointment_id: int):
+def cancel_page(request: Request, session: SessionDep, appointment_id: Id):
     who = visitor(request, session)
     if not who.is_patient:
         return to_login(request)
@@ -54,7 +54,7 @@ def cancel_page(request: Request, session: SessionDep, appointment_id: int):
 
 
 @router.post("/mes-rendez-vous/{appointment_id}/annuler")
-def cancel(request: Request, session: SessionDep, appointment_id: int,
+def cancel(request: Request, session: SessionDep, appointment_id: Id,
            csrf: Annotated[str, Form()] = ""):
     who = visitor(request, session)
     if not who.is_patient:

@@ -19,11 +19,11 @@ from oasis.care.sites.models import Location
 from oasis.web.api.care_options import patient_of
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next, to_login
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the JSON API
 TELECONSULTATION_PAGE = "/teleconsultation"
 
 
@@ -60,7 +60,7 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
     return render(request, "patient/trouver.html", who, status_code=status, **context)
 
 
-def _slot_view(session: Session, slot_id: int, patient: Patient, partners) -> dict:
+def _slot_view(session: Session, slot_id: Id, patient: Patient, partners) -> dict:
     """What the confirmation page shows about a slot, with this patient's cost."""
     from oasis.care.finder.text import local
 
