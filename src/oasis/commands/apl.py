@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from oasis.commands.console import console, err, fail, fmt_int, geography
+from oasis.territory.errors import TerritoryInputError
 
 
 def _write_geojson(result, path: Path) -> None:
@@ -47,9 +48,9 @@ def apl(
 
     from oasis.territory.apl import AplInputError, compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
-    from oasis.territory.supply import SupplyFileError, read_supply, unit_positions
+    from oasis.territory.supply import read_supply, unit_positions
     from oasis.territory.synthetic import synthetic_supply
-    from oasis.territory.travel import ODMatrixError, read_od_matrix
+    from oasis.territory.travel import read_od_matrix
 
     if out is None and commune is None:
         fail("préciser --out FICHIER (.csv, .parquet, .geojson) ou --commune CODE")
@@ -75,7 +76,7 @@ def apl(
                 travel = read_od_matrix(matrix, pos, len(units), prof.max_minutes)
             progress.update(task, description="Calcul de l'APL")
             result = compute(geo, data, prof, travel, max_age=max_age)
-        except (SupplyFileError, ODMatrixError, AplInputError) as exc:
+        except TerritoryInputError as exc:  # every bad file or parameter: exit 2
             fail(str(exc))
     if supply is None:
         err.print("[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "

@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 
 from oasis.commands.console import err, fail, fmt_int, geography
+from oasis.territory.errors import TerritoryInputError
 
 ProfessionOpt = Annotated[str, typer.Option(help="Profession de l'APL (generaliste, "
                                                  "infirmier…).")]
@@ -50,9 +51,9 @@ def check_out(out: Path | None) -> None:
 
 def load_apl(profession: str, supply: Path | None, seed: int):
     """(geography, APL result), failing with exit 2 on bad input."""
-    from oasis.territory.apl import AplInputError, compute
+    from oasis.territory.apl import compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
-    from oasis.territory.supply import SupplyFileError, read_supply
+    from oasis.territory.supply import read_supply
     from oasis.territory.synthetic import synthetic_supply
 
     try:
@@ -66,7 +67,7 @@ def load_apl(profession: str, supply: Path | None, seed: int):
             data = (synthetic_supply(geo.population[units], prof, seed=seed) if supply is None
                     else read_supply(supply, geo))
             result = compute(geo, data, prof)
-        except (SupplyFileError, AplInputError) as exc:
+        except TerritoryInputError as exc:  # every bad file or parameter: exit 2
             fail(str(exc))
     if supply is None:
         err.print(f"[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "
@@ -76,7 +77,7 @@ def load_apl(profession: str, supply: Path | None, seed: int):
 
 def load_sites(path: Path | None, geo, seed: int = 0, *, demo: bool = True):
     """Sites from a file, else the labelled synthetic demo inventory (or None)."""
-    from oasis.territory.sites import SitesFileError, demo_sites, read_sites
+    from oasis.territory.sites import demo_sites, read_sites
 
     if path is None:
         if not demo:
@@ -88,7 +89,7 @@ def load_sites(path: Path | None, geo, seed: int = 0, *, demo: bool = True):
         return sites
     try:
         return read_sites(path, geo)
-    except SitesFileError as exc:
+    except TerritoryInputError as exc:
         fail(str(exc))
 
 
