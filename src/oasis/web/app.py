@@ -35,7 +35,7 @@ from oasis.web.api import (
     teleconsult,
     territory,
 )
-from oasis.web.kit.errors import ERROR_RESPONSES, install_errors
+from oasis.web.kit.errors import ERROR_RESPONSES, document_errors, install_errors
 from oasis.web.kit.limits import InputGuard
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
@@ -93,5 +93,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_errors(app)
     install_measurement_hooks(app)
     for router in ROUTERS:
-        app.include_router(router, responses=ERROR_RESPONSES)
+        app.include_router(document_errors(router), responses=ERROR_RESPONSES)
     return app

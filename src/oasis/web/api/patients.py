@@ -17,7 +17,7 @@ from oasis.care.people import service as people
 from oasis.care.people.models import Patient
 from oasis.web.api.schemas.care import PatientOut, page_of
 from oasis.web.kit.auth import ActorDep, require_role
-from oasis.web.kit.deps import Id, PageDep, SessionDep, SettingsDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep, SettingsDep, column_length
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
@@ -28,14 +28,18 @@ class Registration(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: date
-    commune_code: str = Field(description="Code INSEE de la commune de résidence")
+    commune_code: str = Field(max_length=10,
+                              description="Code INSEE de la commune de résidence")
     sex: str | None = Field(default=None, pattern="^[FM]$")
-    nir: str | None = Field(default=None, description="Numéro de sécurité sociale (15)")
-    address: str | None = None
-    phone: str | None = None
+    nir: str | None = Field(default=None, max_length=30,
+                            description="Numéro de sécurité sociale (15)")
+    address: str | None = Field(default=None, max_length=column_length(Patient.address))
+    phone: str | None = Field(default=None, max_length=column_length(Patient.phone))
     gp_id: Id | None = Field(default=None, description="Médecin traitant (praticien)")
-    mutuelle_name: str | None = None
-    mutuelle_member_number: str | None = None
+    mutuelle_name: str | None = Field(default=None,
+                                      max_length=column_length(Patient.mutuelle_name))
+    mutuelle_member_number: str | None = Field(
+        default=None, max_length=column_length(Patient.mutuelle_member_number))
 
 
 class RegistrationOut(BaseModel):

@@ -15,23 +15,24 @@ from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.sites.models import Location
 from oasis.web.api.schemas.care import PractitionerOut, page_of
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import Id, PageDep, SessionDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep, column_length
 
 router = APIRouter(prefix="/api/v1/practitioners", tags=["praticiens"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
 
 
 class PractitionerIn(BaseModel):
-    rpps: str = Field(description="Numéro RPPS (11 chiffres, clé de Luhn)")
+    rpps: str = Field(max_length=30, description="Numéro RPPS (11 chiffres, clé de Luhn)")
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     specialty: str = "generaliste"
     profession: str = "medecin"
     sector: str = "1"
     teleconsultation: bool = False
-    phone: str | None = None
-    email: str | None = Field(default=None, description="Crée aussi un compte si password")
-    password: str | None = Field(default=None, min_length=8)
+    phone: str | None = Field(default=None, max_length=column_length(Practitioner.phone))
+    email: str | None = Field(default=None, max_length=column_length(Practitioner.email),
+                              description="Crée aussi un compte si password")
+    password: str | None = Field(default=None, min_length=8, max_length=200)
     location_ids: list[Id] = []
 
 

@@ -55,7 +55,7 @@ class ScheduleCreated(ScheduleOut):
 class ExceptionIn(BaseModel):
     start_at: datetime
     end_at: datetime
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=200)
 
 
 class ExceptionOut(BaseModel):

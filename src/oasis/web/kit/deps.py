@@ -62,6 +62,14 @@ LocalTime = Annotated[time, AfterValidator(_local), WithJsonSchema({
 # An instant from outside: without an offset it is read as Paris time (never naive inside).
 Instant = Annotated[datetime, AfterValidator(_paris_if_naive)]
 
+
+
+def column_length(attribute) -> int:
+    """The declared length of a model's ``String(n)`` column: the input bound that fits it
+    (PostgreSQL refuses longer text; SQLite would store it silently)."""
+    return attribute.property.columns[0].type.length
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -18,5 +18,5 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def attachment(filename: str) -> str:
     """The header value that offers ``filename`` for download."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = _UNSAFE.sub("-", ascii_name).strip("-") or "fichier"
+    ascii_name = re.sub(r"-+(?=\.)", "", _UNSAFE.sub("-", ascii_name)).strip("-") or "fichier"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

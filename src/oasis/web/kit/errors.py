@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -67,6 +67,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ValidationErrorOut if status == 422 else ErrorOut,
              "description": MESSAGES[status][:1].upper() + MESSAGES[status][1:]}
     for status in (400, 401, 403, 404, 405, 409, 413, 422, 429)}
+
+
+def document_errors(router: APIRouter) -> APIRouter:
+    """Give the error body's model to a route's own error descriptions (``{404:
+    {"description": …}}``), which would otherwise hide the shared one; call before
+    ``include_router(router, responses=ERROR_RESPONSES)``."""
+    for route in router.routes:
+        for status, spec in getattr(route, "responses", {}).items():
+            shared = ERROR_RESPONSES.get(int(status)) if str(status).isdecimal() else None
+            if shared and "model" not in spec and "content" not in spec:
+                spec["model"] = shared["model"]
+    return router
 
 
 class SignInRequired(Exception):
