@@ -131,7 +131,8 @@ def fuzz(operation, headers: dict, mode: GenerationMode) -> list[str]:
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     def run(case):
         try:
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            # timeout: a hang guard for the national maps on a loaded machine, not a timing test
+            case.call_and_validate(headers=headers, checks=CHECKS, timeout=300)
         except FailureGroup as exc:
             failures.append(str(exc)[:3000])
         except Exception as exc:  # raised in the app: what a client would get as a 500

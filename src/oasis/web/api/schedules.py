@@ -29,7 +29,7 @@ class ScheduleIn(BaseModel):
     practitioner_id: Id
     location_id: Id
     mode: str = "in_person"
-    slot_minutes: int = 20
+    slot_minutes: int = Field(default=20, ge=5, le=240)  # the column's CHECK
     weekly: list[AvailableTimeIO]
     valid_from: date | None = None
     valid_until: date | None = None

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
+from oasis.care.core.inputs import ID_MAX
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
@@ -87,7 +88,7 @@ class SituationIn(BaseModel):
     c2s: bool = False
     ame: bool = False
     mutuelle_rate_percent: int = Field(default=100, ge=0, le=1000)
-    fee_cents: int | None = Field(default=None, ge=0)
+    fee_cents: int | None = Field(default=None, ge=0, le=ID_MAX)
 
 
 class LineIn(BaseModel):
@@ -258,7 +259,7 @@ def take_next(request: Request, session: SessionDep, settings: SettingsDep, acto
 @router.get("/encounters", summary="Mes téléconsultations")
 def my_encounters(session: SessionDep, actor: ActorDep,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> list[dict]:
+                  offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0) -> list[dict]:
     rows = encounters.list_encounters(session, actor, limit, offset)
     session.commit()
     return [encounter_out(e) for e in rows]

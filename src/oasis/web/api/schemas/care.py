@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, Field, ConfigDict, create_model
 
 from oasis.web.kit.deps import Id, LocalTime
 
@@ -30,7 +30,7 @@ class PatientOut(ORM):
 
 
 class HoursIn(BaseModel):
-    weekday: int
+    weekday: int = Field(ge=0, le=6, description="0 = lundi … 6 = dimanche")
     opens: LocalTime
     closes: LocalTime
 
