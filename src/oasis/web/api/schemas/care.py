@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from oasis.web.kit.deps import Id, LocalTime
 
