@@ -68,3 +68,16 @@ def test_matrix_latin1_data_line_is_named(tmp_path):
     res = runner.invoke(app, ["apl", "--out", str(tmp_path / "o.csv"), "--matrix", str(path)])
     text = " ".join(res.output.split())
     assert res.exit_code == 2 and "matrix.csv" in text and "ligne 3" in text, text
+
+
+@pytest.mark.parametrize("argv", [["plan", "sites", "--candidates"],
+                                  ["plan", "volunteers", "--doctors"]])
+def test_plan_files_too(tmp_path, argv):
+    latin1 = tmp_path / "liste.csv"
+    latin1.write_bytes("commune,nom\n58194,Nevers\n58303,Clamecy é\n".encode("latin-1"))
+    for path, words in ((latin1, "ligne 3"), (tmp_path, "dossier"),
+                        (tmp_path / "absent.csv", "introuvable")):
+        res = runner.invoke(app, [*argv, str(path)])
+        text = " ".join(res.output.split())
+        assert res.exit_code == 2 and path.name in text and words in text, (res.output,
+                                                                              res.exception)
