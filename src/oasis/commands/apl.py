@@ -27,7 +27,8 @@ def apl(
                                                  "chirurgien_dentiste, ophtalmologue, "
                                                  "dermatologue.")] = "generaliste",
     supply: Annotated[Path | None, typer.Option(
-        help="Offre : extraction Annuaire Santé PS_LibreAcces_Personne_activite (séparateur |) "
+        help="Offre : extraction Annuaire Santé PS_LibreAcces_Personne_activite (séparateur |), "
+             "Bundle FHIR de l'Annuaire Santé (JSON) "
              "ou CSV rpps,profession,commune,activity|fte. Sans ce fichier : offre "
              "SYNTHÉTIQUE de démonstration.")] = None,
     matrix: Annotated[Path | None, typer.Option(
@@ -48,7 +49,8 @@ def apl(
 
     from oasis.territory.apl import AplInputError, compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
-    from oasis.territory.supply import read_supply, unit_positions
+    from oasis.territory.supply import unit_positions
+    from oasis.territory.supply_fhir import read_any_supply
     from oasis.territory.synthetic import synthetic_supply
     from oasis.territory.travel import read_od_matrix
 
@@ -69,7 +71,7 @@ def apl(
             if supply is None:
                 data = synthetic_supply(geo.population[units], prof, seed=seed)
             else:
-                data = read_supply(supply, geo)
+                data = read_any_supply(supply, geo)
             progress.update(task, description="Temps de trajet")
             travel = None
             if matrix is not None:

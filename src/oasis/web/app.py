@@ -35,6 +35,8 @@ from oasis.web.api import (
     teleconsult,
     territory,
 )
+from oasis.web.api.fhir import router as fhir
+from oasis.web.api.fhir.errors import OUTCOME_RESPONSES
 from oasis.web.kit.errors import ERROR_RESPONSES, document_errors, install_errors
 from oasis.web.kit.limits import InputGuard
 from oasis.web.live import queue as live_queue
@@ -57,7 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, france_sante.router, missions.router, planning.router,
-    territory.router,
+    territory.router, fhir.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML
@@ -93,5 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_errors(app)
     install_measurement_hooks(app)
     for router in ROUTERS:
-        app.include_router(document_errors(router), responses=ERROR_RESPONSES)
+        if router is fhir.router:  # FHIR answers errors as OperationOutcome
+            app.include_router(router, responses=OUTCOME_RESPONSES)
+        else:
+            app.include_router(document_errors(router), responses=ERROR_RESPONSES)
     return app
