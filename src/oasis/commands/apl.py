@@ -12,6 +12,7 @@ import typer
 
 from oasis.commands.common import AgesOpt, WeightsOpt, fr, load_ages
 from oasis.commands.console import console, err, fail, fmt_int, geography
+from oasis.territory.errors import TerritoryInputError
 
 
 def _write_geojson(result, frame, path: Path, extra: dict | None = None) -> None:
@@ -96,10 +97,10 @@ def apl(
 
     from oasis.territory.apl import AplInputError, compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
-    from oasis.territory.supply import SupplyFileError, unit_positions
-    from oasis.territory.supply_fhir import DirectoryBundleError, read_any_supply
+    from oasis.territory.supply import unit_positions
+    from oasis.territory.supply_fhir import read_any_supply
     from oasis.territory.synthetic import synthetic_supply
-    from oasis.territory.travel import ODMatrixError, read_od_matrix
+    from oasis.territory.travel import read_od_matrix
 
     if out is None and commune is None:
         fail("préciser --out FICHIER (.csv, .parquet, .geojson) ou --commune CODE")
@@ -129,7 +130,7 @@ def apl(
                 travel = read_od_matrix(matrix, pos, len(units), prof.max_minutes)
             progress.update(task, description="Calcul de l'APL")
             result = compute(geo, data, prof, travel, max_age=max_age, ages=structure)
-        except (SupplyFileError, DirectoryBundleError, ODMatrixError, AplInputError) as exc:
+        except TerritoryInputError as exc:  # every bad file or parameter: exit 2
             fail(str(exc))
     if supply is None:
         err.print("[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "

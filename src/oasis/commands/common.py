@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 
 from oasis.commands.console import err, fail, fmt_int, geography
+from oasis.territory.errors import TerritoryInputError
 
 ProfessionOpt = Annotated[str, typer.Option(help="Profession de l'APL (generaliste, "
                                                  "infirmier…).")]
@@ -84,10 +85,9 @@ def load_apl(profession: str, supply: Path | None, seed: int, *, ages: Path | No
              age_weights: Path | None = None, regulatory: bool = False):
     """(geography, APL result), failing with exit 2 on bad input.  ``regulatory`` gives
     the zoning variant (practitioners up to the profession's ``zoning_max_age``)."""
-    from oasis.territory.apl import AplInputError, compute
-    from oasis.territory.files import DataFileError
+    from oasis.territory.apl import compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
-    from oasis.territory.supply import SupplyFileError, read_supply
+    from oasis.territory.supply import read_supply
     from oasis.territory.synthetic import synthetic_supply
 
     try:
@@ -103,7 +103,7 @@ def load_apl(profession: str, supply: Path | None, seed: int, *, ages: Path | No
             data = (synthetic_supply(geo.population[units], prof, seed=seed) if supply is None
                     else read_supply(supply, geo))
             result = compute(geo, data, prof, ages=structure, max_age=max_age)
-        except (SupplyFileError, AplInputError, DataFileError) as exc:
+        except TerritoryInputError as exc:  # every bad file or parameter: exit 2
             fail(str(exc))
     if supply is None:
         err.print(f"[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "
@@ -113,7 +113,7 @@ def load_apl(profession: str, supply: Path | None, seed: int, *, ages: Path | No
 
 def load_sites(path: Path | None, geo, seed: int = 0, *, demo: bool = True):
     """Sites from a file, else the labelled synthetic demo inventory (or None)."""
-    from oasis.territory.sites import SitesFileError, demo_sites, read_sites
+    from oasis.territory.sites import demo_sites, read_sites
 
     if path is None:
         if not demo:
@@ -125,7 +125,7 @@ def load_sites(path: Path | None, geo, seed: int = 0, *, demo: bool = True):
         return sites
     try:
         return read_sites(path, geo)
-    except SitesFileError as exc:
+    except TerritoryInputError as exc:
         fail(str(exc))
 
 

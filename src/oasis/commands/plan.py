@@ -20,6 +20,7 @@ from oasis.commands.common import (
     spinner,
 )
 from oasis.commands.console import console, err, fail, fmt_int, geography
+from oasis.territory.errors import TerritoryInputError
 
 plan_app = typer.Typer(help="Planification : implantation de sites, missions de médecins "
                             "volontaires.", no_args_is_help=True)
@@ -61,7 +62,6 @@ def plan_sites_command(
     from oasis.territory.mclp import MclpError
     from oasis.territory.siting import (
         STATUS_FR,
-        SitingError,
         build_instance,
         plan_sites,
         read_candidates,
@@ -88,7 +88,7 @@ def plan_sites_command(
             say("Résolution (réduction, glouton, MILP HiGHS)")
             plan = plan_sites(inst, k, method=method, time_limit=time_limit,
                               mip_gap=max(gap / 100, 1e-6))
-    except (SitingError, MclpError) as exc:
+    except (TerritoryInputError, MclpError) as exc:
         fail(str(exc))
     summary = plan.summary()
     if out is not None:
@@ -158,7 +158,6 @@ def plan_volunteers_command(
     from oasis.territory.export import write_frame
     from oasis.territory.siting import STATUS_FR
     from oasis.territory.volunteers import (
-        VolunteerInputError,
         parse_budget_cents,
         plan_volunteers,
         read_doctors,
@@ -173,7 +172,7 @@ def plan_volunteers_command(
     check_out(out)
     try:
         budget_cents = parse_budget_cents(budget)
-    except VolunteerInputError as exc:
+    except TerritoryInputError as exc:
         fail(str(exc))
     if month is None:
         on = paris_today().replace(day=1)
@@ -187,7 +186,7 @@ def plan_volunteers_command(
     try:
         docs = (read_doctors(doctors, geo, terms.day_cap) if doctors is not None
                 else synthetic_doctors(apl, 500, seed))
-    except VolunteerInputError as exc:
+    except TerritoryInputError as exc:
         fail(str(exc))
     if doctors is None:
         err.print("[yellow]500 médecins volontaires SYNTHÉTIQUES[/] (pas de --doctors).")
@@ -196,7 +195,7 @@ def plan_volunteers_command(
         with spinner("Affectation des jours (glouton puis MILP HiGHS)"):
             plan = plan_volunteers(apl, docs, epcis, terms, budget_cents=budget_cents,
                                    max_minutes=max_minutes, time_limit=time_limit)
-    except VolunteerInputError as exc:
+    except TerritoryInputError as exc:
         fail(str(exc))
     if out is not None:
         with spinner(f"Écriture de {out.name}"):

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.files import read_text
 from oasis.territory.supply import _UnitResolver
 from oasis.territory.synthetic import synthetic_supply
 from oasis.territory.travel import TravelModel, chord_to_km, unit_vectors
@@ -92,7 +93,7 @@ def read_sites(path: Path, geo) -> Sites:
     path = Path(path)
     if not path.exists():
         raise SitesFileError(f"{path} : fichier introuvable")
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path, latin1=False)
     if not text.strip():
         raise SitesFileError(f"{path.name} : fichier vide (en-tête attendu : "
                              f"{','.join(COLUMNS)})")

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.files import read_text
 from oasis.territory.mclp import MclpSolution, coverage_value, solve
 from oasis.territory.sites import Sites, nearest_site
 from oasis.territory.supply import _UnitResolver
@@ -221,7 +222,7 @@ def read_candidates(path, geo) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise SitingError(f"{path} : fichier introuvable")
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines = read_text(path, latin1=False).splitlines()
     if not any(line.strip() for line in lines):
         raise SitingError(f"{path.name} : fichier vide (une colonne « commune » attendue)")
     reader = csv.reader(lines, delimiter=";" if ";" in lines[0] else ",")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ import numpy as np
 
 from oasis.territory.codes import luhn_ok
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.files import read_text, text_lines
 from oasis.territory.professions import PROFESSIONS, Profession, get_profession
 
 
@@ -192,8 +194,8 @@ def read_annuaire_sante(path: Path, geo) -> Supply:
     """Read ``PS_LibreAcces_Personne_activite`` (pipe-separated, as published)."""
     path = Path(path)
     resolve = _UnitResolver(geo)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        header = fh.readline().rstrip("\r\n").split("|")
+    with closing(text_lines(path)) as fh:
+        header = next(fh, "").rstrip("\r\n").split("|")
         missing = [name for name in RPPS_COLUMNS.values() if name not in header]
         if missing:
             raise SupplyFileError(
@@ -279,7 +281,7 @@ def read_supply_csv(path: Path, geo, *, count_teleconsultations: bool = True) ->
     """
     path = Path(path)
     resolve = _UnitResolver(geo)
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path, latin1=False)
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     need = {"rpps", "profession", "commune"}
@@ -377,10 +379,8 @@ def read_supply_csv(path: Path, geo, *, count_teleconsultations: bool = True) ->
 def read_supply(path: Path, geo, *, count_teleconsultations: bool = True) -> Supply:
     """Either format, recognised from the first line."""
     path = Path(path)
-    if not path.exists():
-        raise SupplyFileError(f"fichier introuvable : {path}")
-    with path.open(encoding="utf-8-sig") as fh:
-        first = fh.readline()
+    with closing(text_lines(path)) as fh:
+        first = next(fh, "")
     if "|" in first and "Identifiant PP" in first:
         return read_annuaire_sante(path, geo)
     return read_supply_csv(path, geo, count_teleconsultations=count_teleconsultations)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.files import check_file
 from oasis.territory.supply import (
     Supply,
     SupplyReport,
@@ -291,6 +292,6 @@ def read_fhir_supply(path: Path, geo) -> Supply:
 def read_any_supply(path: Path, geo, *, count_teleconsultations: bool = True) -> Supply:
     """``oasis apl --supply``: a FHIR Bundle (JSON), else the text formats."""
     path = Path(path)
-    if path.exists() and looks_like_json(path):
+    if looks_like_json(check_file(path)):  # missing, a folder, unreadable: refused here
         return read_fhir_supply(path, geo)
     return read_supply(path, geo, count_teleconsultations=count_teleconsultations)

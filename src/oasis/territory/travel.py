@@ -32,6 +32,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.files import read_parquet, text_lines
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -214,9 +215,7 @@ def read_od_matrix(path: Path, code_index: dict[str, int], n: int,
     """
     path = Path(path)
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
+        table = read_parquet(path)
         missing = {"origin", "destination", "minutes"} - set(table.column_names)
         if missing:
             raise ODMatrixError(f"{path.name}: colonnes manquantes {sorted(missing)}")
@@ -226,7 +225,7 @@ def read_od_matrix(path: Path, code_index: dict[str, int], n: int,
     else:
         import csv
 
-        fh = path.open(newline="", encoding="utf-8-sig")
+        fh = text_lines(path)
         reader = csv.reader(fh)
         header = [h.strip().lower() for h in next(reader, [])]
         if header[:3] != ["origin", "destination", "minutes"]:

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import sparse
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.files import read_text
 from oasis.territory.supply import _UnitResolver
 from oasis.territory.travel import TravelModel, travel_times
 
@@ -71,7 +72,7 @@ def read_doctors(path: Path, geo, day_cap: int) -> Doctors:
     path = Path(path)
     if not path.exists():
         raise VolunteerInputError(f"{path} : fichier introuvable")
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines = read_text(path, latin1=False).splitlines()
     if not any(line.strip() for line in lines):
         raise VolunteerInputError(f"{path.name} : fichier vide (en-tête attendu : "
                                   "id,commune,max_days)")

@@ -39,7 +39,9 @@ from oasis.web.api import (
     territory,
 )
 from oasis.web.api.fhir import router as fhir
-from oasis.web.kit.errors import install_errors
+from oasis.web.api.fhir.errors import OUTCOME_RESPONSES
+from oasis.web.kit.errors import ERROR_RESPONSES, document_errors, install_errors
+from oasis.web.kit.limits import InputGuard
 from oasis.web.kit.security import SecurityMiddleware
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
@@ -104,9 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(SecurityMiddleware, secret=settings.secret_key,
                        allowed_origins=tuple(settings.allowed_origins))
+    app.add_middleware(InputGuard)  # outermost: oversized or unstorable input never routes
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     install_errors(app)
     install_measurement_hooks(app)
     for router in ROUTERS:
-        app.include_router(router)
+        if router is fhir.router:  # FHIR answers errors as OperationOutcome
+            app.include_router(router, responses=OUTCOME_RESPONSES)
+        else:
+            app.include_router(document_errors(router), responses=ERROR_RESPONSES)
     return app

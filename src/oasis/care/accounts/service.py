@@ -26,6 +26,7 @@ from oasis.care.accounts import throttle
 from oasis.care.accounts.models import Account
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid, Unauthenticated
+from oasis.care.core.inputs import is_id, same_secret
 from oasis.care.core.vocab import ROLES
 from oasis.care.people.models import StaffMember
 
@@ -144,12 +145,16 @@ def read_token(token: str, secret: str, now: float | None = None) -> dict:
         version, payload, signature = token.split(".")
     except ValueError as exc:
         raise Unauthenticated("jeton invalide", code="invalid_token") from exc
-    if version != "v1" or not hmac.compare_digest(signature, _sign(secret, payload)):
+    if version != "v1" or not payload.isascii() or not same_secret(_sign(secret, payload),
+                                                                   signature):
         raise Unauthenticated("jeton invalide", code="invalid_token")
     try:
         claims = json.loads(_unb64(payload))
     except ValueError as exc:
         raise Unauthenticated("jeton invalide", code="invalid_token") from exc
+    if not isinstance(claims, dict) or not is_id(claims.get("sub")) \
+            or not isinstance(claims.get("exp", 0), int | float):
+        raise Unauthenticated("jeton invalide", code="invalid_token")
     if claims.get("exp", 0) < (time.time() if now is None else now):
         raise Unauthenticated("session expirée, reconnectez-vous", code="token_expired")
     return claims

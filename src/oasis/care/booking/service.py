@@ -27,8 +27,9 @@ from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
-from oasis.care.people.models import Patient
+from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
+from oasis.care.sites.models import Location
 
 OFFER_HOLD = timedelta(hours=2)  # how long a freed slot is held for a waiting patient
 
@@ -224,6 +225,11 @@ def join_waitlist(session: Session, actor: Actor, *, patient_id: int, specialty:
         raise Invalid(f"spécialité inconnue : {specialty!r}", code="invalid_specialty")
     if mode is not None and mode not in MODES:
         raise Invalid(f"mode inconnu : {mode!r}", code="invalid_mode")
+    if practitioner_id is not None:
+        get_or_raise(session, Practitioner, practitioner_id, "praticien introuvable",
+                     "unknown_practitioner")
+    if location_id is not None:
+        get_or_raise(session, Location, location_id, "site introuvable", "unknown_site")
     entry = WaitlistEntry(patient_id=patient_id, specialty=specialty,
                           practitioner_id=practitioner_id, location_id=location_id, mode=mode,
                           not_before=not_before, not_after=not_after, status="waiting")

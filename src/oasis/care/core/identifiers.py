@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from oasis.care.core.inputs import ascii_digits
 from oasis.territory.codes import luhn_ok
 from oasis.territory.supply import rpps_is_valid, rpps_with_check_digit
 
@@ -41,7 +42,7 @@ def nir_key(first13: str) -> int:
     if len(body) != 13:
         raise InvalidIdentifier("le NIR sans sa clé doit faire 13 caractères")
     body = body[:5] + body[5:7].replace("2A", "19").replace("2B", "18") + body[7:]
-    if not body.isdigit():
+    if not ascii_digits(body):
         raise InvalidIdentifier("le NIR ne contient que des chiffres (et 2A/2B pour la Corse)")
     return 97 - int(body) % 97
 
@@ -76,7 +77,7 @@ def nir_is_valid(value: str) -> bool:
 def normalise_rpps(value: str) -> str:
     """Return the 11-digit RPPS, or raise InvalidIdentifier."""
     rpps = _clean(value)
-    if len(rpps) != 11 or not rpps.isdigit():
+    if len(rpps) != 11 or not ascii_digits(rpps):
         raise InvalidIdentifier("un numéro RPPS fait 11 chiffres")
     if not rpps_is_valid(rpps):
         raise InvalidIdentifier("chiffre de contrôle du numéro RPPS incorrect")
@@ -93,7 +94,7 @@ def normalise_finess(value: str) -> str:
     if len(finess) != 9:
         raise InvalidIdentifier("un numéro FINESS fait 9 caractères")
     digits = _finess_digits(finess)
-    if not digits.isdigit():
+    if not ascii_digits(digits):
         raise InvalidIdentifier("un numéro FINESS ne contient que des chiffres "
                                 "(et 2A/2B pour la Corse)")
     if not luhn_ok(digits):

@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import secrets
 
+from oasis.care.core.inputs import same_secret
+
 CODE_LENGTH = 10  # base32 characters: 50 bits, beyond any online guessing
 
 
@@ -31,5 +33,4 @@ def verification_code(prescription_id: str, secret: str) -> str:
 def verify(prescription_id: str, code: str, secret: str) -> bool:
     """Constant-time check that ``code`` belongs to ``prescription_id``."""
     expected = verification_code(prescription_id, secret)
-    return hmac.compare_digest(expected.encode(),
-                               code.strip().upper().encode("utf-8", "replace"))
+    return same_secret(expected, code.strip().upper())

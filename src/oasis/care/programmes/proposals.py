@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import CareError, Invalid, NotFound
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
+from oasis.care.core.inputs import ascii_digits
 from oasis.care.people.models import Practitioner
 from oasis.care.programmes import service
 from oasis.care.programmes.models import MissionSite, PriorityZone
@@ -80,7 +81,7 @@ def as_proposal(record: Any) -> Proposal:
 
 
 def _practitioner_id(session: Session, doctor: int | str) -> int:
-    if isinstance(doctor, int) or (isinstance(doctor, str) and doctor.isdigit()
+    if isinstance(doctor, int) or (isinstance(doctor, str) and ascii_digits(doctor)
                                    and len(doctor) < 11):
         pid = int(doctor)
         if session.get(Practitioner, pid) is None:

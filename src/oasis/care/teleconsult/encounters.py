@@ -26,6 +26,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.inputs import parse_id
 from oasis.care.core.lookup import get_or_raise
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.teleconsult.billing import Situation, bill_encounter
@@ -233,7 +234,7 @@ def participant_id(actor: Actor) -> str:
 def actor_for_participant(participant: str, role: str) -> Actor:
     """The audit identity behind a room participant id (room tokens carry no account)."""
     kind, _, number = participant.partition("-")
-    value = int(number) if number.isdigit() else None
+    value = parse_id(number)
     if kind == "patient":
         return Actor(account_id=None, role="patient", patient_id=value)
     if kind == "practitioner":

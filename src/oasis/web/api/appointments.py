@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
@@ -14,14 +12,14 @@ from oasis.care.notifications import service as notifications
 from oasis.web.api.schemas.care import AppointmentOut, WaitlistOut, page_of
 from oasis.web.kit import notify
 from oasis.web.kit.auth import ActorDep
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, Instant, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["rendez-vous"])
 
 
 class BookingIn(BaseModel):
-    slot_id: int
-    patient_id: int | None = Field(default=None, description="Par défaut : le patient connecté")
+    slot_id: Id
+    patient_id: Id | None = Field(default=None, description="Par défaut : le patient connecté")
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -30,7 +28,7 @@ class CancelIn(BaseModel):
 
 
 class RescheduleIn(BaseModel):
-    slot_id: int
+    slot_id: Id
 
 
 def _patient_id(actor, requested: int | None) -> int:
@@ -65,7 +63,7 @@ def mine(session: SessionDep, actor: ActorDep, page: PageDep, upcoming: bool = F
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
-def read(appointment_id: int, session: SessionDep, actor: ActorDep) -> AppointmentOut:
+def read(appointment_id: Id, session: SessionDep, actor: ActorDep) -> AppointmentOut:
     appointment = booking.get_appointment(session, actor, appointment_id)
     session.commit()
     return AppointmentOut.model_validate(appointment)
@@ -73,7 +71,7 @@ def read(appointment_id: int, session: SessionDep, actor: ActorDep) -> Appointme
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut,
              summary="Annuler (le créneau est proposé d'abord à la liste d'attente)")
-def cancel(appointment_id: int, session: SessionDep, actor: ActorDep,
+def cancel(appointment_id: Id, session: SessionDep, actor: ActorDep,
            body: CancelIn | None = None) -> AppointmentOut:
     appointment = booking.cancel(session, actor, appointment_id,
                                  reason=body.reason if body else None)
@@ -83,7 +81,7 @@ def cancel(appointment_id: int, session: SessionDep, actor: ActorDep,
 
 @router.post("/appointments/{appointment_id}/reschedule", status_code=201,
              response_model=AppointmentOut, summary="Déplacer vers un autre créneau")
-def reschedule(appointment_id: int, body: RescheduleIn, session: SessionDep,
+def reschedule(appointment_id: Id, body: RescheduleIn, session: SessionDep,
                actor: ActorDep) -> AppointmentOut:
     appointment = booking.reschedule(session, actor, appointment_id, new_slot_id=body.slot_id)
     session.commit()
@@ -92,7 +90,7 @@ def reschedule(appointment_id: int, body: RescheduleIn, session: SessionDep,
 
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut,
              summary="Patient absent")
-def no_show(appointment_id: int, session: SessionDep, actor: ActorDep) -> AppointmentOut:
+def no_show(appointment_id: Id, session: SessionDep, actor: ActorDep) -> AppointmentOut:
     appointment = booking.mark_no_show(session, actor, appointment_id)
     session.commit()
     return AppointmentOut.model_validate(appointment)
@@ -100,12 +98,12 @@ def no_show(appointment_id: int, session: SessionDep, actor: ActorDep) -> Appoin
 
 class WaitlistIn(BaseModel):
     specialty: str = "generaliste"
-    patient_id: int | None = None
-    practitioner_id: int | None = None
-    location_id: int | None = None
+    patient_id: Id | None = None
+    practitioner_id: Id | None = None
+    location_id: Id | None = None
     mode: str | None = None
-    not_before: datetime | None = None
-    not_after: datetime | None = None
+    not_before: Instant | None = None
+    not_after: Instant | None = None
 
 
 @router.post("/waitlist", status_code=201, response_model=WaitlistOut,
@@ -134,21 +132,21 @@ def my_entries(session: SessionDep, actor: ActorDep) -> list[WaitlistOut]:
 
 @router.post("/waitlist/{entry_id}/accept", status_code=201, response_model=AppointmentOut,
              summary="Accepter le créneau proposé")
-def accept(entry_id: int, session: SessionDep, actor: ActorDep) -> AppointmentOut:
+def accept(entry_id: Id, session: SessionDep, actor: ActorDep) -> AppointmentOut:
     appointment = booking.accept_offer(session, actor, entry_id)
     session.commit()
     return AppointmentOut.model_validate(appointment)
 
 
 @router.post("/waitlist/{entry_id}/decline", response_model=WaitlistOut)
-def decline(entry_id: int, session: SessionDep, actor: ActorDep) -> WaitlistOut:
+def decline(entry_id: Id, session: SessionDep, actor: ActorDep) -> WaitlistOut:
     entry = booking.decline_offer(session, actor, entry_id)
     session.commit()
     return WaitlistOut.model_validate(entry)
 
 
 @router.delete("/waitlist/{entry_id}", response_model=WaitlistOut)
-def leave(entry_id: int, session: SessionDep, actor: ActorDep) -> WaitlistOut:
+def leave(entry_id: Id, session: SessionDep, actor: ActorDep) -> WaitlistOut:
     entry = booking.leave_waitlist(session, actor, entry_id)
     session.commit()
     return WaitlistOut.model_validate(entry)

@@ -11,7 +11,7 @@ from oasis.care.audit.service import AuditQuery, record, search
 from oasis.care.core.actor import Actor
 from oasis.web.api.schemas.care import ORM, page_of
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, Instant, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -19,12 +19,12 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 class AuditOut(ORM):
     id: int
     recorded_at: datetime
-    account_id: int | None
+    account_id: Id | None
     role: str | None
     action: str
     entity_type: str
     entity_id: str | None
-    patient_id: int | None
+    patient_id: Id | None
     purpose: str
     outcome: str
 
@@ -33,10 +33,10 @@ class AuditOut(ORM):
             summary="Journal d'audit des accès aux données de santé")
 def audit_log(session: SessionDep, page: PageDep,
               actor: Annotated[Actor, Depends(require_role("coordinator", "admin"))],
-              patient_id: int | None = None, account_id: int | None = None,
+              patient_id: Id | None = None, account_id: Id | None = None,
               entity_type: str | None = None, action: str | None = None,
-              outcome: str | None = None, since: datetime | None = None,
-              until: datetime | None = None) -> dict:
+              outcome: str | None = None, since: Instant | None = None,
+              until: Instant | None = None) -> dict:
     since, until = (d.replace(tzinfo=UTC) if d and d.tzinfo is None else d
                     for d in (since, until))
     q = AuditQuery(patient_id=patient_id, account_id=account_id, entity_type=entity_type,

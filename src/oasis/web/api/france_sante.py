@@ -14,7 +14,7 @@ from oasis.care.programmes.dashboard import dashboard
 from oasis.care.programmes.label import DEFAULT_WEEKS, SiteLabel, label_site, label_sites
 from oasis.web.api.schemas.france_sante import CriterionOut, DashboardOut, LabelOut
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 
 router = APIRouter(prefix="/api/v1/france-sante", tags=["France Santé"])
 
@@ -36,7 +36,7 @@ def _label_out(s: SiteLabel) -> LabelOut:
 
 @router.get("/sites/{location_id}/label", response_model=LabelOut,
                   summary="Vérification du label France Santé d'un site")
-def site_label(location_id: int, session: SessionDep, _actor: Reader,
+def site_label(location_id: Id, session: SessionDep, _actor: Reader,
                weeks: Weeks = DEFAULT_WEEKS) -> LabelOut:
     """Chaque critère (infirmier, 5 jours, sans dépassement, médecin, SAS, 48 h) et ses preuves."""
     return _label_out(label_site(session, location_id, weeks=weeks))

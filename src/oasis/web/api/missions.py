@@ -33,7 +33,7 @@ from oasis.web.api.schemas.missions import (
     ZoneOut,
 )
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 
 router = APIRouter(prefix="/api/v1/missions", tags=["Un médecin près de chez vous"])
 
@@ -86,7 +86,7 @@ def _site_out(session, site: MissionSite) -> MissionSiteOut:
 
 @router.get("/sites", response_model=list[MissionSiteOut], summary="Sites de mission")
 def mission_sites(session: SessionDep, _actor: Reader,
-                  zone_id: int | None = None) -> list[MissionSiteOut]:
+                  zone_id: Id | None = None) -> list[MissionSiteOut]:
     return [_site_out(session, s) for s in missions.list_mission_sites(session, zone_id)]
 
 
@@ -112,8 +112,8 @@ def _day_out(day: MissionDay) -> DayOut:
 
 @router.get("/days", response_model=list[DayOut], summary="Journées de mission")
 def days(session: SessionDep, actor: Reader, month: Month = None,
-         practitioner_id: int | None = None,
-         mission_site_id: int | None = None) -> list[DayOut]:
+         practitioner_id: Id | None = None,
+         mission_site_id: Id | None = None) -> list[DayOut]:
     return [_day_out(d) for d in missions.list_days(
         session, actor, month=month, practitioner_id=practitioner_id,
         mission_site_id=mission_site_id)]
@@ -137,7 +137,7 @@ def sign_up(body: DayIn, session: SessionDep, actor: Reader) -> DayOut:
 
 @router.post("/days/{day_id}/cancel", response_model=CancelOut,
              summary="Annuler une journée (rendez-vous annulés)")
-def cancel(day_id: int, body: CancelIn, session: SessionDep, actor: Reader) -> dict:
+def cancel(day_id: Id, body: CancelIn, session: SessionDep, actor: Reader) -> dict:
     day, cancelled = missions.cancel_day(session, actor, day_id, reason=body.reason)
     session.commit()
     return {"day": _day_out(day).model_dump(mode="json"),
@@ -146,7 +146,7 @@ def cancel(day_id: int, body: CancelIn, session: SessionDep, actor: Reader) -> d
 
 @router.post("/days/{day_id}/close", response_model=DayOut,
              summary="Journée effectuée (payée) ou non effectuée")
-def close(day_id: int, body: CloseIn, session: SessionDep, actor: Coordinator) -> DayOut:
+def close(day_id: Id, body: CloseIn, session: SessionDep, actor: Coordinator) -> DayOut:
     day = missions.close_day(session, actor, day_id, status=body.status)
     session.commit()
     return _day_out(day)
@@ -155,7 +155,7 @@ def close(day_id: int, body: CloseIn, session: SessionDep, actor: Coordinator) -
 @router.get("/statements", response_model=list[DoctorStatement],
             summary="Relevés mensuels d'indemnités (centimes)")
 def statements(session: SessionDep, actor: Reader, month: Month = None,
-               practitioner_id: int | None = None) -> list[DoctorStatement]:
+               practitioner_id: Id | None = None) -> list[DoctorStatement]:
     return missions.statements(session, actor, month=month, practitioner_id=practitioner_id)
 
 

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from oasis.care.accounts import onboarding
 from oasis.care.core.actor import Actor
 from oasis.care.people import service as people
+from oasis.care.people.models import Patient
 from oasis.web.api.schemas.care import PatientOut, page_of
 from oasis.web.kit.auth import ActorDep, require_role
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep, column_length
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
@@ -24,14 +25,18 @@ class Registration(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: date
-    commune_code: str = Field(description="Code INSEE de la commune de résidence")
+    commune_code: str = Field(max_length=10,
+                              description="Code INSEE de la commune de résidence")
     sex: str | None = Field(default=None, pattern="^[FM]$")
-    nir: str | None = Field(default=None, description="Numéro de sécurité sociale (15)")
-    address: str | None = None
-    phone: str | None = None
-    gp_id: int | None = Field(default=None, description="Médecin traitant (praticien)")
-    mutuelle_name: str | None = None
-    mutuelle_member_number: str | None = None
+    nir: str | None = Field(default=None, max_length=30,
+                            description="Numéro de sécurité sociale (15)")
+    address: str | None = Field(default=None, max_length=column_length(Patient.address))
+    phone: str | None = Field(default=None, max_length=column_length(Patient.phone))
+    gp_id: Id | None = Field(default=None, description="Médecin traitant (praticien)")
+    mutuelle_name: str | None = Field(default=None,
+                                      max_length=column_length(Patient.mutuelle_name))
+    mutuelle_member_number: str | None = Field(
+        default=None, max_length=column_length(Patient.mutuelle_member_number))
 
 
 class SignupOut(BaseModel):
@@ -71,7 +76,7 @@ def my_patients(session: SessionDep, page: PageDep,
 
 
 @router.get("/{patient_id}", response_model=PatientOut, summary="Un dossier patient")
-def read_patient(patient_id: int, session: SessionDep, actor: ActorDep) -> PatientOut:
+def read_patient(patient_id: Id, session: SessionDep, actor: ActorDep) -> PatientOut:
     patient = people.get_patient(session, actor, patient_id)
     session.commit()
     return PatientOut.model_validate(patient)

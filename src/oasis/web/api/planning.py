@@ -28,6 +28,7 @@ from oasis.web.api.schemas.territory import (
     OutlookOut,
     PriorityRankingOut,
 )
+from oasis.web.kit.download import attachment
 
 router = APIRouter(tags=["planification"])
 CSV = {200: {"content": {"text/csv": {}}, "description": "Le classement au format CSV"}}
@@ -41,7 +42,7 @@ def _csv_response(rows: list[dict], top: int) -> Response:
     writer.writeheader()
     writer.writerows(rows)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="epci-prioritaires-top{top}.csv"'})
+        "Content-Disposition": attachment(f"epci-prioritaires-top{top}.csv")})
 
 
 @router.get("/planification/epci-prioritaires.csv", include_in_schema=False)

@@ -16,31 +16,31 @@ from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.sites.models import Location
 from oasis.web.api.schemas.care import PractitionerOut, page_of
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, PageDep, SessionDep, column_length
 
 router = APIRouter(prefix="/api/v1/practitioners", tags=["praticiens"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
 
 
 class PractitionerIn(BaseModel):
-    rpps: str = Field(description="Numéro RPPS (11 chiffres, clé de Luhn)")
+    rpps: str = Field(max_length=30, description="Numéro RPPS (11 chiffres, clé de Luhn)")
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     specialty: str = "generaliste"
     profession: str = "medecin"
     sector: str = "1"
     teleconsultation: bool = False
-    phone: str | None = None
-    email: str | None = Field(default=None, max_length=200,
+    phone: str | None = Field(default=None, max_length=column_length(Practitioner.phone))
+    email: str | None = Field(default=None, max_length=column_length(Practitioner.email),
                               description="Invite le praticien : un lien pour choisir son "
                                           "mot de passe est envoyé à cette adresse")
-    password: str | None = Field(default=None, description="Refusé : le professionnel "
-                                 "choisit lui-même son mot de passe (invitation)")
-    location_ids: list[int] = []
+    password: str | None = Field(default=None, max_length=200, description="Refusé : le "
+                                 "professionnel choisit lui-même son mot de passe (invitation)")
+    location_ids: list[Id] = []
 
 
 class PractitionerDetail(PractitionerOut):
-    location_ids: list[int]
+    location_ids: list[Id]
 
 
 def _detail(session, p: Practitioner) -> PractitionerDetail:
@@ -71,7 +71,7 @@ def directory(session: SessionDep, page: PageDep, specialty: str | None = None,
 
 
 @router.get("/{practitioner_id}", response_model=PractitionerDetail)
-def read(practitioner_id: int, session: SessionDep) -> PractitionerDetail:
+def read(practitioner_id: Id, session: SessionDep) -> PractitionerDetail:
     return _detail(session, people.get_practitioner(session, practitioner_id))
 
 
@@ -96,12 +96,12 @@ def create(body: PractitionerIn, request: Request, session: SessionDep,
 
 
 class RoleIn(BaseModel):
-    location_id: int
+    location_id: Id
 
 
 @router.post("/{practitioner_id}/sites", status_code=201, response_model=PractitionerDetail,
              summary="Rattacher un praticien à un site")
-def add_site(practitioner_id: int, body: RoleIn, session: SessionDep,
+def add_site(practitioner_id: Id, body: RoleIn, session: SessionDep,
              _actor: Manager) -> PractitionerDetail:
     people.add_role(session, practitioner_id, body.location_id)
     session.commit()

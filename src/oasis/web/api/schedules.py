@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -14,22 +14,22 @@ from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule
 from oasis.web.api.schemas.care import ORM, SlotsCreatedOut
 from oasis.web.kit.auth import ActorDep
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, LocalTime, SessionDep
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["agendas"])
 
 
 class AvailableTimeIO(ORM):
     weekday: int = Field(ge=0, le=6, description="0 = lundi … 6 = dimanche")
-    start_time: time
-    end_time: time
+    start_time: LocalTime
+    end_time: LocalTime
 
 
 class ScheduleIn(BaseModel):
-    practitioner_id: int
-    location_id: int
+    practitioner_id: Id
+    location_id: Id
     mode: str = "in_person"
-    slot_minutes: int = 20
+    slot_minutes: int = Field(default=20, ge=5, le=240)  # the column's CHECK
     weekly: list[AvailableTimeIO]
     valid_from: date | None = None
     valid_until: date | None = None
@@ -38,8 +38,8 @@ class ScheduleIn(BaseModel):
 
 class ScheduleOut(ORM):
     id: int
-    practitioner_id: int
-    location_id: int
+    practitioner_id: Id
+    location_id: Id
     mode: str
     slot_minutes: int
     active: bool
@@ -55,7 +55,7 @@ class ScheduleCreated(ScheduleOut):
 class ExceptionIn(BaseModel):
     start_at: datetime
     end_at: datetime
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=200)
 
 
 class ExceptionOut(BaseModel):
@@ -63,11 +63,11 @@ class ExceptionOut(BaseModel):
     start_at: datetime
     end_at: datetime
     reason: str | None
-    booked_appointment_ids: list[int] = Field(
+    booked_appointment_ids: list[Id] = Field(
         description="Rendez-vous déjà pris dans la période : à recontacter")
 
 
-def _may_manage(actor: Actor, practitioner_id: int) -> None:
+def _may_manage(actor: Actor, practitioner_id: Id) -> None:
     if actor.role in ("coordinator", "admin"):
         return
     if actor.role == "practitioner" and actor.practitioner_id == practitioner_id:
@@ -94,8 +94,8 @@ def create(body: ScheduleIn, session: SessionDep, actor: ActorDep) -> ScheduleCr
 
 
 @router.get("", response_model=list[ScheduleOut], summary="Agendas d'un praticien ou d'un site")
-def list_schedules(session: SessionDep, practitioner_id: int | None = None,
-                   location_id: int | None = None) -> list[ScheduleOut]:
+def list_schedules(session: SessionDep, practitioner_id: Id | None = None,
+                   location_id: Id | None = None) -> list[ScheduleOut]:
     stmt = select(Schedule)
     if practitioner_id is not None:
         stmt = stmt.where(Schedule.practitioner_id == practitioner_id)
@@ -105,7 +105,7 @@ def list_schedules(session: SessionDep, practitioner_id: int | None = None,
 
 
 @router.put("/{schedule_id}/weekly", response_model=ScheduleOut)
-def set_weekly(schedule_id: int, body: list[AvailableTimeIO], session: SessionDep,
+def set_weekly(schedule_id: Id, body: list[AvailableTimeIO], session: SessionDep,
                actor: ActorDep) -> ScheduleOut:
     _may_manage(actor, scheduling.get_schedule(session, schedule_id).practitioner_id)
     schedule = scheduling.set_weekly(session, schedule_id, _weekly(body))
@@ -115,7 +115,7 @@ def set_weekly(schedule_id: int, body: list[AvailableTimeIO], session: SessionDe
 
 @router.post("/{schedule_id}/exceptions", status_code=201, response_model=ExceptionOut,
              summary="Absence, congés : retire les créneaux libres de la période")
-def add_exception(schedule_id: int, body: ExceptionIn, session: SessionDep,
+def add_exception(schedule_id: Id, body: ExceptionIn, session: SessionDep,
                   actor: ActorDep) -> ExceptionOut:
     _may_manage(actor, scheduling.get_schedule(session, schedule_id).practitioner_id)
     exc, booked = scheduling.add_exception(session, schedule_id, body.start_at, body.end_at,
@@ -127,7 +127,7 @@ def add_exception(schedule_id: int, body: ExceptionIn, session: SessionDep,
 
 @router.post("/{schedule_id}/generate", response_model=SlotsCreatedOut,
              summary="Générer les créneaux à l'avance")
-def generate(schedule_id: int, session: SessionDep, actor: ActorDep,
+def generate(schedule_id: Id, session: SessionDep, actor: ActorDep,
              days: int = Query(default=scheduling.DEFAULT_HORIZON_DAYS, ge=1, le=120)) -> dict:
     _may_manage(actor, scheduling.get_schedule(session, schedule_id).practitioner_id)
     created = scheduling.generate_slots(session, schedule_id, days=days)

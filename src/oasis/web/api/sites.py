@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -15,7 +14,7 @@ from oasis.care.sites import service as sites
 from oasis.care.sites.models import Location
 from oasis.web.api.schemas.care import ORM, HoursIn, page_of
 from oasis.web.kit.auth import require_role
-from oasis.web.kit.deps import PageDep, SessionDep
+from oasis.web.kit.deps import Id, LocalTime, PageDep, SessionDep, column_length
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
@@ -23,8 +22,8 @@ Manager = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
 
 class HoursOut(ORM):
     weekday: int
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
 
 
 class SiteOut(ORM):
@@ -45,23 +44,24 @@ class SiteOut(ORM):
 
 
 class SiteDetail(SiteOut):
-    practitioner_ids: list[int]
+    practitioner_ids: list[Id]
 
 
 class SiteIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    kind: str
-    commune_code: str
-    address: str | None = None
-    postal_code: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    finess: str | None = None
-    phone: str | None = None
+    kind: str = Field(max_length=column_length(Location.kind))
+    commune_code: str = Field(max_length=column_length(Location.commune_code))
+    address: str | None = Field(default=None, max_length=column_length(Location.address))
+    postal_code: str | None = Field(default=None,
+                                    max_length=column_length(Location.postal_code))
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    finess: str | None = Field(default=None, max_length=column_length(Location.finess))
+    phone: str | None = Field(default=None, max_length=column_length(Location.phone))
     nurse_present: bool = False
     sector1_only: bool = False
-    equipment: list[str] = []
-    hours: list[HoursIn] = []
+    equipment: list[Annotated[str, Field(max_length=50)]] = Field(default=[], max_length=50)
+    hours: list[HoursIn] = Field(default=[], max_length=50)
 
 
 @router.get("", response_model=page_of(SiteOut), summary="Sites de soins")
@@ -85,7 +85,7 @@ def _detail(session, site: Location) -> SiteDetail:
 
 
 @router.get("/{site_id}", response_model=SiteDetail)
-def read_site(site_id: int, session: SessionDep) -> SiteDetail:
+def read_site(site_id: Id, session: SessionDep) -> SiteDetail:
     return _detail(session, sites.get_location(session, site_id))
 
 
@@ -99,7 +99,7 @@ def create_site(body: SiteIn, session: SessionDep, _actor: Manager) -> SiteDetai
 
 
 @router.put("/{site_id}/hours", response_model=SiteDetail, summary="Horaires d'ouverture")
-def set_hours(site_id: int, body: list[HoursIn], session: SessionDep,
+def set_hours(site_id: Id, body: list[HoursIn], session: SessionDep,
               _actor: Manager) -> SiteDetail:
     site = sites.set_hours(session, site_id, [(h.weekday, h.opens, h.closes) for h in body])
     session.commit()

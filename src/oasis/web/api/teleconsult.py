@@ -20,6 +20,7 @@ from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
+from oasis.care.core.inputs import ID_MAX
 from oasis.care.finder.places import PlaceError, resolve
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
@@ -58,7 +59,8 @@ from oasis.web.api.schemas.teleconsult import (
     VerificationOut,
 )
 from oasis.web.kit.auth import ActorDep, client_address, require_role
-from oasis.web.kit.deps import SessionDep, SettingsDep
+from oasis.web.kit.deps import Id, SessionDep, SettingsDep
+from oasis.web.kit.download import attachment
 from oasis.web.kit.rooms import call_link
 from oasis.web.live.queue import notify_queue
 from oasis.web.live.visio import end_room
@@ -216,7 +218,7 @@ def reimbursement_out(session, patient_id: int, mode: str, specialty: str,
 
 @router.get("/teleconsult/queue/{entry_id}", response_model=QueueView,
             summary="Ma place dans la file")
-def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
+def queue_position(entry_id: Id, session: SessionDep, actor: ActorDep) -> dict:
     out = queue.get_view(session, actor, entry_id).as_dict()
     session.commit()
     return out
@@ -224,7 +226,7 @@ def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
 
 @router.delete("/teleconsult/queue/{entry_id}", response_model=QueueView,
                summary="Quitter la file")
-def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: ActorDep,
+def leave_queue(entry_id: Id, request: Request, session: SessionDep, actor: ActorDep,
                 background: BackgroundTasks) -> dict:
     entry = queue.leave(session, actor, entry_id)
     session.commit()
@@ -281,7 +283,7 @@ def take_next(request: Request, session: SessionDep, settings: SettingsDep, acto
 @router.get("/encounters", response_model=list[EncounterOut], summary="Mes téléconsultations")
 def my_encounters(session: SessionDep, actor: ActorDep,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> list[dict]:
+                  offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0) -> list[dict]:
     rows = encounters.list_encounters(session, actor, limit, offset)
     session.commit()
     return [encounter_out(e) for e in rows]
@@ -289,7 +291,7 @@ def my_encounters(session: SessionDep, actor: ActorDep,
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut,
             summary="Compte rendu de téléconsultation")
-def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
+def get_encounter(encounter_id: Id, session: SessionDep, actor: ActorDep) -> dict:
     e = encounters.get_encounter(session, actor, encounter_id)
     out = encounter_out(e)
     out["prescriptions"] = [prescription_out(rx) for rx in
@@ -300,7 +302,7 @@ def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> di
 
 @router.patch("/encounters/{encounter_id}", response_model=EncounterOut,
               summary="Rédiger le compte rendu")
-def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
+def write_record(encounter_id: Id, body: RecordIn, session: SessionDep,
                  actor: ActorDep) -> dict:
     e = encounters.update_record(session, actor, encounter_id, **body.model_dump())
     session.commit()
@@ -309,7 +311,7 @@ def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
 
 @router.get("/encounters/{encounter_id}/call", response_model=CallOut,
             summary="Lien de l'appel vidéo (participants)")
-def encounter_call(encounter_id: int, session: SessionDep, settings: SettingsDep,
+def encounter_call(encounter_id: Id, session: SessionDep, settings: SettingsDep,
               actor: ActorDep, for_patient: bool = False) -> dict:
     """``for_patient=true``: the ETT nurse opens the walk-in patient's link."""
     return call_link(session, settings, actor, encounter_id, for_patient)
@@ -318,7 +320,7 @@ def encounter_call(encounter_id: int, session: SessionDep, settings: SettingsDep
 @router.post("/encounters/{encounter_id}/measurements", response_model=MeasurementOut,
              status_code=201,
              summary="Saisir des mesures (infirmier·ère ETT, médecin)")
-def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionDep,
+def add_measurement(encounter_id: Id, values: dict[str, Any], session: SessionDep,
                     actor: ActorDep) -> dict:
     m = encounters.measure(session, actor, encounter_id, values)
     session.commit()
@@ -327,7 +329,7 @@ def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionD
 
 @router.post("/encounters/{encounter_id}/close", response_model=CloseOut,
              summary="Clore la consultation (facturation)")
-def close_encounter(encounter_id: int, body: SituationIn, request: Request,
+def close_encounter(encounter_id: Id, body: SituationIn, request: Request,
                     session: SessionDep, settings: SettingsDep, actor: ActorDep,
                     background: BackgroundTasks) -> dict:
     e, st = encounters.close(session, actor, encounter_id, Situation(**body.model_dump()),
@@ -341,7 +343,7 @@ def close_encounter(encounter_id: int, body: SituationIn, request: Request,
 
 @router.get("/encounters/{encounter_id}/statement", response_model=StatementOut,
             summary="Feuille de soins")
-def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
+def get_statement(encounter_id: Id, session: SessionDep, actor: ActorDep) -> dict:
     st = encounters.statement_for(session, actor, encounter_id)
     session.commit()
     return statement_out(st)
@@ -351,7 +353,7 @@ def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> di
 @router.post("/encounters/{encounter_id}/prescriptions", response_model=PrescriptionOut,
              status_code=201,
              summary="Prescrire (ordonnance électronique)")
-def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session: SessionDep,
+def prescribe(encounter_id: Id, body: PrescriptionIn, request: Request, session: SessionDep,
               settings: SettingsDep, actor: ActorDep) -> dict:
     rx = prescriptions.issue(session, actor, encounter_id,
                              [line.model_dump() for line in body.lines])
@@ -391,14 +393,14 @@ def prescription_pdf(prescription_id: str, request: Request, session: SessionDep
     body = prescriptions.pdf(session, rx, settings.secret_key, base_url(request))
     session.commit()
     return Response(body, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="ordonnance-{rx.id}.pdf"',
+        "Content-Disposition": attachment(f"ordonnance-{rx.id}.pdf"),
         "Cache-Control": "no-store"})
 
 
 # -------------------------------------------------------------------------- referrals
 @router.post("/encounters/{encounter_id}/referrals", response_model=ReferralOut, status_code=201,
              summary="Orienter vers un site ou une spécialité")
-def refer(encounter_id: int, body: ReferralIn, session: SessionDep, actor: ActorDep) -> dict:
+def refer(encounter_id: Id, body: ReferralIn, session: SessionDep, actor: ActorDep) -> dict:
     r = referrals.create(session, actor, encounter_id, **body.model_dump())
     session.commit()
     return referral_out(r)
@@ -416,7 +418,7 @@ def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut,
             summary="Une orientation, avec les créneaux proches")
-def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
+def get_referral(referral_id: Id, session: SessionDep, settings: SettingsDep,
                  actor: ActorDep) -> dict:
     r = referrals.get(session, actor, referral_id)
     out = referral_out(r)
@@ -429,7 +431,7 @@ def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.get("/sites/{location_id}/referrals", response_model=list[ReferralOut],
             summary="Orientations reçues par un site")
-def site_referrals(location_id: int, session: SessionDep, actor: ActorDep) -> list[dict]:
+def site_referrals(location_id: Id, session: SessionDep, actor: ActorDep) -> list[dict]:
     rows = referrals.for_site(session, actor, location_id)
     session.commit()
     return [referral_out(r) for r in rows]
@@ -446,6 +448,5 @@ def billing_export(session: SessionDep,
                                                description="Assurance Maladie ou une "
                                                            "mutuelle")]) -> Response:
     body = export_csv(session, month, payer)
-    safe = "".join(c if c.isalnum() else "-" for c in payer)
     return Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="oasis-{month}-{safe}.csv"'})
+        "Content-Disposition": attachment(f"oasis-{month}-{payer}.csv")})

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import Depends, Query, Request
+from pydantic import AfterValidator, WithJsonSchema
 from sqlalchemy.orm import Session
 
+from oasis.care.core.clock import PARIS
 from oasis.care.core.db import session_factory
+from oasis.care.core.inputs import ID_MAX
 from oasis.config import Settings
 
 
@@ -30,6 +35,39 @@ def get_session(request: Request) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+# Any id from outside (path, query, body): beyond ID_MAX it names no row, so it is refused
+# (422) before reaching a driver that would overflow.
+Id = Annotated[int, Ge(1), Le(ID_MAX)]
+
+
+
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("heure locale attendue, sans décalage horaire (ex. 09:30)")
+    return value
+
+
+def _paris_if_naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=PARIS) if value.tzinfo is None else value
+
+
+# A wall-clock time in Europe/Paris (opening hours, weekly availability).  JSON Schema's
+# ``format: time`` demands an offset that a local time has not, so the schema says what
+# is served: "HH:MM" or "HH:MM:SS".
+LocalTime = Annotated[time, AfterValidator(_local), WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+    "description": "Heure locale (Europe/Paris), sans décalage : 09:30"})]
+# An instant from outside: without an offset it is read as Paris time (never naive inside).
+Instant = Annotated[datetime, AfterValidator(_paris_if_naive)]
+
+
+
+def column_length(attribute) -> int:
+    """The declared length of a model's ``String(n)`` column: the input bound that fits it
+    (PostgreSQL refuses longer text; SQLite would store it silently)."""
+    return attribute.property.columns[0].type.length
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -50,7 +88,8 @@ class Page:
                 "pages": (total + self.per_page - 1) // self.per_page}
 
 
-def pagination(page: Annotated[int, Query(ge=1, description="Page (à partir de 1).")] = 1,
+def pagination(page: Annotated[int, Query(ge=1, le=ID_MAX,
+                                          description="Page (à partir de 1).")] = 1,
                per_page: Annotated[int, Query(ge=1, le=200,
                                               description="Éléments par page.")] = 20) -> Page:
     return Page(page, per_page)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from oasis.care.core.errors import (
@@ -48,6 +49,40 @@ class ErrorOut(BaseModel):
     code: str
 
 
+class FieldError(BaseModel):
+    """One field at fault in a request the framework could not validate."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """A 422: the one body, plus the fields at fault when the framework validated them."""
+
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+# Declared on every route (web/app.py includes each router with them) instead of FastAPI's
+# default 422 schema, whose ``detail`` is an array: the OpenAPI says what is served.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ValidationErrorOut if status == 422 else ErrorOut,
+             "description": MESSAGES[status][:1].upper() + MESSAGES[status][1:]}
+    for status in (400, 401, 403, 404, 405, 409, 413, 422, 429)}
+
+
+def document_errors(router: APIRouter) -> APIRouter:
+    """Give the error body's model to a route's own error descriptions (``{404:
+    {"description": …}}``), which would otherwise hide the shared one; call before
+    ``include_router(router, responses=ERROR_RESPONSES)``."""
+    for route in router.routes:
+        for status, spec in getattr(route, "responses", {}).items():
+            shared = ERROR_RESPONSES.get(int(status)) if str(status).isdecimal() else None
+            if shared and "model" not in spec and "content" not in spec:
+                spec["model"] = shared["model"]
+    return router
+
+
 class SignInRequired(Exception):
     """Raised by a page gate for a signed-out visitor: answered with a redirect."""
 
@@ -70,6 +105,12 @@ def status_of(exc: CareError) -> int:
 def error_response(status: int, detail: str, code: str, headers: dict | None = None,
                    **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code, **extra}, status, headers=headers)
+
+
+def _is_foreign_key(exc: IntegrityError) -> bool:
+    """PostgreSQL's SQLSTATE 23503, or SQLite's message."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23503" or "FOREIGN KEY" in str(orig)
 
 
 def install_errors(app: FastAPI) -> None:
@@ -104,6 +145,20 @@ def install_errors(app: FastAPI) -> None:
                               "validation_error",
                               errors=[{"loc": list(e.get("loc", ())), "msg": e.get("msg"),
                                        "type": e.get("type")} for e in errors])
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint the service did not check first: still the client's input, never a 500.
+        if _is_foreign_key(exc):
+            return error_response(422, "référence inconnue : un identifiant donné ne "
+                                  "correspond à rien", "unknown_reference")
+        return error_response(409, "conflit avec des données existantes", "conflict")
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, _exc: DataError) -> JSONResponse:
+        # PostgreSQL refused a value (too long for its column, out of range).
+        return error_response(422, "valeur refusée : trop longue ou hors limites",
+                              "invalid_value")
 
     @app.exception_handler(SignInRequired)
     async def sign_in(_request: Request, exc: SignInRequired) -> Response:

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS
+from oasis.care.core.inputs import same_secret
 from oasis.care.teleconsult import encounters
 from oasis.config import Settings
 
@@ -100,8 +101,10 @@ def verify_token(secret: str, token: str, *, room: str | None = None,
                  now: datetime | None = None) -> RoomGrant:
     """The grant carried by ``token``, or :class:`TokenError` (forged, expired, other room)."""
     body, _, mac = (token or "").strip().partition(".")
+    if not body or not body.isascii():
+        raise TokenError("Lien de consultation invalide.")
     expected = _b64(hmac.new(_key(secret), body.encode(), hashlib.sha256).digest())
-    if not body or not hmac.compare_digest(mac, expected):
+    if not same_secret(expected, mac):
         raise TokenError("Lien de consultation invalide.")
     try:
         claims = json.loads(_unb64(body))

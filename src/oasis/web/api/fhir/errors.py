@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from oasis.care.core.errors import CareError
 from oasis.territory.errors import TerritoryError
 from oasis.web.api.fhir.common import FhirResponse, operation_outcome
-from oasis.web.kit.errors import CODES, MESSAGES, status_of
+from oasis.web.kit.errors import CODES, ERROR_RESPONSES, MESSAGES, status_of
 
 
 def outcome_response(status: int, detail: str, code: str,
@@ -63,3 +63,17 @@ class FhirRoute(APIRoute):
                 return response
 
         return fhir_handler
+
+
+# The OpenAPI of every /fhir route documents its errors as served: an OperationOutcome
+# (application/fhir+json) from the route class, or the app's one error body
+# (application/json) when the input guard refused the request before routing.
+OUTCOME_SCHEMA = {"type": "object", "required": ["resourceType", "issue"],
+                  "properties": {"resourceType": {"const": "OperationOutcome"},
+                                 "issue": {"type": "array", "items": {"type": "object"}}}}
+OUTCOME_RESPONSES: dict[int | str, dict] = {
+    status: {"description": MESSAGES[status][:1].upper() + MESSAGES[status][1:],
+             "content": {"application/fhir+json": {"schema": OUTCOME_SCHEMA},
+                         "application/json": {"schema": {"$ref": "#/components/schemas/"
+                                              + ERROR_RESPONSES[status]["model"].__name__}}}}
+    for status in ERROR_RESPONSES}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from oasis.web.kit.deps import Id
+
 
 class TokenOut(BaseModel):
     access_token: str
@@ -17,9 +19,9 @@ class MeOut(BaseModel):
     email: str
     role: str
     display_name: str
-    patient_id: int | None
-    practitioner_id: int | None
-    staff_id: int | None
+    patient_id: Id | None
+    practitioner_id: Id | None
+    staff_id: Id | None
 
 
 class PasswordIn(BaseModel):

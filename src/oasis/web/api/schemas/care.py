@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from oasis.web.kit.deps import Id, LocalTime
 
 
 class ORM(BaseModel):
@@ -22,15 +24,15 @@ class PatientOut(ORM):
     address: str | None
     phone: str | None
     email: str | None
-    gp_id: int | None
+    gp_id: Id | None
     mutuelle_name: str | None
     mutuelle_member_number: str | None
 
 
 class HoursIn(BaseModel):
-    weekday: int
-    opens: time
-    closes: time
+    weekday: int = Field(ge=0, le=6, description="0 = lundi … 6 = dimanche")
+    opens: LocalTime
+    closes: LocalTime
 
 
 class PractitionerOut(ORM):
@@ -47,10 +49,10 @@ class PractitionerOut(ORM):
 
 class AppointmentOut(ORM):
     id: int
-    slot_id: int
-    patient_id: int
-    practitioner_id: int
-    location_id: int
+    slot_id: Id
+    patient_id: Id
+    practitioner_id: Id
+    location_id: Id
     mode: str
     start_at: datetime
     end_at: datetime
@@ -58,20 +60,20 @@ class AppointmentOut(ORM):
     reason: str | None
     created_at: datetime
     cancelled_at: datetime | None
-    rescheduled_from_id: int | None
+    rescheduled_from_id: Id | None
 
 
 class WaitlistOut(ORM):
     id: int
-    patient_id: int
+    patient_id: Id
     specialty: str
-    practitioner_id: int | None
-    location_id: int | None
+    practitioner_id: Id | None
+    location_id: Id | None
     mode: str | None
     status: str
-    offered_slot_id: int | None
+    offered_slot_id: Id | None
     offer_expires_at: datetime | None
-    appointment_id: int | None
+    appointment_id: Id | None
     created_at: datetime
 
 

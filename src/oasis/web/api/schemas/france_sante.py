@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from oasis.web.kit.deps import Id
+
 
 class CriterionOut(BaseModel):
     code: str
@@ -17,7 +19,7 @@ class CriterionOut(BaseModel):
 
 
 class LabelOut(BaseModel):
-    location_id: int
+    location_id: Id
     name: str
     commune_code: str
     kind: str

@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from oasis.web.api.schemas.care import ORM
+from oasis.web.kit.deps import Id
 
 
 class ZoneOut(ORM):
@@ -29,10 +30,10 @@ class PrefillIn(BaseModel):
 
 class MissionSiteOut(BaseModel):
     id: int
-    location_id: int
+    location_id: Id
     name: str
     commune_code: str
-    zone_id: int
+    zone_id: Id
     epci: str
     slot_minutes: int
     equipment: list[str]
@@ -40,8 +41,8 @@ class MissionSiteOut(BaseModel):
 
 
 class MissionSiteIn(BaseModel):
-    location_id: int
-    zone_id: int
+    location_id: Id
+    zone_id: Id
     slot_minutes: int = Field(20, ge=10, le=60)
     note: str | None = Field(None, max_length=300)
 
@@ -53,16 +54,16 @@ class ReplacementIn(BaseModel):
 
 
 class DayIn(BaseModel):
-    mission_site_id: int
+    mission_site_id: Id
     day: date
-    practitioner_id: int | None = Field(None, description="Coordination : le médecin inscrit.")
+    practitioner_id: Id | None = Field(None, description="Coordination : le médecin inscrit.")
     replacement: ReplacementIn | None = None
 
 
 class DayOut(ORM):
     id: int
-    practitioner_id: int
-    mission_site_id: int
+    practitioner_id: Id
+    mission_site_id: Id
     day: date
     status: str
     source: str

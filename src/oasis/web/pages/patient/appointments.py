@@ -19,7 +19,7 @@ from oasis.care.teleconsult import encounters, prescriptions
 from oasis.web.kit import notify
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import to_login
 
@@ -53,7 +53,7 @@ def my_appointments(request: Request, session: SessionDep, reserve: int | None =
 
 
 @router.get("/mes-rendez-vous/{appointment_id}/annuler")
-def cancel_page(request: Request, session: SessionDep, appointment_id: int):
+def cancel_page(request: Request, session: SessionDep, appointment_id: Id):
     who = visitor(request, session)
     if not who.is_patient:
         return to_login(request)
@@ -65,7 +65,7 @@ def cancel_page(request: Request, session: SessionDep, appointment_id: int):
 
 
 @router.post("/mes-rendez-vous/{appointment_id}/annuler")
-def cancel(request: Request, session: SessionDep, appointment_id: int,
+def cancel(request: Request, session: SessionDep, appointment_id: Id,
            csrf: Annotated[str, Form()] = ""):
     who = visitor(request, session)
     if not who.is_patient:

@@ -24,7 +24,7 @@ from oasis.web.api.care_options import patient_of
 from oasis.web.kit import notify
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next, to_login
 
@@ -63,7 +63,7 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
     return render(request, "patient/trouver.html", who, status_code=status, **context)
 
 
-def _slot_view(session: Session, slot_id: int, patient: Patient, partners) -> dict:
+def _slot_view(session: Session, slot_id: Id, patient: Patient, partners) -> dict:
     """What the confirmation page shows about a slot, with this patient's cost."""
     slot = session.get(Slot, slot_id)
     if slot is None:

@@ -17,7 +17,7 @@ from oasis.care.scheduling import agenda
 from oasis.care.scheduling import service as scheduling
 from oasis.web.kit.auth import Visitor, page_gate, visitor
 from oasis.web.kit.csrf import csrf_valid
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.nav import home_of
 from oasis.web.kit.templating import render
 from oasis.web.pages.pro.common import see_other
@@ -64,7 +64,7 @@ def day_agenda(request: Request, session: SessionDep, who: AgendaReader,
 
 
 @router.post("/pro/agenda/{appointment_id}/absent")
-def mark_absent(request: Request, appointment_id: int, session: SessionDep, who: AgendaReader,
+def mark_absent(request: Request, appointment_id: Id, session: SessionDep, who: AgendaReader,
                 csrf: Annotated[str, Form()] = "", jour: Annotated[str, Form()] = ""):
     if not csrf_valid(request, csrf):
         return see_other("/pro/agenda", jour=jour, erreur=CSRF_ERROR)
@@ -108,7 +108,7 @@ def schedules_page(request: Request, session: SessionDep, who: Practitioner,
                           contact=contact)
 
 
-def _owned(session, who: Visitor, schedule_id: int):
+def _owned(session, who: Visitor, schedule_id: Id):
     return agenda.owned_schedule(session, who.actor, schedule_id)
 
 
@@ -120,7 +120,7 @@ def _time(raw: str) -> time | None:
 
 
 @router.post("/pro/disponibilites/{schedule_id}/absence")
-def add_absence(request: Request, schedule_id: int, session: SessionDep, who: Practitioner,
+def add_absence(request: Request, schedule_id: Id, session: SessionDep, who: Practitioner,
                 csrf: Annotated[str, Form()] = "", debut: Annotated[str, Form()] = "",
                 heure_debut: Annotated[str, Form()] = "", fin: Annotated[str, Form()] = "",
                 heure_fin: Annotated[str, Form()] = "", motif: Annotated[str, Form()] = ""):
@@ -190,7 +190,7 @@ def agenda_day_name(weekday: int) -> str:
 
 
 @router.post("/pro/disponibilites/{schedule_id}/semaine")
-async def set_week(request: Request, schedule_id: int, session: SessionDep,
+async def set_week(request: Request, schedule_id: Id, session: SessionDep,
                    who: Practitioner):
     form = await request.form()
     if not csrf_valid(request, str(form.get("csrf") or "")):
@@ -216,7 +216,7 @@ async def set_week(request: Request, schedule_id: int, session: SessionDep,
 
 
 @router.post("/pro/disponibilites/{schedule_id}/generer")
-def generate(request: Request, schedule_id: int, session: SessionDep, who: Practitioner,
+def generate(request: Request, schedule_id: Id, session: SessionDep, who: Practitioner,
              csrf: Annotated[str, Form()] = "", jours: Annotated[str, Form()] = "21"):
     if not csrf_valid(request, csrf):
         return see_other("/pro/disponibilites", erreur=CSRF_ERROR)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from oasis.care.accounts.models import Account
 from oasis.care.audit.models import AUDIT_ACTIONS, AuditEvent
 from oasis.care.audit.service import AuditQuery, record, search
+from oasis.care.core.inputs import ascii_digits, parse_id
 from oasis.care.scheduling.agenda import day_bounds
 from oasis.web.kit.auth import Visitor, page_gate
 from oasis.web.kit.deps import SessionDep
@@ -44,8 +45,8 @@ def _account_filter(session, raw: str, errors: list[str]) -> tuple[int | None, b
     raw = raw.strip()
     if not raw:
         return None, True
-    if raw.isdigit():
-        return int(raw), True
+    if ascii_digits(raw):
+        return parse_id(raw) or -1, True  # no account has an id beyond ID_MAX: none found
     account_id = session.scalar(select(Account.id).where(func.lower(Account.email)
                                                          == raw.lower()))
     if account_id is None:
@@ -63,8 +64,8 @@ def audit_page(request: Request, session: SessionDep, who: Coordinator, qui: str
     account_id, matched = _account_filter(session, qui, errors)
     patient_id = None
     if patient.strip():
-        if patient.strip().isdigit():
-            patient_id = int(patient.strip())
+        if ascii_digits(patient.strip()):
+            patient_id = parse_id(patient) or -1
         else:
             errors.append("N° de patient : un nombre entier.")
     if action and action not in AUDIT_ACTIONS:
@@ -76,7 +77,7 @@ def audit_page(request: Request, session: SessionDep, who: Coordinator, qui: str
     since_day, until_day = _day(du, "Du", errors), _day(au, "Au", errors)
     if since_day and until_day and since_day > until_day:
         errors.append("La date de fin précède la date de début.")
-    number = int(page) if page.isdigit() and int(page) >= 1 else 1
+    number = parse_id(page) or 1
     query = AuditQuery(patient_id=patient_id, account_id=account_id,
                        entity_type=objet or None, action=action or None,
                        outcome=resultat or None,

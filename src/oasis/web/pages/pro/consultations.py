@@ -18,6 +18,7 @@ from sqlalchemy import select
 from oasis.care.audit.service import record
 from oasis.care.billing import counters
 from oasis.care.core.errors import CareError
+from oasis.care.core.inputs import parse_id
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder.text import euros, local
 from oasis.care.people.models import Patient, Practitioner
@@ -33,7 +34,7 @@ from oasis.care.teleconsult.models import (
 from oasis.care.teleconsult.vitals import VitalsError, describe, parse_vitals
 from oasis.web.kit.auth import Visitor, page_gate
 from oasis.web.kit.csrf import csrf_valid
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.errors import PageNotFound
 from oasis.web.kit.rooms import invite
 from oasis.web.kit.templating import render
@@ -47,7 +48,7 @@ CSRF_ERROR = "Formulaire expiré : rechargez la page et recommencez."
 RX_ROWS = 3
 
 
-def _mine(session, who: Visitor, encounter_id: int) -> Encounter:
+def _mine(session, who: Visitor, encounter_id: Id) -> Encounter:
     """The encounter if ``who`` is its practitioner; otherwise the 404 page (audited)."""
     encounter = session.get(Encounter, encounter_id)
     if encounter is None or encounter.practitioner_id != who.actor.practitioner_id:
@@ -59,7 +60,7 @@ def _mine(session, who: Visitor, encounter_id: int) -> Encounter:
     return encounter
 
 
-def _path(encounter_id: int) -> str:
+def _path(encounter_id: Id) -> str:
     return f"/pro/consultation/{encounter_id}"
 
 
@@ -91,7 +92,7 @@ def my_consultations(request: Request, session: SessionDep, who: Doctor):
 
 
 @router.get("/pro/consultation/{encounter_id}")
-def consultation_page(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
+def consultation_page(encounter_id: Id, request: Request, session: SessionDep, who: Doctor,
                       ok: str | None = None, erreur: str | None = None):
     _mine(session, who, encounter_id)
     encounter = encounters.get_encounter(session, who.actor, encounter_id,
@@ -130,7 +131,7 @@ def consultation_page(encounter_id: int, request: Request, session: SessionDep, 
 
 
 @router.post("/pro/consultation/{encounter_id}/compte-rendu")
-def save_record(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
+def save_record(encounter_id: Id, request: Request, session: SessionDep, who: Doctor,
                 csrf: Annotated[str, Form()] = "", notes: Annotated[str, Form()] = "",
                 diagnostic: Annotated[str, Form()] = "", cim10: Annotated[str, Form()] = ""):
     _mine(session, who, encounter_id)
@@ -147,7 +148,7 @@ def save_record(encounter_id: int, request: Request, session: SessionDep, who: D
 
 
 @router.post("/pro/consultation/{encounter_id}/ordonnance")
-async def prescribe(encounter_id: int, request: Request, session: SessionDep, who: Doctor):
+async def prescribe(encounter_id: Id, request: Request, session: SessionDep, who: Doctor):
     form = await request.form()
     _mine(session, who, encounter_id)
     if not csrf_valid(request, str(form.get("csrf") or "")):
@@ -168,7 +169,7 @@ async def prescribe(encounter_id: int, request: Request, session: SessionDep, wh
 
 
 @router.post("/pro/consultation/{encounter_id}/orientation")
-def refer(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
+def refer(encounter_id: Id, request: Request, session: SessionDep, who: Doctor,
           csrf: Annotated[str, Form()] = "", motif: Annotated[str, Form()] = "",
           specialite: Annotated[str, Form()] = "", site: Annotated[str, Form()] = "",
           priorite: Annotated[str, Form()] = "routine"):
@@ -178,7 +179,7 @@ def refer(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
     try:
         referrals.create(session, who.actor, encounter_id, reason=motif,
                          specialty=specialite or None,
-                         target_location_id=int(site) if site.isdigit() else None,
+                         target_location_id=parse_id(site),
                          priority=priorite)
     except CareError as exc:
         session.rollback()
@@ -188,7 +189,7 @@ def refer(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
 
 
 @router.post("/pro/consultation/{encounter_id}/cloture")
-def close(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
+def close(encounter_id: Id, request: Request, session: SessionDep, who: Doctor,
           background: BackgroundTasks,
           csrf: Annotated[str, Form()] = "", ald: Annotated[str, Form()] = "",
           maternite: Annotated[str, Form()] = "", c2s: Annotated[str, Form()] = "",

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
 
 from oasis.care.core.errors import CareError, Conflict
+from oasis.care.core.inputs import parse_id
 from oasis.care.people.models import Practitioner
 from oasis.care.programmes import service
 from oasis.care.programmes.missions import (
@@ -31,7 +32,7 @@ from oasis.care.programmes.missions import (
 )
 from oasis.web.kit.auth import Visitor, page_gate
 from oasis.web.kit.csrf import csrf_valid
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 from oasis.web.kit.templating import long_date, month_name, render
 from oasis.web.pages.pro.common import see_other
 
@@ -153,8 +154,8 @@ def schedule_day(request: Request, session: SessionDep, who: Coordinator,
         return _page(request, session, who, month, 403, form=form, form_errors=[CSRF_ERROR])
     errors: list[str] = []
     invalid: set[str] = set()
-    site_id = int(site) if site.isdigit() else None
-    doctor_id = int(medecin) if medecin.isdigit() else None
+    site_id = parse_id(site)
+    doctor_id = parse_id(medecin)
     if site_id is None:
         errors.append("Choisissez le site de mission.")
         invalid.add("site")
@@ -194,7 +195,7 @@ def schedule_day(request: Request, session: SessionDep, who: Coordinator,
 
 
 @router.post(PAGE + "/journees/{day_id}/annuler")
-def cancel_day(request: Request, day_id: int, session: SessionDep, who: Coordinator,
+def cancel_day(request: Request, day_id: Id, session: SessionDep, who: Coordinator,
                csrf: Annotated[str, Form()] = "", motif: Annotated[str, Form()] = "",
                mois: Annotated[str, Form()] = ""):
     month, _ = _month(mois)
@@ -218,7 +219,7 @@ def cancel_day(request: Request, day_id: int, session: SessionDep, who: Coordina
 
 
 @router.post(PAGE + "/journees/{day_id}/cloturer")
-def close_day(request: Request, day_id: int, session: SessionDep, who: Coordinator,
+def close_day(request: Request, day_id: Id, session: SessionDep, who: Coordinator,
               csrf: Annotated[str, Form()] = "", statut: Annotated[str, Form()] = "",
               mois: Annotated[str, Form()] = ""):
     month, _ = _month(mois)

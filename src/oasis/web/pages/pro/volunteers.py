@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from oasis.care.core.errors import CareError, Conflict
+from oasis.care.core.inputs import parse_id
 from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.programmes import proposals as proposal_service
 from oasis.care.programmes import service
@@ -249,7 +250,7 @@ def volunteers_page(request: Request, session: SessionDep, who: Coordinator,
 
 def _outcome_line(outcome, doctors: dict[int, Practitioner]) -> dict:
     proposal = outcome.proposal
-    doctor = doctors.get(int(proposal.doctor)) if str(proposal.doctor).isdigit() else None
+    doctor = doctors.get(parse_id(str(proposal.doctor)))
     message = None
     if not outcome.accepted:
         message = refusal(Conflict(outcome.message or "", code=outcome.code), doctor,
@@ -277,7 +278,7 @@ async def accept(request: Request, session: SessionDep, who: Coordinator):
         return _render(request, who, form, 422, errors=["Aucune proposition à accepter."])
     outcomes = proposal_service.accept_proposals(session, who.actor, records)
     session.commit()
-    ids = {int(o.proposal.doctor) for o in outcomes if str(o.proposal.doctor).isdigit()}
+    ids = {i for o in outcomes if (i := parse_id(str(o.proposal.doctor))) is not None}
     doctors = {p.id: p for p in session.scalars(select(Practitioner).where(
         Practitioner.id.in_(ids)))}
     lines = [_outcome_line(o, doctors) for o in outcomes]
