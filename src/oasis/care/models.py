@@ -10,6 +10,13 @@ from oasis.care.accounts.models import Account
 from oasis.care.audit.models import AuditEvent
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
+from oasis.care.networks.models import (
+    CareNetwork,
+    CareProtocol,
+    NetworkMember,
+    NetworkPrice,
+    SasReservation,
+)
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
@@ -23,9 +30,44 @@ from oasis.care.teleconsult.models import (
     QueueEntry,
     ServiceRequest,
 )
+from oasis.care.teleexpertise.models import (
+    ExpertiseAct,
+    ExpertiseAttachment,
+    ExpertiseRequest,
+)
 
-__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
-           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
-           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
-           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
-           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]
+__all__ = [
+    "Account",
+    "Appointment",
+    "AuditEvent",
+    "AvailableTime",
+    "Base",
+    "BillingStatement",
+    "CareNetwork",
+    "CareProtocol",
+    "Encounter",
+    "EncounterMeasurement",
+    "ExpertiseAct",
+    "ExpertiseAttachment",
+    "ExpertiseRequest",
+    "Location",
+    "LocationHours",
+    "MedicationRequest",
+    "MissionDay",
+    "MissionSite",
+    "NetworkMember",
+    "NetworkPrice",
+    "Patient",
+    "Practitioner",
+    "PractitionerPresence",
+    "PractitionerRole",
+    "PriorityZone",
+    "QueueEntry",
+    "SasReservation",
+    "Schedule",
+    "ScheduleException",
+    "ServiceRequest",
+    "Slot",
+    "StaffMember",
+    "WaitlistEntry",
+]

@@ -40,6 +40,16 @@ _NGAP_TELE = ("NGAP, Titre XVI « Téléconsultation » ; avenant 6 à la conven
               "10 août 2018) ; tarif TCG 25 € inchangé par la convention 2024 (ameli.fr, "
               "« Téléconsultation : tarifs », consulté 2026)")
 
+_AVENANT_9_TE = ("Avenant 9 à la convention médicale 2016 (arrêté du 22 septembre 2021), "
+                 "téléexpertise à niveau unique au 1er avril 2022 : requis TE2 20 €, "
+                 "requérant RQD 10 € (Omnidoc, « Combien l'acte de téléexpertise est-il "
+                 "rémunéré », et Omniprat, fiche « Téléexpertise » du 01/03/2024, lus le "
+                 "01/12/2026)")
+_CONVENTION_2024_TE = ("Convention médicale du 4 juin 2024 (JO du 21 juin 2024) : TE2 du médecin "
+                       "requis porté de 20 € à 23 € au 1er janvier 2026, RQD inchangé à 10 € "
+                       "(GIP Télésanté Bretagne, « Convention médicale : quels changements "
+                       "côté télésanté ? », 20/06/2024, lu le 01/12/2026)")
+
 TARIFFS: tuple[Tariff, ...] = (
     Tariff("G", "Consultation au cabinet du médecin généraliste", 2500,
            date(2017, 5, 1), date(2023, 10, 31),
@@ -60,6 +70,12 @@ TARIFFS: tuple[Tariff, ...] = (
            "nouveautés de la convention 2024 »)"),
     Tariff("TCS", "Téléconsultation de spécialiste", 2650, date(2024, 12, 22), None,
            _NGAP_TELE + " ; valorisée comme la consultation CS (hypothèse Oasis)"),
+    Tariff("TE2", "Téléexpertise : avis du médecin requis", 2000,
+           date(2022, 4, 1), date(2025, 12, 31), _AVENANT_9_TE),
+    Tariff("TE2", "Téléexpertise : avis du médecin requis", 2300,
+           date(2026, 1, 1), None, _CONVENTION_2024_TE),
+    Tariff("RQD", "Téléexpertise : demande du professionnel requérant", 1000,
+           date(2022, 4, 1), None, _AVENANT_9_TE + " ; " + _CONVENTION_2024_TE),
 )
 
 PARTICIPATION_FORFAITAIRE: tuple[Tariff, ...] = (
