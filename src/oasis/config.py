@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     ice_servers: list[IceServer] = []
     # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
     partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
+    # Téléexpertise attachments: outside the web root; None = next to the SQLite database
+    # (else ~/.local/share/oasis/attachments), see oasis.care.teleexpertise.attachments.
+    attachments_dir: Path | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    expertise_answer_days: int = 7  # promised answer time of a téléexpertise
 
     @property
     def geography_file(self) -> Path:

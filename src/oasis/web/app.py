@@ -25,6 +25,7 @@ from oasis.web.api import (
     care_options,
     france_sante,
     missions,
+    networks,
     patients,
     planning,
     practitioners,
@@ -33,6 +34,7 @@ from oasis.web.api import (
     slots,
     system,
     teleconsult,
+    teleexpertise,
     territory,
 )
 from oasis.web.kit.errors import install_errors
@@ -56,7 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, france_sante.router, missions.router, planning.router,
-    territory.router,
+    territory.router, teleexpertise.router, networks.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML

@@ -114,3 +114,8 @@ class Store:
 
     def count(self) -> int:
         return sum(1 for p in self.root.rglob("*") if p.is_file()) if self.root.exists() else 0
+
+
+def store_for(database_url: str, attachments_dir: Path | None) -> Store:
+    """The store of the settings: ``attachments_dir``, else :func:`default_root`."""
+    return Store(attachments_dir if attachments_dir is not None else default_root(database_url))
