@@ -57,7 +57,7 @@ def _send(client, h, ids, files):
 
 
 def test_api_journey_and_non_party_404(setup):
-    client, ids, store, db_url = setup
+    client, ids, store, _db_url = setup
     gp, derm, other, pat = (login(client, e) for e in
                             ("gp@test.fr", "derm@test.fr", "autre@test.fr", "patient@test.fr"))
     r = _send(client, gp, ids, [("files", ("lesion.png", png_bytes(), "image/png")),
@@ -111,7 +111,7 @@ def test_api_bad_files_422_nothing_stored(setup, name, data, code):
 
 
 def test_sas_publish_and_regulator_books(setup):
-    client, ids, store, db_url = setup
+    client, ids, _store, db_url = setup
     s = session_factory(db_url)()
     soon = s.scalars(select(Slot).where(Slot.practitioner_id == ids["derm"],
                                         Slot.start_at > utcnow(),
