@@ -43,10 +43,13 @@ from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
 from oasis.web.pages.patient import account, find
 from oasis.web.pages.patient import appointments as patient_appointments
-from oasis.web.pages.planner import coverage, dashboard, map
+from oasis.web.pages.patient import teleexpertise as patient_expertise
+from oasis.web.pages.planner import coverage, dashboard, map, waits
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
+from oasis.web.pages.pro import networks as network_pages
+from oasis.web.pages.pro import teleexpertise as expertise_pages
 from oasis.web.pages.public import home
 from oasis.web.pages.teleconsult import queue as queue_pages
 from oasis.web.pages.visio import call
@@ -65,7 +68,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     home.router, map.router, dashboard.router, coverage.router, account.router,
     find.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
-    mission_pages.router, volunteers.router,
+    mission_pages.router, volunteers.router, expertise_pages.router, network_pages.router,
+    patient_expertise.router, waits.router,
 )
 
 

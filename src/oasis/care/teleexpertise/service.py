@@ -347,3 +347,22 @@ def book(session: Session, actor: Actor, request_id: int, slot_id: int, *,
     req.appointment_id = appointment.id
     session.flush()
     return appointment
+
+
+def patients_for_requester(session: Session, actor: Actor, limit: int = 200) -> list[Patient]:
+    """Patients the professional may ask about: their médecin-traitant patients and those
+    they (or, for a nurse, their site) have seen or booked."""
+    from oasis.care.booking.models import Appointment
+
+    if actor.role == "practitioner" and actor.practitioner_id is not None:
+        seen = select(Appointment.patient_id).where(
+            Appointment.practitioner_id == actor.practitioner_id)
+        stmt = select(Patient).where(or_(Patient.gp_id == actor.practitioner_id,
+                                         Patient.id.in_(seen)))
+    elif actor.role == "nurse" and actor.location_id is not None:
+        stmt = select(Patient).where(Patient.id.in_(select(Appointment.patient_id).where(
+            Appointment.location_id == actor.location_id)))
+    else:
+        return []
+    return list(session.scalars(stmt.order_by(Patient.family_name, Patient.given_name)
+                                .limit(limit)))
