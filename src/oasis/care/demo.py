@@ -156,6 +156,10 @@ DEMO_ACCOUNTS = [
     ("admin", "admin@demo.oasis.fr", "Administration de la plateforme"),
     ("practitioner", "volontaire@demo.oasis.fr",
      "Dr Sylvie Navarro, volontaire « Un médecin près de chez vous » (Luzy)"),
+    ("practitioner", "dermatologue@demo.oasis.fr", "Dr Bérénice Vasseur, dermatologue (CPTS)"),
+    ("practitioner", "ophtalmologue@demo.oasis.fr", "Dr Agathe Mallet, ophtalmologue (CPTS)"),
+    ("coordinator", "cpts@demo.oasis.fr", "Coordination de la CPTS du Nivernais"),
+    ("regulator", "regulateur@demo.oasis.fr", "Régulation SAS de la Nièvre"),
 ]
 
 
@@ -272,6 +276,10 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
     from oasis.care.programmes.demo import load_programmes_demo
 
     load_programmes_demo(session, report, days=days, geo=geo, tick=tick)
+    # Care networks, téléexpertise history, SAS slots: additive too.
+    from oasis.care.networks.demo import load_networks_demo
+
+    load_networks_demo(session, report, days=days, geo=geo, tick=tick)
     return report
 
 
