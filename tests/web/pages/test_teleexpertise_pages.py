@@ -115,3 +115,23 @@ def test_coordinator_publishes_sas_and_regulator_books(app, db_url):
     assert s.get(Slot, row.slot_id).start_at <= utcnow() + timedelta(hours=48)
     s.close()
     assert client_for(app, "gp@test.fr").get("/sas").status_code == 404
+
+
+def test_finder_shows_the_mutuelle_network_prices(app, db_url):
+    from oasis.care.networks import service as networks
+    from oasis.care.people.models import Patient
+
+    s = session_factory(db_url)()
+    patient = s.scalar(select(Patient).where(Patient.family_name == "Durand"))
+    patient.mutuelle_name = "Mutuelle Test"
+    net = networks.create_network(s, name="Réseau optique test", kind="mutuelle",
+                                  communes=["58194"], mutuelle_name="mutuelle test")
+    networks.add_price(s, net.id, category="optique", item="Lunettes unifocales",
+                       network_price_cents=9000, usual_price_cents=16000)
+    s.commit()
+    s.close()
+    page = client_for(app, "patient@test.fr").get("/trouver-un-soin")
+    assert "Le réseau de soins de votre mutuelle" in page.text
+    assert "Lunettes unifocales" in page.text and "90,00" in page.text
+    other = client_for(app, "gp@test.fr").get("/trouver-un-soin")
+    assert "réseau de soins de votre mutuelle" not in other.text

@@ -40,6 +40,10 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
                "needs": SPECIALTIES, "answer": None, "error": None, "choices": [],
                "titles": TITLES, "categories": CATEGORIES, "site_kinds": SITE_KINDS,
                "tele_url": TELECONSULTATION_PAGE}
+    if patient is not None:  # the partner networks of care of the patient's mutuelle
+        from oasis.care.networks.service import mutuelle_offers
+
+        context["mutuelle_offers"] = mutuelle_offers(session, patient)
     text = ou if ou is not None else None
     if text is None and patient is not None:
         text = patient.commune_code
