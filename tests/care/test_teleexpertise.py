@@ -173,3 +173,29 @@ def test_measured_waits(session, tmp_path):
     assert (row.department, row.expertise_answered, row.expertise_median_days) == ("58", 2, 2.0)
     assert (row.expertise_open, row.expertise_late) == (1, 1)
     assert to_csv([row]).splitlines()[1].startswith("58;dermatologue;2;2.0;1;1;")
+
+
+def test_ett_nurse_requests_and_bills_rqd(session, tmp_path):
+    from oasis.care.booking import service as booking
+    from oasis.care.people import service as people
+    from oasis.care.scheduling.models import Slot
+
+    store = files.Store(tmp_path / "pj")
+    w = make_world(session)
+    slot = session.scalar(select(Slot).where(Slot.practitioner_id == w.derm.id))
+    nurse = people.create_staff(session, kind="nurse", family_name="Dupont", given_name="M",
+                                location_id=slot.location_id)
+    actor = Actor(None, "nurse", staff_id=nurse.id, location_id=slot.location_id)
+    with pytest.raises(NotFound):  # not yet seen at the nurse's site
+        te.create(session, actor, patient_id=w.patient.id, specialty="dermatologue",
+                  question="Plaie ?", consent=True, now=NOW)
+    booking.book(session, Actor.system(), slot_id=slot.id, patient_id=w.patient.id,
+                 now=NOW - timedelta(days=30))
+    req = te.create(session, actor, patient_id=w.patient.id, specialty="dermatologue",
+                    question="Plaie chronique de jambe ?", consent=True,
+                    uploads=[te.Upload("plaie.jpg", jpeg_bytes())], store=store, now=NOW)
+    te.get(session, actor, req.id)
+    te.answer(session, w.derm_actor, req.id, text="Soins locaux.", recommendation="none",
+              now=NOW)
+    rqd = next(a for a in te.acts(session, req) if a.code == "RQD")
+    assert (rqd.staff_id, rqd.practitioner_id, rqd.amount_cents) == (nurse.id, None, 1000)

@@ -135,3 +135,21 @@ def test_finder_shows_the_mutuelle_network_prices(app, db_url):
     assert "Lunettes unifocales" in page.text and "90,00" in page.text
     other = client_for(app, "gp@test.fr").get("/trouver-un-soin")
     assert "réseau de soins de votre mutuelle" not in other.text
+
+
+@pytest.mark.parametrize("email,role", [("gp@test.fr", "practitioner"),
+                                        ("patient@test.fr", "patient"),
+                                        ("coord@test.fr", "coordinator"),
+                                        ("regul@test.fr", "regulator")])
+def test_new_menu_links_open_for_their_role(app, email, role):
+    from oasis.web.kit.nav import home_of, menu
+
+    mine = ("/pro/teleexpertise", "/mes-avis-specialiste", "/coordination/reseaux",
+            "/planification/delais", "/sas")
+    client = client_for(app, email)
+    links = [link.href for link in menu(role) if link.href.startswith(mine)]
+    assert links, role
+    for href in links:
+        assert client.get(href).status_code == 200, href
+    if role == "regulator":
+        assert home_of(role) == "/sas"
