@@ -20,10 +20,10 @@ import io
 import tempfile
 from pathlib import Path
 
+from _timing import timed
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from _timing import timed
 from oasis.care.accounts import service as accounts
 from oasis.care.core import db as care_db
 from oasis.care.core.actor import Actor
