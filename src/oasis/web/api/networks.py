@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
 
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Invalid
@@ -43,8 +44,6 @@ Regulator = Annotated[Actor, Depends(require_role("regulator"))]
 
 @router.get("/reseaux", response_model=list[NetworkOut], summary="Réseaux de soins")
 def list_networks(session: SessionDep, _actor: ActorDep) -> list[CareNetwork]:
-    from sqlalchemy import select
-
     return list(session.scalars(select(CareNetwork).order_by(CareNetwork.name)))
 
 
