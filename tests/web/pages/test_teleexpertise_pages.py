@@ -128,11 +128,19 @@ def test_finder_shows_the_mutuelle_network_prices(app, db_url):
                                   communes=["58194"], mutuelle_name="mutuelle test")
     networks.add_price(s, net.id, category="optique", item="Lunettes unifocales",
                        network_price_cents=9000, usual_price_cents=16000)
+    from oasis.care.people.models import Practitioner as P
+    from oasis.care.people.models import PractitionerRole
+
+    derm_site = s.scalar(select(PractitionerRole.location_id).join(P).where(
+        P.specialty == "dermatologue").order_by(PractitionerRole.id))
+    networks.add_member(s, net.id, location_id=derm_site)
     s.commit()
     s.close()
     page = client_for(app, "patient@test.fr").get("/trouver-un-soin")
     assert "Le réseau de soins de votre mutuelle" in page.text
     assert "Lunettes unifocales" in page.text and "90,00" in page.text
+    derm = client_for(app, "patient@test.fr").get("/trouver-un-soin?besoin=dermatologue")
+    assert derm.text.count("réseau de votre mutuelle</span>") >= 1
     other = client_for(app, "gp@test.fr").get("/trouver-un-soin")
     assert "réseau de soins de votre mutuelle" not in other.text
 

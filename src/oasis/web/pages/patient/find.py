@@ -43,7 +43,9 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
     if patient is not None:  # the partner networks of care of the patient's mutuelle
         from oasis.care.networks.service import mutuelle_offers
 
-        context["mutuelle_offers"] = mutuelle_offers(session, patient)
+        offers = mutuelle_offers(session, patient)
+        context["mutuelle_offers"] = offers
+        context["network_sites"] = {site.id for o in offers for site in o.sites}
     text = ou if ou is not None else None
     if text is None and patient is not None:
         text = patient.commune_code
