@@ -33,8 +33,9 @@ run: install data  ## set up, migrate, load demo data and serve on http://127.0.
 	$(BIN)/oasis demo load
 	$(BIN)/oasis serve --host $(HOST) --port $(PORT)
 
-lint: install  ## ruff
+lint: install  ## ruff and the import contracts (pyproject.toml [tool.importlinter])
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 browser:  ## install Debian chromium for the browser tests (where apt is usable; never fails)
 	@command -v chromium >/dev/null 2>&1 || [ -x "$${OASIS_CHROMIUM:-/nonexistent}" ] || \
@@ -43,8 +44,9 @@ browser:  ## install Debian chromium for the browser tests (where apt is usable;
 	    sudo -n apt-get install -y chromium)) || \
 	  echo "no chromium: browser tests will skip"
 
-test: install data browser  ## lint and run the whole test suite
+test: install data browser  ## lint, check the import contracts and run the whole test suite
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: install data  ## run every benchmark

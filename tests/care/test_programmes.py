@@ -9,7 +9,7 @@ import pytest
 
 from oasis.care.programmes.france_sante import CareRequest, LabelInput, check_label, open_days
 from oasis.care.programmes.missions import (
-    MissionDay,
+    DayRecord,
     MissionRuleError,
     check_month_cap,
     daily_rate,
@@ -72,10 +72,10 @@ def test_third_day_in_a_month_is_refused():
 
 
 def test_statements_pay_completed_days_only_in_cents():
-    days = [MissionDay("dr1", "200067221", date(2026, 12, 1), "completed"),
-            MissionDay("dr1", "200067221", date(2026, 12, 15), "cancelled"),
-            MissionDay("dr1", "245804406", date(2027, 1, 5), "completed"),
-            MissionDay("dr2", "245804406", date(2027, 1, 6), "not_done")]
+    days = [DayRecord("dr1", "200067221", date(2026, 12, 1), "completed"),
+            DayRecord("dr1", "200067221", date(2026, 12, 15), "cancelled"),
+            DayRecord("dr1", "245804406", date(2027, 1, 5), "completed"),
+            DayRecord("dr2", "245804406", date(2027, 1, 6), "not_done")]
     st = monthly_statements(days)
     assert [(s.doctor_id, s.month, s.paid_days, s.amount_cents) for s in st] == [
         ("dr1", "2026-12", 1, 20_000), ("dr1", "2027-01", 1, 20_000)]

@@ -1,4 +1,4 @@
-"""Database fixtures for the care platform, shared by every helper's tests.
+"""Database fixtures for the care platform, shared by every domain's tests.
 
 ``db_url`` is parametrised over SQLite (a file in the test's tmp dir) and PostgreSQL
 (its own database, created from a migrated template database, dropped afterwards;

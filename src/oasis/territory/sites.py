@@ -18,6 +18,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.supply import _UnitResolver
+from oasis.territory.synthetic import synthetic_supply
 from oasis.territory.travel import TravelModel, chord_to_km, unit_vectors
 
 SITE_KINDS: dict[str, str] = {
@@ -87,8 +89,6 @@ def _float(text: str) -> float | None:
 
 def read_sites(path: Path, geo) -> Sites:
     """Read and check a sites CSV (comma or semicolon separated, UTF-8)."""
-    from oasis.territory.supply import _UnitResolver
-
     path = Path(path)
     if not path.exists():
         raise SitesFileError(f"{path} : fichier introuvable")
@@ -162,8 +162,6 @@ def demo_sites(geo, seed: int = 0) -> Sites:
     cabinet, 3–9 → msp, 10+ → centre_sante; units of ≥ 20,000 inhabitants also get a
     hopital_proximite.  Same seed as ``oasis apl``'s demo supply, so maps agree.
     """
-    from oasis.territory.synthetic import synthetic_supply
-
     units = np.flatnonzero(geo.analysis_units)
     supply = synthetic_supply(geo.population[units], "generaliste", seed=seed)
     count = np.bincount(supply.unit, minlength=len(units))

@@ -25,6 +25,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
 from oasis.care.people.models import Patient
 from oasis.care.scheduling.models import Slot
@@ -57,9 +58,7 @@ def _slot_refusal(session: Session, slot_id: int, now: datetime) -> Exception:
 
 
 def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("Patient introuvable", code="not_found")
+    patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
     if actor.role == "patient" and actor.patient_id != patient_id:
         raise NotFound("Patient introuvable", code="not_found")
     # Regulators (SAS) book for the caller on the line, as the coordination does.
@@ -113,9 +112,8 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
 
 def get_appointment(session: Session, actor: Actor, appointment_id: int,
                     purpose: str = "consultation du rendez-vous") -> Appointment:
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None:
-        raise NotFound("Appointment introuvable", code="not_found")
+    appointment = get_or_raise(session, Appointment, appointment_id,
+                               "Appointment introuvable", code="not_found")
     if not _is_party(actor, appointment):
         ensure_can_see_patient(session, actor, appointment.patient_id, "Appointment",
                                appointment_id, purpose)

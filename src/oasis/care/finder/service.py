@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid
+from oasis.care.core.geo import geography
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder import costs
 from oasis.care.finder.places import Place, resolve
@@ -132,8 +133,6 @@ def find_care(session: Session, where: str | Place, need: str | None = "generali
     written, so an anonymous search is possible and nothing needs auditing.
     """
     if geo is None:
-        from oasis.care.core.geo import geography
-
         geo = geography()
     need = check_need(need)
     now = now or utcnow()

@@ -34,7 +34,6 @@ from oasis.territory.supply import rpps_with_check_digit
 
 CPTS = "CPTS du Nivernais (démo)"
 OPTICAL = "Réseau optique Oasis Solidarité (démo)"
-PASSWORD = "oasis-demo"
 NIEVRE = ["58194", "58303", "58062", "58086", "58149"]  # Nevers, Varennes, Château-Chinon…
 SPECIALISTS = [  # number, given, family, specialty, site, weekdays, e-mail
     (201, "Bérénice", "Vasseur", "dermatologue", "MSP du Banlay, Nevers (démo)", (0, 1, 3, 4),
@@ -64,10 +63,10 @@ def _rpps(number: int) -> str:
     return rpps_with_check_digit(f"19{number:08d}")
 
 
-def _account(session, email, role, display, report, **links) -> Account:
+def _account(session, email, role, display, report, password, **links) -> Account:
     account = session.scalar(select(Account).where(Account.email == email))
     if account is None:
-        account = accounts.create_account(session, email=email, password=PASSWORD, role=role,
+        account = accounts.create_account(session, email=email, password=password, role=role,
                                           display_name=display, synthetic=True, **links)
         report.add("accounts")
     return account
@@ -75,8 +74,9 @@ def _account(session, email, role, display, report, **links) -> Account:
 
 def load_networks_demo(session: Session, report, *, days: int = 21, geo=None,
                        tick: Callable[[str], None] | None = None,
-                       now: datetime | None = None) -> None:
-    """Add the networks' demo to the care demo (``report`` is its DemoReport)."""
+                       now: datetime | None = None, password: str) -> None:
+    """Add the networks' demo to the care demo (``report`` is its DemoReport,
+    ``password`` that of its demo accounts)."""
     (tick or (lambda _s: None))("réseaux de soins")
     now = now or utcnow()
     site = {name: session.scalar(select(Location).where(Location.name == name))
@@ -99,11 +99,11 @@ def load_networks_demo(session: Session, report, *, days: int = 21, geo=None,
                                          for a, b in ((time(9), time(12)), (time(14), time(17)))])
             report.slots_created += scheduling.generate_slots(session, schedule.id, days=days)
         if email:
-            _account(session, email, "practitioner", doctor.display_name, report,
+            _account(session, email, "practitioner", doctor.display_name, report, password,
                      practitioner_id=doctor.id)
         specialists[number] = doctor
     coordinator = _account(session, "cpts@demo.oasis.fr", "coordinator",
-                           "Coordination CPTS du Nivernais (démo)", report)
+                           "Coordination CPTS du Nivernais (démo)", report, password)
     regulator_staff = session.scalar(select(StaffMember).where(
         StaffMember.family_name == "Régulation SAS", StaffMember.synthetic.is_(True)))
     if regulator_staff is None:
@@ -111,7 +111,7 @@ def load_networks_demo(session: Session, report, *, days: int = 21, geo=None,
                                               family_name="Régulation SAS", given_name="Nièvre",
                                               organisation="SAS 58 (démo)", synthetic=True)
     _account(session, "regulateur@demo.oasis.fr", "regulator", "Régulation SAS 58 (démo)",
-             report, staff_id=regulator_staff.id)
+             report, password, staff_id=regulator_staff.id)
     if session.scalar(select(CareNetwork.id).where(CareNetwork.name == CPTS)) is not None:
         return
     epcis = []

@@ -18,6 +18,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid, NotFound
 from oasis.care.core.geo import commune_place
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_nir, normalise_rpps
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.sites.models import Location
@@ -69,9 +70,7 @@ def create_patient(session: Session, actor: Actor, *, family_name: str, given_na
 def get_patient(session: Session, actor: Actor, patient_id: int,
                 purpose: str = "consultation du dossier") -> Patient:
     """The patient if ``actor`` may see them (audited); NotFound otherwise."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("Patient introuvable", code="not_found")
+    patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
     ensure_can_see_patient(session, actor, patient_id, purpose=purpose)
     record(session, actor, "read", "Patient", patient_id, patient_id=patient_id,
            purpose=purpose)
@@ -101,10 +100,8 @@ def create_practitioner(session: Session, *, rpps: str, family_name: str, given_
 
 
 def get_practitioner(session: Session, practitioner_id: int) -> Practitioner:
-    practitioner = session.get(Practitioner, practitioner_id)
-    if practitioner is None:
-        raise NotFound("praticien introuvable", code="unknown_practitioner")
-    return practitioner
+    return get_or_raise(session, Practitioner, practitioner_id,
+                        "praticien introuvable", code="unknown_practitioner")
 
 
 def add_role(session: Session, practitioner_id: int, location_id: int) -> PractitionerRole:

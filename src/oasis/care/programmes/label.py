@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.geo import geography
 from oasis.care.people.models import Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.france_sante import (
     MAX_DELAY,
@@ -151,8 +152,6 @@ def label_sites(session: Session, location_ids: Iterable[int] | None = None, *,
                 weeks: int = DEFAULT_WEEKS, now: datetime | None = None, geo=None,
                 model: TravelModel | None = None) -> list[SiteLabel]:
     """Label reports of the given sites (default: every active site), ordered by id."""
-    from oasis.care.core.geo import geography
-
     if not 1 <= weeks <= 52:
         raise Invalid("période de mesure entre 1 et 52 semaines", code="invalid_weeks")
     now = now or utcnow()

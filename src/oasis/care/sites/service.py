@@ -8,9 +8,10 @@ from datetime import time
 
 from sqlalchemy.orm import Session
 
-from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.core.errors import Conflict, Invalid
 from oasis.care.core.geo import commune_place
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_finess
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import SITE_KINDS
 from oasis.care.sites.models import Location, LocationHours
 
@@ -66,10 +67,7 @@ def create_location(session: Session, *, name: str, kind: str, commune_code: str
 
 
 def get_location(session: Session, location_id: int) -> Location:
-    location = session.get(Location, location_id)
-    if location is None:
-        raise NotFound("site introuvable", code="unknown_location")
-    return location
+    return get_or_raise(session, Location, location_id, "site introuvable", code="unknown_location")
 
 
 def set_hours(session: Session, location_id: int, hours: Hours) -> Location:

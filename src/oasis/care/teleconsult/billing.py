@@ -32,6 +32,7 @@ from oasis.care.core.clock import PARIS, age
 from oasis.care.core.errors import Invalid
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult.models import BillingStatement, Encounter
+from oasis.config import get_settings
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,6 @@ class Situation:
 
 
 def partner_mutuelles() -> tuple[str, ...]:
-    from oasis.config import get_settings
-
     return tuple(get_settings().partner_mutuelles)
 
 

@@ -9,12 +9,10 @@ to a patient is never ahead of the database.  The websocket lives in
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
@@ -30,81 +28,34 @@ from oasis.care.teleconsult.models import (
     QueueEntry,
     ServiceRequest,
 )
+from oasis.care.teleconsult.queue import QueueView
+from oasis.web.api.schemas.teleconsult import (
+    CallOut,
+    CloseOut,
+    EmergencyOut,
+    EncounterOut,
+    JoinIn,
+    JoinOut,
+    MeasurementOut,
+    PrescriptionIn,
+    PrescriptionOut,
+    PresenceIn,
+    PresenceOut,
+    QueueSummaryOut,
+    RecordIn,
+    ReferralIn,
+    ReferralOut,
+    SituationIn,
+    StatementOut,
+    TakeNextOut,
+    VerificationOut,
+)
 from oasis.web.kit.auth import ActorDep, require_role
 from oasis.web.kit.deps import SessionDep, SettingsDep
 from oasis.web.kit.rooms import call_link
 from oasis.web.live.queue import notify_queue
 
 router = APIRouter(prefix="/api/v1", tags=["téléconsultation"])
-
-
-# ---------------------------------------------------------------------------- schemas
-class NewPatientIn(BaseModel):
-    """A walk-in patient registered by the ETT nurse."""
-
-    family_name: str = Field(min_length=1, max_length=100)
-    given_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
-    commune_code: str = Field(min_length=5, max_length=5)
-    sex: str | None = None
-    nir: str | None = None
-    phone: str | None = None
-    mutuelle_name: str | None = None
-
-
-class JoinIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Motif, en texte libre")
-    triage: list[str] = Field(default_factory=list, description="Signes d'alerte cochés "
-                              "(codes de oasis.care.teleconsult.triage.RED_FLAGS)")
-    specialty: str = "generaliste"
-    mode: str = Field(default="video", description="video, phone (audio seul, rappel) ou ett")
-    callback_phone: str | None = Field(default=None, max_length=30)
-    patient_id: int | None = Field(default=None, description="ETT : le patient accueilli")
-    patient_birth_date: date | None = Field(default=None, description="ETT : sa date de "
-                                            "naissance, vérifiée (pièce d'identité, carte "
-                                            "Vitale)")
-    new_patient: NewPatientIn | None = Field(default=None, description="ETT : patient "
-                                             "sans compte, enregistré par l'infirmier·ère")
-
-
-class PresenceIn(BaseModel):
-    status: str = Field(description="available ou offline")
-
-
-class RecordIn(BaseModel):
-    notes: str | None = None
-    diagnosis_text: str | None = Field(default=None, max_length=2000)
-    diagnosis_code: str | None = Field(default=None, max_length=10, description="CIM-10")
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class SituationIn(BaseModel):
-    in_parcours: bool | None = Field(default=None, description="Parcours de soins respecté ; "
-                                     "par défaut : médecin traitant ou moins de 16 ans")
-    ald: bool = False
-    maternity: bool = False
-    c2s: bool = False
-    ame: bool = False
-    mutuelle_rate_percent: int = Field(default=100, ge=0, le=1000)
-    fee_cents: int | None = Field(default=None, ge=0)
-
-
-class LineIn(BaseModel):
-    name: str = Field(max_length=200)
-    dosage: str = Field(max_length=200)
-    duration: str = Field(max_length=100)
-    instructions: str = Field(default="", max_length=500)
-
-
-class PrescriptionIn(BaseModel):
-    lines: list[LineIn] = Field(min_length=1, max_length=prescriptions.MAX_LINES)
-
-
-class ReferralIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-    target_location_id: int | None = None
-    specialty: str | None = None
-    priority: str = "routine"
 
 
 # ----------------------------------------------------------------------------- output
@@ -178,9 +129,10 @@ def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
     return p.id
 
 
-@router.post("/teleconsult/queue", status_code=201, summary="Rejoindre la file (24 h/24)",
-             responses={200: {"description": "Signes d'alerte : appelez le 15 / 112, pas de "
-                                             "file (queued = false)"}})
+@router.post("/teleconsult/queue", status_code=201, response_model=JoinOut,
+             summary="Rejoindre la file (24 h/24)",
+             responses={200: {"model": EmergencyOut, "description": "Signes d'alerte : appelez "
+                                                                "le 15 / 112, pas de file"}})
 def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: ActorDep,
                background: BackgroundTasks) -> Any:
     if body.mode == "ett":
@@ -204,14 +156,16 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
             "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}"}
 
 
-@router.get("/teleconsult/queue/{entry_id}", summary="Ma place dans la file")
+@router.get("/teleconsult/queue/{entry_id}", response_model=QueueView,
+            summary="Ma place dans la file")
 def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
     out = queue.get_view(session, actor, entry_id).as_dict()
     session.commit()
     return out
 
 
-@router.delete("/teleconsult/queue/{entry_id}", summary="Quitter la file")
+@router.delete("/teleconsult/queue/{entry_id}", response_model=QueueView,
+               summary="Quitter la file")
 def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: ActorDep,
                 background: BackgroundTasks) -> dict:
     entry = queue.leave(session, actor, entry_id)
@@ -220,7 +174,8 @@ def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: Act
     return queue.view(session, entry).as_dict()
 
 
-@router.get("/teleconsult/queue", summary="État de la file (médecins)")
+@router.get("/teleconsult/queue", response_model=QueueSummaryOut,
+            summary="État de la file (médecins)")
 def queue_summary(session: SessionDep,
                   actor: Annotated[Actor, Depends(require_role("practitioner"))],
                   specialty: str | None = None) -> dict:
@@ -229,7 +184,8 @@ def queue_summary(session: SessionDep,
         "me": queue.presence_of(session, doctor.id)}
 
 
-@router.put("/teleconsult/presence", summary="Je suis disponible / indisponible")
+@router.put("/teleconsult/presence", response_model=PresenceOut,
+            summary="Je suis disponible / indisponible")
 def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor: ActorDep,
                  background: BackgroundTasks) -> dict:
     presence = queue.set_presence(session, actor, body.status)
@@ -240,7 +196,8 @@ def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor:
             "since": iso(presence.since)}
 
 
-@router.post("/teleconsult/queue/next", status_code=201, summary="Prendre le patient suivant",
+@router.post("/teleconsult/queue/next", response_model=TakeNextOut, status_code=201,
+             summary="Prendre le patient suivant",
              responses={404: {"description": "File vide (code queue_empty)"},
                         409: {"description": "Non disponible ou déjà en consultation"}})
 def take_next(request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep,
@@ -254,7 +211,7 @@ def take_next(request: Request, session: SessionDep, settings: SettingsDep, acto
 
 
 # -------------------------------------------------------------------------- encounters
-@router.get("/encounters", summary="Mes téléconsultations")
+@router.get("/encounters", response_model=list[EncounterOut], summary="Mes téléconsultations")
 def my_encounters(session: SessionDep, actor: ActorDep,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                   offset: Annotated[int, Query(ge=0)] = 0) -> list[dict]:
@@ -263,7 +220,8 @@ def my_encounters(session: SessionDep, actor: ActorDep,
     return [encounter_out(e) for e in rows]
 
 
-@router.get("/encounters/{encounter_id}", summary="Compte rendu de téléconsultation")
+@router.get("/encounters/{encounter_id}", response_model=EncounterOut,
+            summary="Compte rendu de téléconsultation")
 def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
     e = encounters.get_encounter(session, actor, encounter_id)
     out = encounter_out(e)
@@ -273,7 +231,8 @@ def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> di
     return out
 
 
-@router.patch("/encounters/{encounter_id}", summary="Rédiger le compte rendu")
+@router.patch("/encounters/{encounter_id}", response_model=EncounterOut,
+              summary="Rédiger le compte rendu")
 def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
                  actor: ActorDep) -> dict:
     e = encounters.update_record(session, actor, encounter_id, **body.model_dump())
@@ -281,14 +240,16 @@ def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
     return encounter_out(e)
 
 
-@router.get("/encounters/{encounter_id}/call", summary="Lien de l'appel vidéo (participants)")
+@router.get("/encounters/{encounter_id}/call", response_model=CallOut,
+            summary="Lien de l'appel vidéo (participants)")
 def encounter_call(encounter_id: int, session: SessionDep, settings: SettingsDep,
               actor: ActorDep, for_patient: bool = False) -> dict:
     """``for_patient=true``: the ETT nurse opens the walk-in patient's link."""
     return call_link(session, settings, actor, encounter_id, for_patient)
 
 
-@router.post("/encounters/{encounter_id}/measurements", status_code=201,
+@router.post("/encounters/{encounter_id}/measurements", response_model=MeasurementOut,
+             status_code=201,
              summary="Saisir des mesures (infirmier·ère ETT, médecin)")
 def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionDep,
                     actor: ActorDep) -> dict:
@@ -297,7 +258,8 @@ def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionD
     return {"id": m.event_id, "recorded_at": iso(m.recorded_at), "values": m.values}
 
 
-@router.post("/encounters/{encounter_id}/close", summary="Clore la consultation (facturation)")
+@router.post("/encounters/{encounter_id}/close", response_model=CloseOut,
+             summary="Clore la consultation (facturation)")
 def close_encounter(encounter_id: int, body: SituationIn, request: Request,
                     session: SessionDep, settings: SettingsDep, actor: ActorDep,
                     background: BackgroundTasks) -> dict:
@@ -309,7 +271,8 @@ def close_encounter(encounter_id: int, body: SituationIn, request: Request,
     return {"encounter": encounter_out(e), "statement": statement_out(st)}
 
 
-@router.get("/encounters/{encounter_id}/statement", summary="Feuille de soins")
+@router.get("/encounters/{encounter_id}/statement", response_model=StatementOut,
+            summary="Feuille de soins")
 def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
     st = encounters.statement_for(session, actor, encounter_id)
     session.commit()
@@ -317,7 +280,8 @@ def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> di
 
 
 # ---------------------------------------------------------------------- prescriptions
-@router.post("/encounters/{encounter_id}/prescriptions", status_code=201,
+@router.post("/encounters/{encounter_id}/prescriptions", response_model=PrescriptionOut,
+             status_code=201,
              summary="Prescrire (ordonnance électronique)")
 def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session: SessionDep,
               settings: SettingsDep, actor: ActorDep) -> dict:
@@ -328,14 +292,16 @@ def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session
         base_url(request), rx.id, settings.secret_key)}
 
 
-@router.get("/prescriptions/verify/{prescription_id}", tags=["public"],
+@router.get("/prescriptions/verify/{prescription_id}", response_model=VerificationOut,
+            tags=["public"],
             summary="Vérifier une ordonnance (public, sans contenu)")
 def verify_prescription(prescription_id: str, session: SessionDep, settings: SettingsDep,
                         code: Annotated[str, Query(max_length=40)] = "") -> dict:
     return prescriptions.check(session, prescription_id[:40], code, settings.secret_key)
 
 
-@router.get("/prescriptions/{prescription_id}", summary="Une ordonnance (patient, prescripteur)")
+@router.get("/prescriptions/{prescription_id}", response_model=PrescriptionOut,
+            summary="Une ordonnance (patient, prescripteur)")
 def get_prescription(prescription_id: str, session: SessionDep, actor: ActorDep) -> dict:
     rx = prescriptions.get(session, actor, prescription_id)
     session.commit()
@@ -355,7 +321,7 @@ def prescription_pdf(prescription_id: str, request: Request, session: SessionDep
 
 
 # -------------------------------------------------------------------------- referrals
-@router.post("/encounters/{encounter_id}/referrals", status_code=201,
+@router.post("/encounters/{encounter_id}/referrals", response_model=ReferralOut, status_code=201,
              summary="Orienter vers un site ou une spécialité")
 def refer(encounter_id: int, body: ReferralIn, session: SessionDep, actor: ActorDep) -> dict:
     r = referrals.create(session, actor, encounter_id, **body.model_dump())
@@ -363,7 +329,8 @@ def refer(encounter_id: int, body: ReferralIn, session: SessionDep, actor: Actor
     return referral_out(r)
 
 
-@router.get("/referrals/mine", summary="Mes orientations (patient)")
+@router.get("/referrals/mine", response_model=list[ReferralOut],
+            summary="Mes orientations (patient)")
 def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
     if actor.role != "patient":
         raise Forbidden("réservé aux patients", code="forbidden_role")
@@ -372,7 +339,8 @@ def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
     return [referral_out(r) for r in rows]
 
 
-@router.get("/referrals/{referral_id}", summary="Une orientation, avec les créneaux proches")
+@router.get("/referrals/{referral_id}", response_model=ReferralOut,
+            summary="Une orientation, avec les créneaux proches")
 def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
                  actor: ActorDep) -> dict:
     r = referrals.get(session, actor, referral_id)
@@ -384,7 +352,8 @@ def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
     return out
 
 
-@router.get("/sites/{location_id}/referrals", summary="Orientations reçues par un site")
+@router.get("/sites/{location_id}/referrals", response_model=list[ReferralOut],
+            summary="Orientations reçues par un site")
 def site_referrals(location_id: int, session: SessionDep, actor: ActorDep) -> list[dict]:
     rows = referrals.for_site(session, actor, location_id)
     session.commit()

@@ -20,7 +20,7 @@ from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def _signed_in(request: Request, account, target: str) -> RedirectResponse:

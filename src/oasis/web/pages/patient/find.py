@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from oasis.care.booking import service as booking
 from oasis.care.core.errors import CareError, NotFound
+from oasis.care.core.geo import geography
 from oasis.care.core.vocab import SITE_KINDS, SPECIALTIES
 from oasis.care.finder import PlaceError, Situation, costs, find_care, resolve
 from oasis.care.finder.service import CATEGORIES, TITLES
+from oasis.care.finder.text import local
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location
@@ -23,15 +25,13 @@ from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next, to_login
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 TELECONSULTATION_PAGE = "/teleconsultation"
 
 
 @router.get("/trouver-un-soin")
 def find_page(request: Request, session: SessionDep, ou: str | None = None,
               besoin: str = "generaliste"):
-    from oasis.care.core.geo import geography
-
     who = visitor(request, session)
     if besoin not in SPECIALTIES:
         besoin = "generaliste"
@@ -68,8 +68,6 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
 
 def _slot_view(session: Session, slot_id: int, patient: Patient, partners) -> dict:
     """What the confirmation page shows about a slot, with this patient's cost."""
-    from oasis.care.finder.text import local
-
     slot = session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("ce créneau n'existe pas", code="unknown_slot")

@@ -19,7 +19,7 @@ from oasis.care.audit.service import record
 from oasis.care.core.errors import CareError
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder.text import euros
-from oasis.care.people.models import Patient
+from oasis.care.people.models import Patient, Practitioner
 from oasis.care.sites.models import Location
 from oasis.care.teleconsult import encounters, prescriptions, referrals
 from oasis.care.teleconsult.billing import Situation
@@ -34,6 +34,7 @@ from oasis.web.kit.auth import Visitor, page_gate
 from oasis.web.kit.csrf import csrf_valid
 from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.errors import PageNotFound
+from oasis.web.kit.rooms import invite
 from oasis.web.kit.templating import render
 from oasis.web.live.queue import notify_queue
 from oasis.web.pages.pro.common import see_other
@@ -96,8 +97,6 @@ def consultation_page(encounter_id: int, request: Request, session: SessionDep, 
     patient = session.get(Patient, encounter.patient_id)
     call_url = None
     if encounter.status == "in-progress":
-        from oasis.web.kit.rooms import invite
-
         grant = encounters.call_grant(session, who.actor, encounter_id)
         call_url = invite(request.app.state.settings, room=grant.room,
                           participant=grant.participant, role=grant.role,
@@ -194,7 +193,6 @@ def close(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
         session.rollback()
         return see_other(_path(encounter_id), erreur=_sentence(exc.message))
     session.commit()
-    from oasis.care.people.models import Practitioner
 
     specialty = session.get(Practitioner, who.actor.practitioner_id).specialty
     background.add_task(notify_queue, request.app, "closed", specialty)
