@@ -31,6 +31,7 @@ from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule, Slot
 from oasis.care.sites import service as sites
 from oasis.care.sites.models import Location
+from oasis.care.teleexpertise.demo import load_teleexpertise_demo
 from oasis.territory.supply import rpps_with_check_digit
 
 DEMO_PASSWORD = "oasis-demo"
@@ -279,6 +280,7 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
                          password=DEMO_PASSWORD)
     # Care networks, téléexpertise history, SAS slots: additive too.
     load_networks_demo(session, report, days=days, geo=geo, tick=tick, password=DEMO_PASSWORD)
+    load_teleexpertise_demo(session, report)
     return report
 
 

@@ -4,29 +4,28 @@ A CPTS in the Nièvre — « CPTS du Nivernais (démo) » — with two dermatolo
 ophthalmologist, the Nevers ETT, the demo GP and her MSP; its protocols « plaie
 chronique », « lésion cutanée suspecte » and « dépistage de la rétinopathie
 diabétique »; a partner optical network of the partner mutuelle with a (synthetic) price
-list; a SAS regulator account and two SAS slots of the next 48 h; and a short, dated
-history of answered téléexpertises for synthetic patients so the planners' waits page
-has measured figures.  Idempotent: keyed on the network's name, RPPS and e-mails.
+list; a SAS regulator account and two SAS slots of the next 48 h.  The dated history of
+answered téléexpertises is :mod:`oasis.care.teleexpertise.demo`.  Idempotent: keyed on
+the network's name, RPPS and e-mails.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oasis.care.accounts import service as accounts
 from oasis.care.accounts.models import Account
-from oasis.care.booking import service as booking
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.networks import sas
 from oasis.care.networks import service as networks
 from oasis.care.networks.models import CareNetwork
 from oasis.care.people import service as people
-from oasis.care.people.models import Patient, Practitioner, StaffMember
+from oasis.care.people.models import Practitioner, StaffMember
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule, Slot
 from oasis.care.sites.models import Location
@@ -52,14 +51,10 @@ PRICES = [  # synthetic, labelled: no public price list of a real network is use
     ("audition", "Aide auditive classe II (par oreille), prix réseau", 95000, 140000),
     ("dentaire", "Couronne céramo-métallique, prix réseau", 50000, 65000),
 ]
-HISTORY = [  # specialty, expert number, hours to answer, recommendation, days ago
-    ("dermatologue", 201, 30, "none", 20), ("dermatologue", 201, 70, "in_person", 16),
-    ("dermatologue", 202, 118, "teleconsultation", 12), ("dermatologue", 201, 52, "none", 8),
-    ("ophtalmologue", 203, 96, "none", 15), ("ophtalmologue", 203, 160, "in_person", 10),
-]
 
 
-def _rpps(number: int) -> str:
+def demo_rpps(number: int) -> str:
+    """The synthetic RPPS of demo practitioner ``number`` (same scheme as care.demo)."""
     return rpps_with_check_digit(f"19{number:08d}")
 
 
@@ -83,9 +78,9 @@ def load_networks_demo(session: Session, report, *, days: int = 21, geo=None,
             for name in MEMBER_SITES}
     specialists = {}
     for number, given, family, specialty, site_name, weekdays, email in SPECIALISTS:
-        doctor = session.scalar(select(Practitioner).where(Practitioner.rpps == _rpps(number)))
+        doctor = session.scalar(select(Practitioner).where(Practitioner.rpps == demo_rpps(number)))
         if doctor is None:
-            doctor = people.create_practitioner(session, rpps=_rpps(number), family_name=family,
+            doctor = people.create_practitioner(session, rpps=demo_rpps(number), family_name=family,
                                                 given_name=given, specialty=specialty,
                                                 sector="1", synthetic=True)
             report.add("practitioners")
@@ -123,7 +118,7 @@ def load_networks_demo(session: Session, report, *, days: int = 21, geo=None,
     cpts = networks.create_network(session, name=CPTS, kind="cpts", communes=NIEVRE,
                                    epcis=[e for e in epcis if e],
                                    coordinator_account_id=coordinator.id, synthetic=True)
-    gp = session.scalar(select(Practitioner).where(Practitioner.rpps == _rpps(1)))
+    gp = session.scalar(select(Practitioner).where(Practitioner.rpps == demo_rpps(1)))
     for doctor in [gp, *specialists.values()]:
         if doctor is not None:
             networks.add_member(session, cpts.id, practitioner_id=doctor.id)
@@ -144,32 +139,7 @@ def load_networks_demo(session: Session, report, *, days: int = 21, geo=None,
                            network_price_cents=price, usual_price_cents=usual)
     report.add("networks")
     report.add("networks")  # the CPTS and the optical network
-    _history(session, gp, specialists, now, report)
     _sas(session, site["MSP du Banlay, Nevers (démo)"], now, report)
-
-
-def _history(session, gp, specialists, now, report) -> None:
-    """Answered requests in the past (synthetic patients), for measured waits."""
-    from oasis.care.teleexpertise import service as te
-
-    if gp is None:
-        return
-    requester = Actor(None, "practitioner", practitioner_id=gp.id)
-    for i, (specialty, number, hours, reco, ago) in enumerate(HISTORY):
-        patient = people.create_patient(
-            session, Actor.system(), family_name=f"Démo-TE {i + 1}", given_name="Patient",
-            birth_date=date(1950 + 3 * i, 1 + i, 10), commune_code=NIEVRE[i % 3],
-            gp_id=gp.id, synthetic=True)
-        sent = now - timedelta(days=ago)
-        req = te.create(session, requester, patient_id=patient.id, specialty=specialty,
-                        question="Avis demandé (historique de démonstration)", consent=True,
-                        consent_how="démonstration (données synthétiques)",
-                        named_expert_id=specialists[number].id, now=sent)
-        req.synthetic = True
-        te.answer(session, Actor(None, "practitioner", practitioner_id=specialists[number].id),
-                  req.id, text="Avis de démonstration.", recommendation=reco,
-                  now=sent + timedelta(hours=hours))
-        report.add("teleexpertises")
 
 
 def _sas(session, location, now, report) -> None:
@@ -183,11 +153,3 @@ def _sas(session, location, now, report) -> None:
     if free:
         sas.publish(session, Actor.system(), location.id, free, now=now)
         report.add("sas_slots")
-    # One in-person appointment booked after a dermatology opinion, for the waits page.
-    derm_slot = session.scalar(select(Slot).where(
-        Slot.specialty == "dermatologue", Slot.status == "free", Slot.location_id == location.id,
-        Slot.start_at > now + timedelta(days=3)).order_by(Slot.start_at).limit(1))
-    patient = session.scalar(select(Patient).where(Patient.family_name == "Démo-TE 2"))
-    if derm_slot is not None and patient is not None:
-        booking.book(session, Actor.system(), slot_id=derm_slot.id, patient_id=patient.id,
-                     reason="Après téléexpertise (démo)", now=now)

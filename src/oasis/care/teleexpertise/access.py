@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from oasis.care.core.access import RELATIONSHIP_CHECKS
 from oasis.care.core.actor import Actor
+from oasis.care.teleexpertise.models import ExpertiseRequest
 
 
 def expertise_relationship(session: Session, actor: Actor, patient_id: int) -> bool:
-    from oasis.care.teleexpertise.models import ExpertiseRequest
-
     if actor.role == "practitioner" and actor.practitioner_id is not None:
         return bool(session.scalar(select(exists().where(
             ExpertiseRequest.patient_id == patient_id,

@@ -19,6 +19,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy.engine import make_url
 
 from oasis.care.core.errors import Invalid
@@ -56,11 +58,7 @@ def sniff(data: bytes) -> str | None:
 def _opens(content_type: str, data: bytes) -> bool:
     try:
         if content_type == "application/pdf":
-            from pypdf import PdfReader
-
             return len(PdfReader(io.BytesIO(data)).pages) > 0
-        from PIL import Image
-
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
             return img.format in ("JPEG", "PNG")

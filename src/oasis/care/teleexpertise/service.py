@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
 from oasis.care.booking import service as booking
+from oasis.care.booking.models import Appointment
 from oasis.care.core.access import ensure_can_see_patient
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS, utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.vocab import SPECIALTIES
+from oasis.care.finder import find_care
 from oasis.care.networks import service as networks
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
@@ -313,8 +315,6 @@ def sent_by(session: Session, actor: Actor) -> list[ExpertiseRequest]:
 def in_person_options(session: Session, actor: Actor, request_id: int, *,
                       now: datetime | None = None, geo=None, partners=()) -> list:
     """After « consultation en présentiel »: the finder's in-person options near home."""
-    from oasis.care.finder import find_care
-
     req = get(session, actor, request_id, "créneaux proposés après téléexpertise")
     if req.recommendation not in ("in_person", "urgent"):
         return []
@@ -352,8 +352,6 @@ def book(session: Session, actor: Actor, request_id: int, slot_id: int, *,
 def patients_for_requester(session: Session, actor: Actor, limit: int = 200) -> list[Patient]:
     """Patients the professional may ask about: their médecin-traitant patients and those
     they (or, for a nurse, their site) have seen or booked."""
-    from oasis.care.booking.models import Appointment
-
     if actor.role == "practitioner" and actor.practitioner_id is not None:
         seen = select(Appointment.patient_id).where(
             Appointment.practitioner_id == actor.practitioner_id)

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.teleexpertise.waits import DEFAULT_SPECIALTIES, measured_waits, to_csv
+from oasis.territory.demo import specialist_apl_by_department
 from oasis.web.kit.auth import Visitor, page_gate
 from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
@@ -29,8 +30,6 @@ Dep = Annotated[str | None, Query(max_length=3, pattern=r"^[0-9AB]{2,3}$")]
 def _apl(wanted: bool):
     if not wanted:
         return None
-    from oasis.territory.demo import specialist_apl_by_department
-
     return lambda dep, specialty: specialist_apl_by_department(specialty).get(dep)
 
 
