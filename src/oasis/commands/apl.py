@@ -26,7 +26,8 @@ def apl(
                                                  "chirurgien_dentiste, ophtalmologue, "
                                                  "dermatologue.")] = "generaliste",
     supply: Annotated[Path | None, typer.Option(
-        help="Offre : extraction Annuaire Santé PS_LibreAcces_Personne_activite (séparateur |) "
+        help="Offre : extraction Annuaire Santé PS_LibreAcces_Personne_activite (séparateur |), "
+             "Bundle FHIR de l'Annuaire Santé (JSON) "
              "ou CSV rpps,profession,commune,activity|fte. Sans ce fichier : offre "
              "SYNTHÉTIQUE de démonstration.")] = None,
     matrix: Annotated[Path | None, typer.Option(
@@ -47,7 +48,8 @@ def apl(
 
     from oasis.territory.apl import AplInputError, compute
     from oasis.territory.professions import UnknownProfessionError, get_profession
-    from oasis.territory.supply import SupplyFileError, read_supply, unit_positions
+    from oasis.territory.supply import SupplyFileError, unit_positions
+    from oasis.territory.supply_fhir import DirectoryBundleError, read_any_supply
     from oasis.territory.synthetic import synthetic_supply
     from oasis.territory.travel import ODMatrixError, read_od_matrix
 
@@ -68,14 +70,14 @@ def apl(
             if supply is None:
                 data = synthetic_supply(geo.population[units], prof, seed=seed)
             else:
-                data = read_supply(supply, geo)
+                data = read_any_supply(supply, geo)
             progress.update(task, description="Temps de trajet")
             travel = None
             if matrix is not None:
                 travel = read_od_matrix(matrix, pos, len(units), prof.max_minutes)
             progress.update(task, description="Calcul de l'APL")
             result = compute(geo, data, prof, travel, max_age=max_age)
-        except (SupplyFileError, ODMatrixError, AplInputError) as exc:
+        except (SupplyFileError, DirectoryBundleError, ODMatrixError, AplInputError) as exc:
             fail(str(exc))
     if supply is None:
         err.print("[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "

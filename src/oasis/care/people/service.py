@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
+from oasis.care.booking.models import Appointment
 from oasis.care.core.access import ensure_can_see_patient
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid, NotFound
@@ -75,6 +76,22 @@ def get_patient(session: Session, actor: Actor, patient_id: int,
     record(session, actor, "read", "Patient", patient_id, patient_id=patient_id,
            purpose=purpose)
     return patient
+
+
+def patients_of(session: Session, actor: Actor, *, limit: int = 20, offset: int = 0,
+                purpose: str = "liste des patients") -> tuple[list[Patient], int]:
+    """A practitioner's patients (an appointment with them), each read audited."""
+    if actor.role != "practitioner" or actor.practitioner_id is None:
+        return [], 0
+    ids = (select(Appointment.patient_id)
+           .where(Appointment.practitioner_id == actor.practitioner_id).distinct())
+    stmt = select(Patient).where(Patient.id.in_(ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Patient.family_name, Patient.id)
+                                .limit(limit).offset(offset)).all())
+    for p in rows:
+        record(session, actor, "read", "Patient", p.id, patient_id=p.id, purpose=purpose)
+    return rows, int(total)
 
 
 def create_practitioner(session: Session, *, rpps: str, family_name: str, given_name: str,

@@ -7,14 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
 from oasis.care.accounts import service as accounts
-from oasis.care.audit.service import record
-from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.people import service as people
-from oasis.care.people.models import Patient
 from oasis.web.api.schemas.care import PatientOut, page_of
 from oasis.web.kit.auth import ActorDep, require_role
 from oasis.web.kit.deps import PageDep, SessionDep, SettingsDep
@@ -71,15 +67,8 @@ def my_record(session: SessionDep,
             summary="Mes patients (praticien : patients avec qui j'ai eu un rendez-vous)")
 def my_patients(session: SessionDep, page: PageDep,
                 actor: Annotated[Actor, Depends(require_role("practitioner"))]) -> dict:
-    ids = (select(Appointment.patient_id)
-           .where(Appointment.practitioner_id == actor.practitioner_id).distinct())
-    stmt = select(Patient).where(Patient.id.in_(ids))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Patient.family_name, Patient.id)
-                           .limit(page.per_page).offset(page.offset)).all()
-    for p in rows:
-        record(session, actor, "read", "Patient", p.id, patient_id=p.id,
-               purpose="liste des patients")
+    rows, total = people.patients_of(session, actor, limit=page.per_page,
+                                     offset=page.offset)
     session.commit()
     return page.wrap([PatientOut.model_validate(p) for p in rows], int(total))
 
