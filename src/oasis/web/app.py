@@ -37,6 +37,7 @@ from oasis.web.api import (
     teleexpertise,
     territory,
 )
+from oasis.web.api.fhir import expertise as fhir_expertise
 from oasis.web.api.fhir import router as fhir
 from oasis.web.kit.errors import install_errors
 from oasis.web.live import queue as live_queue
@@ -62,7 +63,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, france_sante.router, missions.router, planning.router,
-    territory.router, fhir.router, teleexpertise.router, networks.router,
+    territory.router, fhir_expertise.router, fhir.router, teleexpertise.router,
+    networks.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML

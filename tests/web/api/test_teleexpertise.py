@@ -149,3 +149,30 @@ def test_sas_publish_and_regulator_books(setup):
                    params={"location_id": location, "start": start, "end": end}).json()
     assert (p["published_slots"], p["booked_slots"], p["participates"]) == (len(soon), 1, True)
     assert _count(db_url, SasReservation) == len(soon)
+
+
+def test_fhir_resources_parties_only(setup):
+    client, ids, _store, _db_url = setup
+    gp, derm, other = (login(client, e) for e in ("gp@test.fr", "derm@test.fr", "autre@test.fr"))
+    req = _send(client, gp, ids, [("files", ("lesion.png", png_bytes(), "image/png"))]).json()
+    rid, att = req["id"], req["attachments"][0]["id"]
+    assert client.get(f"/fhir/Communication/{rid}", headers=gp).status_code == 404  # no answer
+    client.post(f"/api/v1/teleexpertises/{rid}/avis", headers=derm,
+                json={"text": "Bénin.", "recommendation": "none"})
+    cr = client.get(f"/fhir/CommunicationRequest/{rid}", headers=gp).json()
+    assert (cr["resourceType"], cr["status"]) == ("CommunicationRequest", "completed")
+    assert cr["payload"][-1]["contentReference"]["reference"] == f"DocumentReference/{att}"
+    answer = client.get(f"/fhir/Communication/{rid}", headers=gp).json()
+    assert answer["basedOn"] == [{"reference": f"CommunicationRequest/{rid}"}]
+    assert answer["reasonCode"][0]["coding"][0]["code"] == "none"
+    doc = client.get(f"/fhir/DocumentReference/{att}", headers=derm).json()
+    assert doc["content"][0]["attachment"]["contentType"] == "image/png"
+    for path in (f"CommunicationRequest/{rid}", f"Communication/{rid}",
+                 f"DocumentReference/{att}"):
+        r = client.get(f"/fhir/{path}", headers=other)
+        assert r.status_code == 404 and r.json()["resourceType"] == "OperationOutcome", path
+    mine = client.get("/fhir/DocumentReference", headers=gp).json()
+    assert [e["resource"]["id"] for e in mine["entry"]] == [str(att)]
+    assert "entry" not in client.get("/fhir/CommunicationRequest", headers=other).json()
+    kinds = {r["type"] for r in client.get("/fhir/metadata").json()["rest"][0]["resource"]}
+    assert {"CommunicationRequest", "Communication", "DocumentReference"} <= kinds
