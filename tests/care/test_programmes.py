@@ -31,8 +31,8 @@ def requests(n_fast: int, n_slow: int) -> list[CareRequest]:
 def good_site(**kw) -> LabelInput:
     values = dict(site_name="MSP de Nevers", nurse_present=True,
                   opening_hours={d: DAY for d in range(5)}, practitioner_sectors=["1", "1"],
-                  catchment_population=10_000, catchment_within_minutes=9_900,
-                  requests=requests(9, 1))
+                  requests=requests(9, 1), sas_since=date(2025, 11, 3),
+                  sas_evidence="convention SAS")
     values.update(kw)
     return LabelInput(**values)
 
@@ -46,8 +46,9 @@ def test_passing_site():
 @pytest.mark.parametrize(("change", "code"), [
     ({"nurse_present": False}, "nurse"),
     ({"opening_hours": {d: DAY for d in range(4)} | {5: [(time(9), time(9))]}}, "open_days"),
-    ({"practitioner_sectors": ["1", "2"]}, "secteur_1"),
-    ({"catchment_within_minutes": 7_000}, "within_30_min"),
+    ({"practitioner_sectors": ["1", "2"]}, "no_overrun"),
+    ({"practitioner_sectors": []}, "doctor"),
+    ({"sas_since": None}, "sas"),
     ({"requests": requests(5, 5)}, "within_48_h"),
     ({"requests": []}, "within_48_h"),
 ])
@@ -56,6 +57,20 @@ def test_each_failing_criterion_is_reported_with_evidence(change, code):
     assert not report.eligible
     assert [c.code for c in report.failing()] == [code]
     assert report.failing()[0].evidence
+
+
+def test_france_sante_criteria_as_published():
+    """france_sante.* rules (ARS, réseau France Santé): nurse in the structure *or nearby*,
+    no dépassement (an OPTAM doctor at tarif opposable qualifies), SAS participation."""
+    assert check_label(good_site(nurse_present=False, nurses_nearby=1)).eligible
+    optam = good_site(practitioner_sectors=["1", "OPTAM"], tarif_opposable=True)
+    assert check_label(optam).eligible
+    report = check_label(good_site())
+    sas = next(c for c in report.criteria if c.code == "sas")
+    assert sas.passed and "03/11/2025" in sas.evidence and "convention SAS" in sas.evidence
+    assert "within_30_min" not in {c.code for c in report.criteria}  # dashboard figure
+    assert [c.code for c in report.criteria] == ["nurse", "open_days", "no_overrun",
+                                                 "doctor", "sas", "within_48_h"]
 
 
 def test_open_days_ignore_empty_intervals():

@@ -6,8 +6,9 @@ Other issues' domains (teleconsultation, missions) add their modules to this lis
 
 from __future__ import annotations
 
-from oasis.care.accounts.models import Account
+from oasis.care.accounts.models import Account, AccountNotice, AccountToken, ThrottleCounter
 from oasis.care.audit.models import AuditEvent
+from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
 from oasis.care.networks.models import (
@@ -38,6 +39,8 @@ from oasis.care.teleexpertise.models import (
 
 __all__ = [
     "Account",
+    "AccountNotice",
+    "AccountToken",
     "Appointment",
     "AuditEvent",
     "AvailableTime",
@@ -57,6 +60,8 @@ __all__ = [
     "MissionSite",
     "NetworkMember",
     "NetworkPrice",
+    "ParticipationDay",
+    "ParticipationYear",
     "Patient",
     "Practitioner",
     "PractitionerPresence",
@@ -69,5 +74,7 @@ __all__ = [
     "ServiceRequest",
     "Slot",
     "StaffMember",
+    "TeleconsultationYear",
+    "ThrottleCounter",
     "WaitlistEntry",
 ]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
-from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.access import can_see_patient, ensure_can_see_patient
 from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
@@ -285,10 +285,22 @@ def expire_offers(session: Session, now: datetime | None = None) -> int:
 
 
 def _own_entry(session: Session, actor: Actor, entry_id: int) -> WaitlistEntry:
+    """The entry if ``actor`` may act on it: its patient, or a practitioner or nurse who
+    may see that patient; everybody else (coordinators and admins included) gets the same
+    404 as for an entry that does not exist, and the refusal is audited."""
     entry = session.get(WaitlistEntry, entry_id)
-    if entry is None or (actor.role == "patient" and entry.patient_id != actor.patient_id):
-        raise NotFound("inscription en liste d'attente introuvable", code="not_found")
-    return entry
+    missing = NotFound("inscription en liste d'attente introuvable", code="not_found")
+    if entry is None:
+        raise missing
+    if actor.role == "system" or (actor.role == "patient"
+                                  and entry.patient_id == actor.patient_id):
+        return entry
+    if actor.is_staff_reader and can_see_patient(session, actor, entry.patient_id):
+        return entry
+    record(session, actor, "update", "WaitlistEntry", entry_id, patient_id=entry.patient_id,
+           purpose="liste d'attente d'un autre patient", outcome="denied")
+    session.commit()
+    raise missing
 
 
 def accept_offer(session: Session, actor: Actor, entry_id: int,

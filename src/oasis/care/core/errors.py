@@ -34,3 +34,13 @@ class Forbidden(CareError):
 
 class Unauthenticated(CareError):
     code = "unauthenticated"
+
+
+class TooManyAttempts(CareError):
+    """Too many failed guesses (passwords, identity checks): wait ``retry_after`` s."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, code: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, code)
+        self.retry_after = retry_after

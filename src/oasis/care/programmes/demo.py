@@ -40,6 +40,8 @@ from oasis.territory.supply import rpps_with_check_digit
 
 PASSING_SITE = "Centre de santé France Santé de Decize (démo)"
 FAILING_SITE = "Maison de santé de Lormes (démo)"
+SAS_DECLARED_ON = date(2025, 11, 3)
+SAS_EVIDENCE = "convention de participation au SAS de la Nièvre (démo, fictive)"
 MISSION_SITE = "Maison de santé de Luzy (démo)"
 MISSION_EPCI = "200067882"  # CC Bazois Loire Morvan
 VOLUNTEER_EMAIL = "volontaire@demo.oasis.fr"
@@ -90,6 +92,10 @@ def load_programmes_demo(session: Session, report, *, days: int = 21, geo=None,
                 synthetic=True, geo=geo)
             report.add("programme_sites")
         by_name[name] = site
+    # The demo declaration of SAS participation (France Santé criterion).
+    passing = by_name[PASSING_SITE]
+    if passing.sas_since is None:
+        sites.declare_sas(session, passing.id, SAS_DECLARED_ON, SAS_EVIDENCE)
     for kind, given, family, site_name in STAFF:
         if session.scalar(select(StaffMember.id).where(
                 StaffMember.family_name == family, StaffMember.synthetic.is_(True))) is None:

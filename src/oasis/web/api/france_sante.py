@@ -38,7 +38,7 @@ def _label_out(s: SiteLabel) -> LabelOut:
                   summary="Vérification du label France Santé d'un site")
 def site_label(location_id: int, session: SessionDep, _actor: Reader,
                weeks: Weeks = DEFAULT_WEEKS) -> LabelOut:
-    """Chaque critère (infirmier, 5 jours, secteur 1, 30 min, 48 h) avec ses preuves."""
+    """Chaque critère (infirmier, 5 jours, sans dépassement, médecin, SAS, 48 h) et ses preuves."""
     return _label_out(label_site(session, location_id, weeks=weeks))
 
 

@@ -14,11 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from oasis.care.accounts import throttle
 from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
+from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
+from oasis.care.teleconsult import billing as tele_billing
 from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
 from oasis.care.teleconsult.billing import Situation, export_csv
 from oasis.care.teleconsult.models import (
@@ -50,10 +53,11 @@ from oasis.web.api.schemas.teleconsult import (
     TakeNextOut,
     VerificationOut,
 )
-from oasis.web.kit.auth import ActorDep, require_role
+from oasis.web.kit.auth import ActorDep, client_address, require_role
 from oasis.web.kit.deps import SessionDep, SettingsDep
 from oasis.web.kit.rooms import call_link
 from oasis.web.live.queue import notify_queue
+from oasis.web.live.visio import end_room
 
 router = APIRouter(prefix="/api/v1", tags=["téléconsultation"])
 
@@ -114,12 +118,17 @@ def base_url(request: Request) -> str:
 def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
     if body.patient_id is not None:
         # The nurse proves the patient is in front of them: a patient id alone would let
-        # any ETT open (and then read) anyone's record.
+        # any ETT open (and then read) anyone's record.  Misses are throttled per nurse
+        # and per patient, so a birth date cannot be found by trying them all.
+        keys = [(throttle.ETT_NURSE, f"account-{actor.account_id}"),
+                (throttle.ETT_PATIENT, f"patient-{body.patient_id}")]
+        throttle.check(session, "ett", keys)
         patient = session.get(Patient, body.patient_id)
         if patient is None or patient.birth_date != body.patient_birth_date:
-            record(session, actor, "create", "QueueEntry", None, patient_id=body.patient_id,
+            record(session, actor, "create", "QueueEntry", None,
+                   patient_id=body.patient_id if patient is not None else None,
                    purpose="séance ETT : identité non vérifiée", outcome="denied")
-            session.commit()
+            throttle.fail(session, keys)  # commits the audit event with the count
             raise NotFound("patient introuvable (vérifiez la date de naissance)",
                            code="not_found")
         return body.patient_id
@@ -153,7 +162,27 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
                              "flags": out.flags, "numbers": out.numbers}, status_code=200)
     background.add_task(notify_queue, request.app, "joined", out.specialty)
     return {"queued": True, "entry": queue.view(session, out).as_dict(),
-            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}"}
+            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}",
+            "reimbursement": reimbursement_out(session, out.patient_id, out.mode,
+                                              out.specialty, request)}
+
+
+def reimbursement_out(session, patient_id: int, mode: str, specialty: str,
+                      request: Request) -> dict:
+    """Before the call: will the Assurance Maladie reimburse it, why, what is left to pay.
+
+    Read from the patient's record (the doctor on duty is not known yet); the doctor
+    confirms the conditions when closing.
+    """
+    patient = session.get(Patient, patient_id)
+    decision, st = tele_billing.conditions(
+        session, patient, None, mode, specialty, paris_today(),
+        partners=request.app.state.settings.partner_mutuelles)
+    session.commit()
+    return {"reimbursable": decision.reimbursable, "reasons": decision.reasons,
+            "act_code": st.act_code, "patient_cents": st.patient_cents,
+            "patient_advance_cents": st.patient_advance_cents,
+            "tiers_payant": st.tiers_payant}
 
 
 @router.get("/teleconsult/queue/{entry_id}", response_model=QueueView,
@@ -268,6 +297,7 @@ def close_encounter(encounter_id: int, body: SituationIn, request: Request,
     session.commit()
     specialty = session.get(Practitioner, e.practitioner_id).specialty
     background.add_task(notify_queue, request.app, "closed", specialty)
+    background.add_task(end_room, request.app, e.room)
     return {"encounter": encounter_out(e), "statement": statement_out(st)}
 
 
@@ -295,9 +325,16 @@ def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session
 @router.get("/prescriptions/verify/{prescription_id}", response_model=VerificationOut,
             tags=["public"],
             summary="Vérifier une ordonnance (public, sans contenu)")
-def verify_prescription(prescription_id: str, session: SessionDep, settings: SettingsDep,
+def verify_prescription(prescription_id: str, request: Request, session: SessionDep,
+                        settings: SettingsDep,
                         code: Annotated[str, Query(max_length=40)] = "") -> dict:
-    return prescriptions.check(session, prescription_id[:40], code, settings.secret_key)
+    """Wrong codes are throttled per address: codes cannot be found by trying them all."""
+    keys = [(throttle.RX_ADDRESS, client_address(request) or "unknown")]
+    throttle.check(session, "rx", keys)
+    out = prescriptions.check(session, prescription_id[:40], code, settings.secret_key)
+    if not out["genuine"]:
+        throttle.fail(session, keys)
+    return out
 
 
 @router.get("/prescriptions/{prescription_id}", response_model=PrescriptionOut,

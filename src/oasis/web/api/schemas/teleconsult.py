@@ -59,8 +59,16 @@ class RecordIn(BaseModel):
 
 
 class SituationIn(BaseModel):
-    in_parcours: bool | None = Field(default=None, description="Parcours de soins respecté ; "
-                                     "par défaut : médecin traitant ou moins de 16 ans")
+    """What the doctor confirms when closing; the rest is read from the patient's record."""
+
+    referred: bool = Field(default=False, description="Orienté par le médecin traitant")
+    emergency: bool = Field(default=False, description="Situation d'urgence")
+    territorial_organisation: bool = Field(
+        default=False, description="Sans médecin traitant ou médecin traitant indisponible : "
+        "pris en charge via une organisation territoriale (CPTS, MSP, centre de santé)")
+    medecin_traitant_unavailable: bool = False
+    detention: bool = False
+    ehpad: bool = False
     ald: bool = False
     maternity: bool = False
     c2s: bool = False
@@ -88,13 +96,25 @@ class ReferralIn(BaseModel):
 
 
 # ----------------------------------------------------------------------------- output
+class ReimbursementOut(BaseModel):
+    """Said before the call: whether the Assurance Maladie will reimburse it, and why."""
+
+    reimbursable: bool
+    reasons: list[str]
+    act_code: str
+    patient_cents: int
+    patient_advance_cents: int
+    tiers_payant: Any
+
+
 class JoinOut(BaseModel):
-    """In the queue: the entry, and the websocket that pushes its changes."""
+    """In the queue: the entry, the websocket that pushes its changes, the price."""
 
     queued: bool
     entry: QueueView
     patient_id: int
     live: str
+    reimbursement: ReimbursementOut
 
 
 class EmergencyOut(BaseModel):

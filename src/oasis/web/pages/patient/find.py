@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from oasis.care.billing.situation import seen_in_person
 from oasis.care.booking import service as booking
 from oasis.care.core.errors import CareError, NotFound
 from oasis.care.core.geo import geography
@@ -72,11 +73,16 @@ def _slot_view(session: Session, slot_id: int, patient: Patient, partners) -> di
         raise NotFound("ce créneau n'existe pas", code="unknown_slot")
     doctor = session.get(Practitioner, slot.practitioner_id)
     site = session.get(Location, slot.location_id)
-    situation = Situation.of_patient(patient, local(slot.start_at).date())
-    parcours = costs.parcours(situation, specialty=slot.specialty, practitioner_id=doctor.id)
+    day = local(slot.start_at).date()
+    remote = slot.mode != "in_person"
+    situation = Situation.of_patient(patient, day)
+    parcours = costs.parcours(situation, specialty=slot.specialty, practitioner_id=doctor.id,
+                              on=day, remote=remote)
+    seen = seen_in_person(session, patient.id, doctor.id, day) if remote else None
     cost = costs.estimate(situation, specialty=slot.specialty, sector=doctor.sector,
-                          remote=slot.mode != "in_person", on=local(slot.start_at).date(),
-                          in_parcours=parcours.respected, partners=partners)
+                          remote=remote, on=day, partners=partners,
+                          practitioner_id=doctor.id, seen=seen,
+                          channel="phone" if slot.mode == "phone" else "video")
     return {"slot": slot, "doctor": doctor, "site": site, "cost": cost, "parcours": parcours,
             "specialty": SPECIALTIES[slot.specialty]}
 
