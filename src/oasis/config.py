@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # OASIS_AGES_FILE=base-cc-evol-struct-pop-2021.CSV: age-standardised demand on the
     # planners' pages and maps (INSEE « évolution et structure de la population »)
     ages_file: Path | None = None
+    # OASIS_SMTP_URL='smtp://127.0.0.1:1025' (or smtps://user:password@host:465); unset:
+    # messages stay in the stored outbox, readable by admins.
+    smtp_url: str | None = None
+    mail_from: str = "Oasis <ne-pas-repondre@oasis.invalid>"
     # Téléexpertise attachments: outside the web root; None = next to the SQLite database
     # (else ~/.local/share/oasis/attachments), see oasis.care.teleexpertise.attachments.
     attachments_dir: Path | None = None

@@ -48,5 +48,22 @@ def test_cli_demo_load(tmp_path):
     result = CliRunner().invoke(app, ["demo", "load", "--db", url, "--days", "7"])
     assert result.exit_code == 0, result.output
     assert "synthétiques" in result.output and "medecin@demo.oasis.fr" in result.output
+    # issue 15 defect 10: the summary is French, with French plurals
+    line = next(x for x in result.output.splitlines() if x.startswith("Démo chargée"))
+    assert "praticiens" in line and "agendas" in line and "lieux de soins" in line
+    for english in ("practitioners", "schedules", "accounts", "staff", "appointments"):
+        assert english not in line, line
     assert db.is_up_to_date(url)
     db.dispose_engine(url)
+
+
+def test_french_plurals():
+    from oasis.care.demo import DemoReport
+    from oasis.care.finder.text import plural
+
+    assert plural(1, "réservé") == "1 réservé"
+    assert plural(0, "réservé") == "0 réservé"
+    assert plural(2, "réservé") == "2 réservés"
+    assert plural(1200, "créneau", "créneaux") == "1\u202f200 créneaux"
+    report = DemoReport(created={"practitioners": 16, "schedules": 1}, slots_created=1)
+    assert report.summary() == "16 praticiens, 1 agenda ; 1 créneau ajouté"

@@ -69,6 +69,8 @@ def test_on_demand_teleconsultation_uses_the_queue(session, geo, world):
     answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)  # the agenda says on duty
     tele = next(o for o in answer.options if o.category == "teleconsultation_now")
     assert tele.wait.source == "agendas"
+    assert tele.start_text == "dès qu'un médecin de garde se connecte"
+    assert "disponible" not in tele.wait.sentence  # issue 15 defect 2: no ghost doctor
     on_duty(session, world.gp_tele)
     answer = find_care(session, "58303", now=MONDAY_10H, geo=geo)
     tele = next(o for o in answer.options if o.category == "teleconsultation_now")
@@ -118,6 +120,29 @@ def test_registered_queue_estimator_replaces_the_fallback(session, geo, world):
     assert tele.start_text == "dans 25 min environ"
     # register(None) restored the default: the queue, falling back to the agendas
     assert waits.estimated_wait(session, "generaliste", MONDAY_7H).source == "agendas"
+
+
+def test_no_slot_starts_before_the_patient_can_get_there(session, geo, world):
+    """Issue 15 defect 3: at 8 h 49 a 9 h 00 slot 9 minutes away (+ margin) is gone."""
+    from oasis.care.finder.service import ARRIVAL_MARGIN_MINUTES
+
+    for now in (utc(2026, 6, 1, 6, 49), utc(2026, 6, 1, 6, 55), utc(2026, 6, 1, 7, 31)):
+        answer = find_care(session, "58303", now=now, geo=geo)
+        offered = [(o, s) for o in answer.options if o.mode != "on_demand" for s in o.slots]
+        assert offered
+        for option, slot in offered:
+            # by hand: drive (whole minutes, rounded up) + margin after now
+            earliest = now + timedelta(minutes=option.travel_minutes + ARRIVAL_MARGIN_MINUTES)
+            assert slot.start_at >= earliest, (option.location_name, slot.start_at)
+    # 8 h 49 Paris, MSP du Banlay 9 min away + 10 min margin: 9 h 08 at the earliest,
+    # so the first slot offered is 9 h 20, not 9 h 00.
+    first = find_care(session, "58303", now=utc(2026, 6, 1, 6, 49), geo=geo).options[0]
+    assert first.location_id == world.msp_nevers.id
+    assert first.start_at == utc(2026, 6, 1, 7, 20)
+    # Decize, 42 min away: at 8 h 49 its 9 h 00 … 9 h 40 slots are unreachable.
+    decize = next(o for o in find_care(session, "58303", now=utc(2026, 6, 1, 6, 49),
+                                       geo=geo).options if o.location_id == world.decize.id)
+    assert decize.start_at >= utc(2026, 6, 1, 6, 49) + timedelta(minutes=42 + 10)
 
 
 def test_queue_wait_formula():

@@ -152,7 +152,7 @@ def test_position_take_close_and_bill(session, world):
     assert (st.act_code, st.fee_cents, st.amo_cents, st.patient_cents) == ("TCG", 2500, 0,
                                                                            2500)
     assert st.situation["reimbursable"] is False
-    assert queue.presence_of(session, doctor.id) == "available"
+    assert queue.presence_of(session, doctor.id, NOW + timedelta(minutes=13)) == "available"
     csv = export_csv(session, "2026-06", "Assurance Maladie")
     assert f"TLC-{enc.id:08d}" not in csv  # nothing claimed from the Assurance Maladie
 
@@ -266,6 +266,52 @@ def test_finder_sees_the_live_queue(session, world):
     # 2 waiting, 1 doctor idle: (2 - 1 + 1) x 15 min / 1
     assert (wait.source, wait.waiting, wait.available, wait.minutes) == (
         "file d'attente", 2, 1, 30)
+
+
+def test_a_closed_browser_leaves_no_ghost_doctor(session, world):
+    """Issue 15 defect 2: a presence nobody pings expires; the finder stops promising."""
+    from oasis.care.finder.waits import estimated_wait
+
+    _, doctor, _, patients = world
+    queue.set_presence(session, doctor_actor(doctor), "available", NOW)
+    session.commit()
+    alive = NOW + queue.PRESENCE_TTL - timedelta(seconds=1)
+    assert queue.duty_counts(session, "generaliste", alive) == (1, 1)
+    wait = estimated_wait(session, "generaliste", alive)
+    assert wait.sentence == "Un médecin est disponible."
+    # the duty page pings: still on duty much later
+    later = NOW + timedelta(minutes=10)
+    for minute in range(0, 11):
+        queue.heartbeat(session, doctor_actor(doctor), NOW + timedelta(minutes=minute))
+    session.commit()
+    assert queue.presence_of(session, doctor.id, later) == "available"
+    # the browser closed: no ping for PRESENCE_TTL and the doctor is gone everywhere
+    gone = later + queue.PRESENCE_TTL + timedelta(seconds=1)
+    assert queue.duty_counts(session, "generaliste", gone) == (0, 0)
+    assert queue.presence_of(session, doctor.id, gone) == "offline"
+    assert queue.heartbeat(session, doctor_actor(doctor), gone) == "offline"
+    entry = queue.join(session, patient_actor(patients[0]), patient_id=patients[0].id,
+                       reason="rhume", now=gone)
+    v = queue.view(session, entry, gone)
+    assert (v.doctors_on_duty, v.estimated_wait_minutes) == (0, None)
+    wait = estimated_wait(session, "generaliste", gone)
+    assert wait.source != "file d'attente" and "disponible" not in wait.sentence
+    # saying « Je suis disponible » again revives the presence
+    queue.set_presence(session, doctor_actor(doctor), "available", gone)
+    assert queue.duty_counts(session, "generaliste", gone) == (1, 1)
+
+
+def test_agenda_duty_is_never_announced_as_an_available_doctor():
+    from oasis.care.finder.waits import WaitEstimate
+
+    agendas = WaitEstimate(minutes=0, available=1, waiting=0, source="agendas")
+    assert "aucun n'est encore connecté" in agendas.sentence
+    assert "disponible" not in agendas.sentence
+    idle = WaitEstimate(minutes=0, available=1, waiting=0, source="file d'attente", idle=1)
+    assert idle.sentence == "Un médecin est disponible."
+    busy = WaitEstimate(minutes=15, available=1, waiting=0, source="file d'attente")
+    assert busy.sentence == "Attente estimée : environ 15 min (1 médecin en service)."
+    assert WaitEstimate(None, 0, 0, "agendas").sentence.startswith("Aucun médecin")
 
 
 def test_one_alembic_head_and_teleconsult_in_the_chain():

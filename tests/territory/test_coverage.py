@@ -112,6 +112,34 @@ def test_coverage_matches_brute_force(geo):
         cov.level("canton")
 
 
+def test_overseas_are_their_own_areas_and_unreachable_says_so(geo):
+    """Issue 15 defect 5: Guadeloupe was « 3 233 min » from a mainland site."""
+    from oasis.territory.coverage import reach_text
+
+    units = np.flatnonzero(geo.analysis_units)
+    codes = geo.code[units].astype(str)
+    nevers = int(np.flatnonzero(codes == "58194")[0])
+    pap = int(np.flatnonzero(codes == "97120")[0])  # Pointe-à-Pitre
+    cov = coverage(geo, Sites.at_units(geo, np.array([nevers, pap])), 30)
+    t = cov.communes.set_index("code")
+    # Martinique, La Réunion, Corsica: no site of their own, so no road to any site
+    for code in ("97209", "97411", "2A004"):
+        assert t.loc[code, "reach"] == "no_road" and np.isinf(t.loc[code, "minutes_to_site"])
+        assert t.loc[code, "nearest_site"] == ""
+    assert t.loc["97120", "reach"] == "covered"
+    assert t.loc["97120", "area_name"] == "Guadeloupe"
+    # Bourg (Ain) is on the mainland: reachable, but far beyond 30 minutes
+    assert t.loc["01053", "reach"] == "beyond" and np.isfinite(t.loc["01053", "minutes_to_site"])
+    zones = cov.level("zone").set_index("area")
+    assert zones.loc["martinique", "no_road_communes"] == zones.loc["martinique", "communes"]
+    assert zones.loc["guadeloupe", "share_covered"] > 0
+    assert cov.summary()["no_road_communes"] == int((t["reach"] == "no_road").sum())
+    # the wording every page uses
+    assert reach_text("no_road", np.inf, 30) == "hors de portée routière"
+    assert reach_text("beyond", 41.6, 30) == "non joignable en 30 min (42 min)"
+    assert reach_text("covered", 12.2, 30) == "12 min"
+
+
 def test_more_minutes_more_coverage(geo):
     sites = demo_sites(geo)
     shares = [coverage(geo, sites, m).share for m in (10, 20, 30, 45)]

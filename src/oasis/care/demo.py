@@ -23,6 +23,7 @@ from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.identifiers import nir_with_key
+from oasis.care.finder.text import plural
 from oasis.care.networks.demo import load_networks_demo
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner, StaffMember
@@ -167,6 +168,22 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# What ``oasis demo load`` prints for each kind of row created (singular, plural).
+KIND_LABELS = {
+    "accounts": ("compte", "comptes"), "appointments": ("rendez-vous", "rendez-vous"),
+    "mission_days": ("journée de mission", "journées de mission"),
+    "mission_sites": ("site de mission", "sites de mission"),
+    "patients": ("patient", "patients"), "practitioners": ("praticien", "praticiens"),
+    "priority_zones": ("zone prioritaire", "zones prioritaires"),
+    "programme_practitioners": ("médecin du programme", "médecins du programme"),
+    "programme_request_histories": ("historique de demande", "historiques de demande"),
+    "programme_sites": ("site du programme", "sites du programme"),
+    "programme_staff": ("membre d'équipe du programme", "membres d'équipe du programme"),
+    "schedules": ("agenda", "agendas"), "sites": ("lieu de soins", "lieux de soins"),
+    "staff": ("membre du personnel", "membres du personnel"),
+}
+
+
 @dataclass
 class DemoReport:
     created: dict[str, int] = field(default_factory=dict)
@@ -174,6 +191,13 @@ class DemoReport:
 
     def add(self, kind: str) -> None:
         self.created[kind] = self.created.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        """« 16 praticiens, 23 agendas … ; 4 200 créneaux ajoutés » — the CLI's French line."""
+        created = ", ".join(plural(n, *KIND_LABELS.get(k, (k, k)))
+                            for k, n in self.created.items()) or "rien de nouveau"
+        slots = plural(self.slots_created, "créneau ajouté", "créneaux ajoutés")
+        return f"{created} ; {slots}"
 
 
 def _site(session: Session, spec, report: DemoReport, geo) -> Location:

@@ -18,6 +18,7 @@ from oasis.care.networks.models import (
     NetworkPrice,
     SasReservation,
 )
+from oasis.care.notifications.models import OutboxMessage
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
@@ -60,6 +61,7 @@ __all__ = [
     "MissionSite",
     "NetworkMember",
     "NetworkPrice",
+    "OutboxMessage",
     "ParticipationDay",
     "ParticipationYear",
     "Patient",

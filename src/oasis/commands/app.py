@@ -16,6 +16,7 @@ from oasis.commands.demo import demo_app
 from oasis.commands.deserts import deserts
 from oasis.commands.directory import directory_app
 from oasis.commands.geo import geo_app
+from oasis.commands.notify import reminders
 from oasis.commands.plan import plan_app
 from oasis.commands.serve import serve
 from oasis.commands.visio import visio
@@ -30,6 +31,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(directory_app, name="directory")
+app.command("rappels")(reminders)
 app.command("apl")(apl)
 app.command("deserts")(deserts)
 app.command("coverage")(coverage)

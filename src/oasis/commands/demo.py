@@ -37,9 +37,7 @@ def load(db: DbOption = None,
         except CareError as exc:
             typer.echo(f"Erreur : {exc.message}", err=True)
             raise typer.Exit(2) from exc
-    created = ", ".join(f"{n} {k}" for k, n in report.created.items()) or "rien de nouveau"
-    typer.echo(f"Démo chargée (données synthétiques) : {created} ; "
-               f"{report.slots_created} créneaux ajoutés.")
+    typer.echo(f"Démo chargée (données synthétiques) : {report.summary()}.")
     typer.echo(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
     for role, email, who in DEMO_ACCOUNTS:
         typer.echo(f"  {role:<13} {email:<34} {who}")

@@ -99,6 +99,9 @@ def area_km2(geom: BaseGeometry) -> float:
     return float(shapely.transform(geom, project).area)
 
 
+MAIRIE_TOLERANCE_DEG = 0.02  # ~2 km: a town hall point may sit just over its boundary
+
+
 def _representative(geom: BaseGeometry) -> tuple[float, float]:
     """Centroid when it lies inside the polygon, else a point guaranteed inside it."""
     pt = geom.centroid
@@ -185,6 +188,13 @@ def build_geography(cache_dir: Path, out_dir: Path, progress=None) -> BuildRepor
         is_arm = c["type"] == "arrondissement-municipal"
         code = c["code"]
         geom, mairie = locate(code, "ARM" if is_arm else "COM")
+        if mairie is not None and not mairie.is_empty and geom is not None \
+                and not geom.is_empty and geom.distance(mairie) > MAIRIE_TOLERANCE_DEG:
+            # A town hall outside its own commune is a source error (three Guadeloupe
+            # communes have their longitude's sign flipped, 61.4 °E instead of 61.4 °W,
+            # which put them 3 000 min from every site): use the commune's own point.
+            report.point_sources["mairie-rejected"] += 1
+            mairie = None
         if mairie is not None and not mairie.is_empty:
             lat, lon, how = mairie.y, mairie.x, "mairie"
         elif geom is not None and not geom.is_empty:

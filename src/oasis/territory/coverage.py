@@ -10,6 +10,14 @@ model (``oasis.territory.travel``); its whole population then counts as covered.
 without coordinates sits at its commune's point, 0 minutes away.  The same rule defines
 the coverage sets of the siting problem (``oasis.territory.siting``), so a plan's
 "covered after" equals this module's figure with the new sites added.
+
+Roads do not cross the sea: each commune looks for its nearest site only within its own
+**road area** — mainland France, Corsica, and each overseas department (Guadeloupe,
+Martinique, Guyane, La Réunion, Mayotte) on its own.  A commune whose area has no site
+is ``no_road`` (« hors de portée routière », infinite minutes), one farther than N
+minutes is ``beyond`` (« non joignable en N min »), never « 3 233 min » to a site across
+the Atlantic.  (Islands inside an area, e.g. Marie-Galante in Guadeloupe, are not split:
+the travel model has no ferries; a known limit.)
 """
 
 from __future__ import annotations
@@ -24,10 +32,24 @@ from oasis.territory.sites import Sites, nearest_site, travel_area
 from oasis.territory.travel import TravelModel
 
 LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
-          "departement": ("dep", "dep_name"), "region": ("region", "region_name")}
+          "departement": ("dep", "dep_name"), "region": ("region", "region_name"),
+          "zone": ("area", "area_name")}
+# Names of the travel areas of ``sites.travel_area`` (other overseas codes: their name).
+AREA_NAMES = {"metro": "France métropolitaine continentale", "corse": "Corse",
+              "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
+              "976": "Mayotte"}
+REACH = ("covered", "beyond", "no_road")
+UNREACHABLE = "hors de portée routière"
 
 
-UNREACHABLE = "hors de portée"
+def reach_text(reach: str, minutes: float, limit: float) -> str:
+    """French wording of a commune's distance to care, as every page shows it."""
+    if reach == "no_road" or not np.isfinite(minutes):
+        return UNREACHABLE
+    shown = f"{round(minutes):,}".replace(",", "\u202f")
+    if reach == "beyond":
+        return f"non joignable en {limit:g} min ({shown} min)"
+    return f"{shown} min"
 
 
 def minutes_text(minutes: float, digits: int = 0) -> str:
@@ -82,7 +104,8 @@ class Coverage:
         out = t.groupby(key, sort=True).agg(
             name=(name, "first"), communes=("code", "size"), population=("population", "sum"),
             covered_population=("_cov", "sum"), uncovered_communes=("_unc", "sum"),
-            max_minutes=("minutes_to_site", "max")).reset_index()
+            max_minutes=("minutes_to_site", "max"),
+            no_road_communes=("reach", lambda r: int((r == "no_road").sum()))).reset_index()
         pop = out["population"].to_numpy(dtype=float)
         out["share_covered"] = np.divide(out["covered_population"].to_numpy(dtype=float), pop,
                                          out=np.zeros(len(out)), where=pop > 0)
@@ -98,6 +121,7 @@ class Coverage:
         return {"minutes": self.minutes, "population": self.population,
                 "covered_population": self.covered_population, "share_covered": self.share,
                 "uncovered_communes": int((~self.communes["covered"]).sum()),
+                "no_road_communes": int((self.communes["reach"] == "no_road").sum()),
                 "synthetic_sites": self.synthetic}
 
 
@@ -107,9 +131,9 @@ def coverage(geo, sites: Sites, minutes: float = 30.0,
     if not np.isfinite(minutes) or minutes <= 0:
         raise CoverageError(f"--minutes doit être un nombre positif (reçu : {minutes})")
     rows = np.flatnonzero(geo.analysis_units)
+    areas = travel_area(geo, rows)
     near, idx = nearest_site(geo.lat[rows], geo.lon[rows], sites.lat, sites.lon, model,
-                             area=travel_area(geo, rows),
-                             site_area=travel_area(geo, rows[sites.unit]))
+                             area=areas, site_area=travel_area(geo, rows[sites.unit]))
     has = idx >= 0
     frame = pd.DataFrame({
         "code": geo.code[rows].astype(str), "name": geo.name[rows].astype(str),
@@ -122,5 +146,9 @@ def coverage(geo, sites: Sites, minutes: float = 30.0,
         "nearest_site_kind": np.where(has, sites.kind[np.maximum(idx, 0)] if len(sites)
                                       else "", ""),
         "covered": near <= minutes,
+        "area": areas, "area_name": [AREA_NAMES.get(a) or str(n) for a, n in
+                                     zip(areas, geo.dep_name[rows], strict=True)],
+        "reach": np.where(near <= minutes, "covered",
+                          np.where(np.isfinite(near), "beyond", "no_road")),
     })
     return Coverage(frame, float(minutes), bool(sites.synthetic))

@@ -28,6 +28,7 @@ from oasis.web.api import (
     france_sante,
     missions,
     networks,
+    notifications,
     patients,
     planning,
     practitioners,
@@ -46,7 +47,7 @@ from oasis.web.kit.security import SecurityMiddleware
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
-from oasis.web.pages.patient import account, find, price
+from oasis.web.pages.patient import account, find, price, profile
 from oasis.web.pages.patient import appointments as patient_appointments
 from oasis.web.pages.patient import teleexpertise as patient_expertise
 from oasis.web.pages.planner import coverage, dashboard, map, outlook, waits
@@ -66,14 +67,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, billing.router, france_sante.router, missions.router, planning.router,
-    territory.router, fhir_expertise.router, fhir.router, teleexpertise.router,
-    networks.router,
+    notifications.router, territory.router, fhir_expertise.router, fhir.router,
+    teleexpertise.router, networks.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML
     home.router, rules.router, price.router, map.router, dashboard.router, coverage.router,
-    outlook.router, account.router,
-    find.router, patient_appointments.router, queue_pages.router, call.router,
+    outlook.router, account.router, find.router, profile.router, patient_appointments.router,
+    queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router, expertise_pages.router, network_pages.router,
     patient_expertise.router, waits.router,
@@ -101,7 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Oasis",
         version=__version__,
         description="API d'Oasis : accès aux soins, APL, plateforme de soins.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages.public.home from the app's own Swagger UI
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
     )

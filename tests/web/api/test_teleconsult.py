@@ -301,3 +301,72 @@ def test_phone_fallback_and_leaving(client):
         assert ws.receive_json()["code"] == "not_found"
     with client.websocket_connect(f"/ws/teleconsult/queue/{entry_id}") as ws:
         assert ws.receive_json()["code"] == "unauthenticated"
+
+
+def test_a_forgotten_consultation_is_linked_and_the_call_shows_the_motif(client, world):
+    """Issue 15 defect 7: no dead end for the doctor."""
+    _, ph, _ = register(client)
+    doc = login(client, "doc1@t.fr")
+    assert client.post("/api/v1/teleconsult/queue", headers=ph,
+                       json={"reason": "Otite depuis hier soir"}).status_code == 201
+    client.put("/api/v1/teleconsult/presence", headers=doc, json={"status": "available"})
+    assert client.get("/api/v1/teleconsult/queue", headers=doc).json()[
+        "open_encounter_id"] is None
+    taken = client.post("/api/v1/teleconsult/queue/next", headers=doc).json()
+    eid = taken["encounter"]["id"]
+    # the doctor's tab closed; back on duty, « suivant » is refused but the page links it
+    again = client.post("/api/v1/teleconsult/queue/next", headers=doc)
+    assert again.status_code == 409 and again.json()["code"] == "already_in_consultation"
+    assert client.get("/api/v1/teleconsult/queue", headers=doc).json()[
+        "open_encounter_id"] == eid
+    # the call page shows the motif and the record link to the signed-in doctor only
+    url = taken["call"]["url"]
+    anonymous = client.get(url).text
+    assert "Otite depuis hier soir" not in anonymous
+    r = client.post("/api/v1/auth/login", data={"email": "doc1@t.fr", "password": PASSWORD})
+    assert r.status_code in (200, 204), r.text
+    page = client.get(url).text
+    assert "Otite depuis hier soir" in page and f'href="/pro/consultation/{eid}"' in page
+    assert 'id="tc-open"' in client.get("/teleconsultation/medecin").text
+    client.cookies.clear()
+
+
+def test_ett_nurse_finds_an_existing_patient_and_types_a_commune_name(client, world):
+    """Issue 15 defect 9: « Nevers » is accepted; an existing patient is found by name."""
+    nurse = login(client, "nurse@t.fr")
+    existing, ph, _ = register(client, email="lefevre@t.fr", family_name="Lefèvre",
+                               given_name="Odile", birth_date="1961-04-09")
+    # patients cannot search the register
+    r = client.get("/api/v1/teleconsult/ett/patients",
+                   params={"nom": "Lefèvre", "naissance": "1961-04-09"}, headers=ph)
+    assert r.status_code == 404
+    found = client.get("/api/v1/teleconsult/ett/patients",
+                       params={"nom": "LEFEVRE", "naissance": "1961-04-09"}, headers=nurse)
+    assert found.status_code == 200
+    assert [p["id"] for p in found.json()] == [existing["id"]]
+    assert client.get("/api/v1/teleconsult/ett/patients", headers=nurse,
+                      params={"nom": "Lefèvre", "naissance": "1961-04-10"}).json() == []
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "Renouvellement", "mode": "ett", "patient_id": existing["id"],
+        "patient_birth_date": "1961-04-09"})
+    assert r.status_code == 201 and r.json()["patient_id"] == existing["id"]
+    # a new walk-in: the commune by its name
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "Toux", "mode": "ett", "new_patient": {
+            "family_name": "Morel", "given_name": "Louis", "birth_date": "1948-07-14",
+            "commune": "Nevers"}})
+    assert r.status_code == 201, r.text
+    s = session_factory(client.app.state.settings.database_url)()
+    from oasis.care.people.models import Patient
+
+    assert s.get(Patient, r.json()["patient_id"]).commune_code == "58194"
+    reads = s.scalars(select(AuditEvent).where(
+        AuditEvent.patient_id == existing["id"],
+        AuditEvent.purpose.like("séance ETT : recherche%"))).all()
+    assert len(reads) == 1
+    s.close()
+    r = client.post("/api/v1/teleconsult/queue", headers=nurse, json={
+        "reason": "Toux", "mode": "ett", "new_patient": {
+            "family_name": "Roy", "given_name": "Léa", "birth_date": "1990-01-01",
+            "commune": "Nulle-Part-sur-Rien"}})
+    assert r.status_code == 422 and isinstance(r.json()["detail"], str)

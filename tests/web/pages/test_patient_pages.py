@@ -204,3 +204,128 @@ def test_my_consultations_lists_teleconsultation_records_and_prescriptions(clien
     assert "Angine virale" in page.text
     assert "Paracétamol 1 g — 1 comprimé 3 fois par jour, 5 jours" in page.text
     assert f"/api/v1/prescriptions/{rx.id}/pdf" in page.text
+
+
+def test_a_signed_in_patient_keeps_their_menu_everywhere(client):
+    """Issue 15 defect 8: one header per role, on every page (not the public one)."""
+    from oasis.web.kit.nav import PATIENT, PUBLIC
+
+    assert signup(client).status_code == 303
+    for path in ("/", "/trouver-un-soin", "/teleconsultation", "/mes-rendez-vous",
+                 "/carte", "/planification"):
+        page = client.get(path).text
+        nav = page.split('aria-label="Navigation principale"')[1].split("</nav>")[0]
+        for link in PATIENT:
+            assert f'href="{link.href}"' in nav, (path, link)
+        assert 'href="/pro"' not in nav and "Se déconnecter" in nav, path
+        assert PUBLIC != PATIENT
+
+
+def test_profile_declares_the_gp_and_the_mutuelle(client, db_url):
+    """Issue 15 defect 6: a new patient can declare a médecin traitant and a mutuelle."""
+    from oasis.care.people.models import Patient
+
+    assert signup(client).status_code == 303
+    found = client.get("/trouver-un-soin?ou=Varennes-Vauzelles+%2858303%29").text
+    assert "non respecté</strong> (remboursement réduit)" in found
+    assert 'href="/mon-profil">déclarer mon médecin traitant</a>' in found
+    page = client.get("/mon-profil")
+    assert page.status_code == 200 and "pas déclaré de médecin traitant" in page.text
+    assert_accessible_form(page.text)
+    results = client.get("/mon-profil?medecin=moreau").text
+    pid = re.search(r'name="practitioner_id" value="(\d+)"', results).group(1)
+    r = client.post("/mon-profil/medecin-traitant", follow_redirects=False,
+                    data={"csrf": csrf_of(results), "practitioner_id": pid})
+    assert r.status_code == 303 and r.headers["location"] == "/mon-profil?enregistre=medecin"
+    page = client.get(r.headers["location"]).text
+    current = page.split('id="medecin-actuel"')[1].split("</p>")[0]
+    assert "Votre médecin traitant" in current and "Moreau</strong>" in current
+    # the finder now says the parcours is respected with him, and only him
+    found = client.get("/trouver-un-soin?ou=Varennes-Vauzelles+%2858303%29").text
+    assert "c&#39;est votre médecin traitant" in found or "c'est votre médecin traitant" in found
+    # a médecin traitant outside Oasis, by name; a bad RPPS is refused in French
+    bad = client.post("/mon-profil/medecin-traitant", data={
+        "csrf": csrf_of(page), "declared_name": "Dr Hugo", "declared_rpps": "123"})
+    assert bad.status_code == 422 and "RPPS invalide" in bad.text
+    r = client.post("/mon-profil/medecin-traitant", follow_redirects=False, data={
+        "csrf": csrf_of(page), "declared_name": "Dr Hugo", "declared_rpps": ""})
+    assert r.status_code == 303
+    found = client.get("/trouver-un-soin?ou=Varennes-Vauzelles+%2858303%29").text
+    assert "pas déclaré de médecin traitant" not in found
+    # the mutuelle from the partner list
+    r = client.post("/mon-profil/mutuelle", follow_redirects=False, data={
+        "csrf": csrf_of(page), "mutuelle": "autre", "autre": "MGEN", "member_number": "42"})
+    assert r.status_code == 303
+    s = session_factory(db_url)()
+    p = s.scalars(select(Patient).where(Patient.email == "jeanne@test.fr")).one()
+    assert (p.gp_id, p.gp_declared_name, p.mutuelle_name, p.mutuelle_member_number) == (
+        None, "Dr Hugo", "MGEN", "42")
+    s.close()
+    # no CSRF token, no change
+    assert client.post("/mon-profil/mutuelle", data={"mutuelle": "aucune"}).status_code == 403
+
+
+def test_reschedule_and_the_waiting_list_from_my_appointments(client, db_url):
+    """Issue 15: reschedule from « Mes rendez-vous »; « Prévenez-moi … plus tôt »."""
+    signup(client)
+    page = client.get("/trouver-un-soin")
+    slot_ids = [int(x) for x in re.findall(r"creneau=(\d+)", page.text)]
+    later = slot_ids[1]
+    confirm = client.get("/rendez-vous/confirmer", params={"creneau": later})
+    r = client.post("/rendez-vous/confirmer", follow_redirects=False,
+                    data={"creneau": later, "csrf": csrf_of(confirm.text)})
+    mine = client.get(r.headers["location"]).text
+    appointment_id = int(re.search(r'data-appointment="(\d+)"', mine).group(1))
+    assert f'href="/mes-rendez-vous/{appointment_id}/deplacer"' in mine
+    move = client.get(f"/mes-rendez-vous/{appointment_id}/deplacer").text
+    offered = [int(x) for x in re.findall(r'name="slot_id" value="(\d+)"', move)]
+    assert offered and later not in offered
+    target = offered[0]
+    r = client.post(f"/mes-rendez-vous/{appointment_id}/deplacer", follow_redirects=False,
+                    data={"slot_id": target, "csrf": csrf_of(move)})
+    assert r.status_code == 303 and "deplace=" in r.headers["location"]
+    assert "Votre rendez-vous est déplacé." in client.get(r.headers["location"]).text
+    new_id = int(r.headers["location"].rsplit("=", 1)[1])
+    s = session_factory(db_url)()
+    assert s.get(Appointment, appointment_id).status == "cancelled"
+    assert s.get(Appointment, new_id).slot_id == target
+    assert s.scalar(select(Slot.status).where(Slot.id == later)) == "free"
+    s.close()
+    # the waiting list: join, see it, leave it
+    move = client.get(f"/mes-rendez-vous/{new_id}/deplacer").text
+    r = client.post(f"/mes-rendez-vous/{new_id}/liste-attente", follow_redirects=False,
+                    data={"csrf": csrf_of(move)})
+    assert r.status_code == 303
+    mine = client.get(r.headers["location"]).text
+    assert "nous vous proposerons un créneau plus tôt" in mine
+    entry = int(re.search(r'data-waitlist="(\d+)"', mine).group(1))
+    r = client.post(f"/liste-attente/{entry}/quitter", follow_redirects=False,
+                    data={"csrf": csrf_of(mine)})
+    assert r.status_code == 303
+    assert 'data-waitlist=' not in client.get("/mes-rendez-vous").text
+
+
+def test_booking_stores_a_confirmation_readable_by_admins_only(client, db_url):
+    """No OASIS_SMTP_URL: the confirmation (with its .ics) waits in the outbox."""
+    from oasis.care.accounts import service as accounts
+    from tests.factories.care import login
+
+    signup(client)
+    page = client.get("/trouver-un-soin")
+    slot_id = int(re.search(r"creneau=(\d+)", page.text).group(1))
+    confirm = client.get("/rendez-vous/confirmer", params={"creneau": slot_id})
+    client.post("/rendez-vous/confirmer", data={"creneau": slot_id,
+                                                "csrf": csrf_of(confirm.text)})
+    s = session_factory(db_url)()
+    accounts.create_account(s, email="admin@test.fr", password=PASSWORD, role="admin",
+                            display_name="Admin")
+    s.commit()
+    s.close()
+    patient_token = client.post("/api/v1/auth/token", data={
+        "username": "jeanne@test.fr", "password": PASSWORD}).json()["access_token"]
+    assert client.get("/api/v1/admin/outbox", headers={
+        "Authorization": f"Bearer {patient_token}"}).status_code == 403
+    (m,) = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()
+    assert (m["kind"], m["status"], m["recipient"], m["has_ics"]) == (
+        "booking_confirmed", "stored", "jeanne@test.fr", True)
+    assert "Votre rendez-vous est confirmé" in m["body"]

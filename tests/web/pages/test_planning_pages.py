@@ -84,11 +84,29 @@ def test_priority_page_sorts_by_any_column(client):
     page = client.get("/planification/epci-prioritaires?top=40&tri=apl&ordre=asc").text
     body = page.split("<tbody>")[1]
     apl = [float(v.replace(",", ".")) for v in
-           re.findall(r"</td><td>([\d,]+)</td>\s*<td>[\d\u202f]+</td><td>[\d,]+ %", body)]
+           re.findall(r'<td data-col="apl" class="num">([\d,]+)</td>', body)]
     assert len(apl) == 40 and apl == sorted(apl)
     assert 'aria-sort="ascending"' in page
     page = client.get("/planification/epci-prioritaires?top=40&tri=population").text
     assert 'aria-sort="descending"' in page  # population defaults to largest first
+
+
+def test_priority_cells_sit_under_their_own_header(client):
+    """Issue 15 defect 4: the share was printed under the minutes and vice versa."""
+    from oasis.territory.indicators import SORT_KEYS, priority_rows
+
+    page = client.get("/planification/epci-prioritaires?top=5&tri=minutes&ordre=desc").text
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert re.findall(r'data-col="(\w+)"', head) == list(SORT_KEYS)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    expected = priority_rows(5, "minutes", "desc")
+    for row, want in zip(rows, expected, strict=True):
+        cells = dict(re.findall(r'data-col="(\w+)"[^>]*>(.*?)</t[dh]>', row, re.S))
+        assert list(cells) == list(SORT_KEYS)
+        assert cells["part_sous_dense"] == (
+            charts.fr_number(100 * want["part_sous_dense"], 1) + " %")
+        assert cells["minutes"] == charts.fr_number(want["minutes"], 1)
+        assert "%" not in cells["minutes"]
 
 
 @pytest.mark.parametrize("query", ["top=0", "top=5000", "tri=couleur", "ordre=haut",
@@ -251,3 +269,14 @@ def test_coverage_map_indicator(client):
     assert min(data["values"].values()) < 100
     communes = client.get("/api/v1/carte/indicateurs/couverture").json()["values"]
     assert set(communes.values()) <= {0.0, 100.0} and len(communes) > 34_000
+
+
+def test_coverage_page_never_prints_absurd_minutes(client):
+    """Issue 15 defect 5: unreachable reads as such; overseas have their own rows."""
+    page = client.get("/planification/couverture?minutes=30&types=ett").text
+    assert "hors de portée routière" in page
+    assert "Guadeloupe" in page and "Corse" in page
+    cells = re.findall(r"<td>([\d\u202f ]+) min", page)
+    assert all(int(re.sub(r"\D", "", c)) <= 300 for c in cells), cells
+    page = client.get("/planification/couverture?minutes=15&types=msp").text
+    assert "non joignable en 15 min" in page

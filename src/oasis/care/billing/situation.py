@@ -82,12 +82,14 @@ class Profile:
     age: int
     gp_id: int | None
     mutuelle_name: str | None
+    gp_declared: bool = False  # a médecin traitant declared by name/RPPS, not on Oasis
 
 
 def profile_of(patient: Patient, on: date) -> Profile:
     """The one reading of a patient row for the rules (the profile's fields plug in here)."""
     name = (patient.mutuelle_name or "").strip() or None
-    return Profile(age(patient.birth_date, on), patient.gp_id, name)
+    declared = bool((patient.gp_declared_name or "").strip())
+    return Profile(age(patient.birth_date, on), patient.gp_id, name, declared)
 
 
 def from_profile(profile: Profile, doctor_id: int | None, declared: Declared | None = None,
@@ -95,7 +97,7 @@ def from_profile(profile: Profile, doctor_id: int | None, declared: Declared | N
                  paid_today_cents: int = 0, paid_year_cents: int = 0) -> Situation:
     """The engine's situation from a profile and this act's facts (no database)."""
     declared = declared or Declared()
-    mt = "none" if profile.gp_id is None else (
+    mt = "none" if profile.gp_id is None and not profile.gp_declared else (
         "unavailable" if declared.medecin_traitant_unavailable else "declared")
     coverage = None
     if profile.mutuelle_name:

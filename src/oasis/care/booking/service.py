@@ -337,3 +337,29 @@ def leave_waitlist(session: Session, actor: Actor, entry_id: int,
         _release_offer(session, entry, now)
     entry.status = "cancelled"
     return entry
+
+
+def alternatives(session: Session, actor: Actor, appointment_id: int, *, limit: int = 12,
+                 now: datetime | None = None) -> tuple[Appointment, list[Slot]]:
+    """The next free slots of the same practitioner, site and mode: where to move to."""
+    now = now or utcnow()
+    appointment = get_appointment(session, actor, appointment_id, "déplacement (choix)")
+    slots = list(session.scalars(select(Slot).where(
+        Slot.practitioner_id == appointment.practitioner_id,
+        Slot.location_id == appointment.location_id, Slot.mode == appointment.mode,
+        Slot.status == "free", Slot.start_at > now, Slot.id != appointment.slot_id)
+        .order_by(Slot.start_at, Slot.id).limit(limit)).all())
+    return appointment, slots
+
+
+def waitlist_of(session: Session, actor: Actor,
+                now: datetime | None = None) -> list[WaitlistEntry]:
+    """The patient's live waiting-list entries (waiting or with an offer), offers first."""
+    if actor.role != "patient" or actor.patient_id is None:
+        return []
+    expire_offers(session, now)
+    rows = session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.patient_id == actor.patient_id,
+        WaitlistEntry.status.in_(("waiting", "offered")))
+        .order_by(WaitlistEntry.status, WaitlistEntry.id)).all()  # offered first
+    return list(rows)

@@ -31,18 +31,20 @@ class Situation:
     age: int | None = None
     gp_id: int | None = None
     mutuelle_name: str | None = None
+    gp_declared: bool = False  # a médecin traitant outside Oasis (declared by name)
 
     @classmethod
     def of_patient(cls, patient, today: date) -> Situation:
         p = profile_of(patient, today)
-        return cls(known=True, age=p.age, gp_id=p.gp_id, mutuelle_name=p.mutuelle_name)
+        return cls(known=True, age=p.age, gp_id=p.gp_id, mutuelle_name=p.mutuelle_name,
+                   gp_declared=p.gp_declared)
 
     def for_act(self, practitioner_id: int | None, partners: Collection[str] = (),
                 seen: bool | None = None) -> BillingSituation:
         if not self.known:
             return BillingSituation(known=False)
         profile = Profile(self.age if self.age is not None else DEFAULT_AGE, self.gp_id,
-                          self.mutuelle_name)
+                          self.mutuelle_name, self.gp_declared)
         return from_profile(profile, practitioner_id, partners=partners, seen=seen)
 
 

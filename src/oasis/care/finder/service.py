@@ -10,10 +10,13 @@ get the patient seen quickly, best care first:
 3. ``teleconsultation_now`` — the on-demand queue, with its current estimated wait;
 4. ``later`` — the next in-person (or ETT) options beyond 48 h, or up to an hour away.
 
-Within a category, the soonest start wins, then the shorter trip.  One option is one
-practitioner at one site in one mode, carrying its next few slots so the patient can
-choose a time without another search.  « 48 h » is 48 real hours (UTC arithmetic), so
-a clock change inside the window neither adds nor removes an hour of promise.
+A slot at a site is only offered if the patient can get there: it must start after
+``now + drive time + ARRIVAL_MARGIN_MINUTES`` (a slot at 9 h 50 is no use at 9 h 49 for
+a 28-minute drive).  Within a category, the soonest start wins, then the shorter trip.
+One option is one practitioner at one site in one mode, carrying its next few slots so
+the patient can choose a time without another search.  « 48 h » is 48 real hours (UTC
+arithmetic), so a clock change inside the window neither adds nor removes an hour of
+promise.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from oasis.care.core.clock import utcnow
@@ -46,6 +49,8 @@ PROMISE_HOURS = 48
 WIDE_MINUTES = 60.0  # « later » options reach up to an hour's drive
 HORIZON_DAYS = 21  # as far ahead as the agendas are generated
 SLOTS_PER_OPTION = 4
+# Parking, finding the door and checking in. No public figure found: an Oasis parameter.
+ARRIVAL_MARGIN_MINUTES = 10
 CATEGORIES = ("in_person_48h", "ett", "teleconsultation_now", "later")
 LIMITS = {"in_person_48h": 5, "ett": 3, "teleconsultation_now": 1, "later": 5}
 TITLES = {"in_person_48h": "Au cabinet, près de chez vous, sous 48 h",
@@ -176,9 +181,28 @@ def _travel(session: Session, place: Place, geo, model: TravelModel | None) -> d
     return minutes
 
 
+def earliest_reachable(now: datetime, drive_minutes: float) -> datetime:
+    """The first start time a patient leaving now can make at a site ``drive_minutes`` away."""
+    return now + timedelta(minutes=math.ceil(drive_minutes) + ARRIVAL_MARGIN_MINUTES)
+
+
+def _reachable(travel: dict[int, float], now: datetime):
+    """SQL condition: the slot starts after the patient can arrive at its site.
+
+    Sites are grouped by whole minutes of drive so the CASE stays short (≤ 61 branches).
+    """
+    by_minute: dict[int, list[int]] = {}
+    for site, minutes in travel.items():
+        by_minute.setdefault(math.ceil(minutes), []).append(site)
+    cutoff = case(*[(Slot.location_id.in_(ids), earliest_reachable(now, m))
+                    for m, ids in sorted(by_minute.items())],
+                  else_=earliest_reachable(now, WIDE_MINUTES))
+    return Slot.start_at >= cutoff
+
+
 def _slot_groups(session: Session, travel: dict[int, float], need: str,
                  now: datetime) -> list[dict]:
-    """The first few free slots of every practitioner × site × mode near the patient."""
+    """The first few free, reachable slots of every practitioner × site × mode nearby."""
     if not travel:
         return []
     rn = func.row_number().over(partition_by=(Slot.practitioner_id, Slot.location_id,
@@ -187,7 +211,7 @@ def _slot_groups(session: Session, travel: dict[int, float], need: str,
     inner = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.practitioner_id,
                     Slot.location_id, rn)
              .join(Location, Location.id == Slot.location_id)
-             .where(Slot.status == "free", Slot.specialty == need, Slot.start_at > now,
+             .where(Slot.status == "free", Slot.specialty == need, _reachable(travel, now),
                     Slot.start_at <= now + timedelta(days=HORIZON_DAYS),
                     Slot.location_id.in_(list(travel)),
                     or_(Slot.mode == "in_person",
@@ -248,7 +272,8 @@ def _on_demand(rank: int, category: str, group: dict, situation: costs.Situation
                               on=local(start).date(), remote=True)
     cost = costs.estimate(situation, specialty=need, sector=None, remote=True,
                           on=local(start).date(), partners=partners)
-    text = "maintenant" if not wait.minutes else f"dans {wait.minutes} min environ"
+    text = ("dès qu'un médecin de garde se connecte" if wait.from_agendas
+            else "maintenant" if not wait.minutes else f"dans {wait.minutes} min environ")
     return CareOption(rank=rank, category=category, mode="on_demand", start_at=start,
                       start_text=text, travel_minutes=0, within_30_min=True,
                       within_48_h=True, cost=cost, parcours=parcours, wait=wait)

@@ -16,6 +16,12 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "septembre", "octobre", "novembre", "décembre")
 
 
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """« 1 réservé », « 2 réservés », « 0 réservé » (French: 0 and 1 are singular)."""
+    word = singular if abs(count) < 2 else (many or singular + "s")
+    return f"{count:,}".replace(",", "\u202f") + " " + word
+
+
 def local(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("naive datetime: times must be timezone-aware")

@@ -5,7 +5,9 @@ doctors on duty (their presence: available or in a call), idle doctors, patients
 already waiting and the mean duration of recent consultations, through the queue's own
 documented estimator — so the wait the finder announces is the one the patient sees
 once in the queue.  Nobody on duty gives ``minutes=None``: the finder then offers no
-« teleconsultation now » rather than a promise nobody can keep.
+« teleconsultation now » rather than a promise nobody can keep.  « Un médecin est
+disponible » is said only when the queue has an idle doctor connected right now
+(``idle > 0``): agendas tell who is due on duty, never who is there.
 
 :func:`from_schedules` is the agenda-based estimate used before the queue existed
 (teleconsulting doctors whose remote availability covers *now*, minus those in a booked
@@ -31,6 +33,7 @@ from oasis.care.teleconsult import queue
 from oasis.care.teleconsult.models import QueueEntry
 
 AVERAGE_MINUTES = 15  # a teleconsultation, door to door (Oasis assumption, see README)
+AGENDAS = "agendas"
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,32 @@ class WaitEstimate:
     available: int  # practitioners on duty now
     waiting: int  # patients already waiting
     source: str  # which estimator answered
+    idle: int = 0  # connected doctors free this instant (the queue knows, agendas do not)
+
+    @property
+    def from_agendas(self) -> bool:
+        return self.source == AGENDAS
+
+    @property
+    def sentence(self) -> str:
+        """What the patient reads; the queue page says the same (teleconsult.js)."""
+        if self.minutes is None:
+            return "Aucun médecin n'est en service pour l'instant."
+        if self.from_agendas:
+            n = self.available
+            return (f"{n} médecin{'s' if n > 1 else ''} téléconsulte{'nt' if n > 1 else ''} "
+                    "sur cet horaire d'après les agendas, mais aucun n'est encore connecté à "
+                    "la file : vous y gardez votre place jusqu'à sa connexion.")
+        if self.minutes == 0 and self.idle > 0:
+            return "Un médecin est disponible."
+        n = self.available
+        return (f"Attente estimée : environ {self.minutes} min ({n} médecin"
+                f"{'s' if n > 1 else ''} en service).")
 
     def as_dict(self) -> dict:
         return {"minutes": self.minutes, "available_practitioners": self.available,
-                "waiting": self.waiting, "source": self.source}
+                "idle_practitioners": self.idle, "waiting": self.waiting,
+                "source": self.source, "text": self.sentence}
 
 
 WaitEstimator = Callable[[Session, str, datetime], WaitEstimate]
@@ -80,13 +105,13 @@ def from_schedules(session: Session, specialty: str, now: datetime) -> WaitEstim
                .distinct())
     ids = set(session.scalars(on_duty).all())
     if not ids:
-        return WaitEstimate(None, 0, 0, "agendas")
+        return WaitEstimate(None, 0, 0, AGENDAS)
     busy = set(session.scalars(select(Appointment.practitioner_id).where(and_(
         Appointment.practitioner_id.in_(ids), Appointment.start_at <= now,
         Appointment.end_at > now,
         Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)))).all())
     free = len(ids - busy)
-    return WaitEstimate(queue_wait(len(ids), free, 0), len(ids), 0, "agendas")
+    return WaitEstimate(queue_wait(len(ids), free, 0), len(ids), 0, AGENDAS)
 
 
 def from_queue(session: Session, specialty: str, now: datetime) -> WaitEstimate:
@@ -98,14 +123,14 @@ def from_queue(session: Session, specialty: str, now: datetime) -> WaitEstimate:
     from sqlalchemy import func
 
 
-    on_duty, idle = queue.duty_counts(session, specialty)
+    on_duty, idle = queue.duty_counts(session, specialty, now)
     if on_duty == 0:
         return from_schedules(session, specialty, now)
     waiting = session.scalar(select(func.count()).where(
         QueueEntry.status == "waiting", QueueEntry.specialty == specialty)) or 0
     mean = queue.mean_consultation_minutes(session, specialty, now)
     return WaitEstimate(queue.estimate_wait_minutes(int(waiting), on_duty, idle, mean),
-                        on_duty, int(waiting), "file d'attente")
+                        on_duty, int(waiting), "file d'attente", idle)
 
 
 _estimator: WaitEstimator = from_queue

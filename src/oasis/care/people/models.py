@@ -28,12 +28,20 @@ class Patient(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(200))
     gp_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id", ondelete="SET NULL"))
+    # A médecin traitant who is not on Oasis, as declared by the patient (name, RPPS).
+    gp_declared_name: Mapped[str | None] = mapped_column(String(120))
+    gp_declared_rpps: Mapped[str | None] = mapped_column(String(11))
     mutuelle_name: Mapped[str | None] = mapped_column(String(100))
     mutuelle_member_number: Mapped[str | None] = mapped_column(String(50))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     gp: Mapped[Practitioner | None] = relationship(foreign_keys=[gp_id])
+
+    @property
+    def has_gp(self) -> bool:
+        """A médecin traitant is declared, on Oasis (gp_id) or not (by name)."""
+        return self.gp_id is not None or bool(self.gp_declared_name)
 
     __table_args__ = (CheckConstraint("sex IN ('F', 'M') OR sex IS NULL", name="sex"),)
 

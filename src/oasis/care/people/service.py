@@ -155,3 +155,100 @@ def create_staff(session: Session, *, kind: str, family_name: str, given_name: s
     session.add(staff)
     session.flush()
     return staff
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents or hyphens: « Lefèvre » finds « LEFEVRE »."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().replace("-", " ").replace("'", " ").split())
+
+
+def find_for_ett(session: Session, actor: Actor, family_name: str,
+                 birth_date: date) -> list[Patient]:
+    """Patients an ETT nurse has in front of her, by family name and birth date.
+
+    Both are required (a name alone would let a nurse browse the register); every match
+    shown is audited as a read.  Accents and case are ignored.
+    """
+    if actor.role != "nurse":
+        raise NotFound("Patient introuvable", code="not_found")
+    wanted = _fold(family_name or "")
+    if len(wanted) < 2:
+        raise Invalid("indiquez le nom de famille (2 lettres au moins)", code="name_required")
+    rows = session.scalars(select(Patient).where(Patient.birth_date == birth_date)
+                           .order_by(Patient.family_name, Patient.given_name, Patient.id)
+                           .limit(200)).all()
+    found = [p for p in rows if _fold(p.family_name) == wanted][:10]
+    for p in found:
+        record(session, actor, "read", "Patient", p.id, patient_id=p.id,
+               purpose="séance ETT : recherche par nom et date de naissance")
+    return found
+
+
+# ------------------------------------------------------------------ « Mon profil »
+def search_practitioners(session: Session, text: str, specialty: str = "generaliste",
+                         limit: int = 10) -> list[Practitioner]:
+    """Practitioners whose family or given name matches ``text`` (accents ignored)."""
+    wanted = _fold(text or "")
+    if len(wanted) < 2:
+        return []
+    rows = session.scalars(select(Practitioner).where(Practitioner.specialty == specialty)
+                           .order_by(Practitioner.family_name, Practitioner.id)).all()
+    return [p for p in rows if wanted in _fold(f"{p.given_name} {p.family_name}")][:limit]
+
+
+def set_gp(session: Session, actor: Actor, patient_id: int, *,
+           practitioner_id: int | None = None, declared_name: str | None = None,
+           declared_rpps: str | None = None) -> Patient:
+    """Declare the patient's médecin traitant: one on Oasis, or one named (RPPS checked).
+
+    Both empty clears the declaration.  Only the patient (or staff allowed to see them).
+    """
+    patient = get_patient(session, actor, patient_id, purpose="déclaration du médecin "
+                                                                 "traitant")
+    name = (declared_name or "").strip() or None
+    rpps = (declared_rpps or "").strip() or None
+    if practitioner_id is not None:
+        doctor = session.get(Practitioner, practitioner_id)
+        if doctor is None:
+            raise NotFound("Praticien introuvable", code="not_found")
+        if doctor.specialty != "generaliste":
+            raise Invalid("le médecin traitant est en général un médecin généraliste : "
+                          "choisissez-en un", code="gp_not_generalist")
+        patient.gp_id, patient.gp_declared_name, patient.gp_declared_rpps = doctor.id, None, None
+    else:
+        if rpps is not None:
+            try:
+                rpps = normalise_rpps(rpps)
+            except InvalidIdentifier as exc:
+                raise Invalid(f"numéro RPPS invalide : {exc}", code="invalid_rpps") from exc
+            known = session.scalar(select(Practitioner).where(Practitioner.rpps == rpps))
+            if known is not None:  # the doctor is on Oasis after all
+                return set_gp(session, actor, patient_id, practitioner_id=known.id)
+        if rpps is not None and name is None:
+            raise Invalid("indiquez aussi le nom du médecin", code="gp_name_required")
+        if name is not None and len(name) > 120:
+            raise Invalid("nom trop long (120 caractères au plus)", code="invalid_name")
+        patient.gp_id, patient.gp_declared_name, patient.gp_declared_rpps = None, name, rpps
+    record(session, actor, "update", "Patient", patient.id, patient_id=patient.id,
+           purpose="déclaration du médecin traitant")
+    session.flush()
+    return patient
+
+
+def set_mutuelle(session: Session, actor: Actor, patient_id: int, name: str | None,
+                 member_number: str | None = None) -> Patient:
+    """The patient's complémentaire santé (None: none)."""
+    patient = get_patient(session, actor, patient_id, purpose="déclaration de la mutuelle")
+    name = (name or "").strip() or None
+    if name is not None and len(name) > 100:
+        raise Invalid("nom de mutuelle trop long (100 caractères au plus)",
+                      code="invalid_mutuelle")
+    patient.mutuelle_name = name
+    patient.mutuelle_member_number = (member_number or "").strip()[:50] or None
+    record(session, actor, "update", "Patient", patient.id, patient_id=patient.id,
+           purpose="déclaration de la mutuelle")
+    session.flush()
+    return patient

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -145,7 +145,8 @@ def close(session: Session, actor: Actor, encounter_id: int, situation: Situatio
         raise Conflict("la consultation est déjà close", code="encounter_closed")
     session.execute(update(PractitionerPresence).where(
         PractitionerPresence.practitioner_id == encounter.practitioner_id,
-        PractitionerPresence.status == "busy").values(status="available", since=now)
+        PractitionerPresence.status == "busy")
+        .values(status="available", since=now, seen_at=now)
         .execution_options(synchronize_session=False))
     expire_cached(session, PractitionerPresence, [encounter.practitioner_id])
     encounter = session.get(Encounter, encounter_id)
@@ -288,3 +289,39 @@ def call_grant(session: Session, actor: Actor, encounter_id: int,
            purpose="accès à l'appel vidéo")
     return CallGrant(room=encounter.room, participant=participant_id(actor),
                      role=VISIO_ROLE[actor.role], name=display_name(session, actor))
+
+
+def open_encounter_of(session: Session, practitioner_id: int) -> int | None:
+    """The doctor's consultation still in progress (a forgotten one blocks « suivant »)."""
+    return session.scalar(select(Encounter.id).where(
+        Encounter.practitioner_id == practitioner_id, Encounter.status == "in-progress"))
+
+
+@dataclass(frozen=True)
+class CallBrief:
+    """What the doctor needs on the call page: why the patient came and who they are."""
+
+    encounter_id: int
+    reason: str
+    patient_name: str
+    birth_date: date | None
+    mode: str
+
+
+def call_brief(session: Session, actor: Actor, room: str) -> CallBrief | None:
+    """The motif and patient of the call in ``room``, for its practitioner only (audited).
+
+    Anyone else (patient, nurse, signed-out visitor) gets None: the page then shows the
+    call alone, as before.
+    """
+    if actor is None or actor.role != "practitioner":
+        return None
+    encounter = session.scalar(select(Encounter).where(Encounter.room == room))
+    if encounter is None or not is_participant(actor, encounter):
+        return None
+    patient = session.get(Patient, encounter.patient_id)
+    record(session, actor, "read", "Encounter", encounter.id, patient_id=encounter.patient_id,
+           purpose="motif et dossier sur la page d'appel")
+    return CallBrief(encounter_id=encounter.id, reason=encounter.reason,
+                     patient_name=f"{patient.given_name} {patient.family_name}" if patient else "",
+                     birth_date=patient.birth_date if patient else None, mode=encounter.mode)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -83,7 +84,12 @@ class QueueEntry(Base):
 
 
 class PractitionerPresence(Base):
-    """Whether a teleconsulting practitioner is on duty now: available, busy or offline."""
+    """Whether a teleconsulting practitioner is on duty now: available, busy or offline.
+
+    ``seen_at`` is the doctor's last sign of life (their duty page pings it): a presence
+    older than the queue's ``PRESENCE_TTL`` counts as offline, so a closed browser does
+    not leave a ghost doctor « en service ».
+    """
 
     __tablename__ = "teleconsult_presence"
 
@@ -91,6 +97,8 @@ class PractitionerPresence(Base):
         ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(10), default="offline")
     since: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow,
+                                              server_default=func.current_timestamp())
 
     __table_args__ = (CheckConstraint(check_in("status", PRESENCE_STATUSES), name="status"),)
 

@@ -18,6 +18,11 @@ patients ahead and ``m`` the mean duration of recent consultations, a patient wa
 ``0`` when ``i > a`` and otherwise ``(a − i + 1) · m / n`` minutes: each doctor frees up
 every ``m`` minutes on average, so the ``n`` of them free one place every ``m / n``.
 With nobody on duty there is no estimate (``None``), said as such to the patient.
+
+A doctor is « on duty » only while alive: their duty page pings :func:`heartbeat` every
+20 s, and an ``available`` presence not seen for ``PRESENCE_TTL`` (a ``busy`` one, in a
+call page that does not ping, for ``BUSY_TTL``) counts as offline, so a closed browser
+does not leave patients told « 1 médecin en service » by nobody.
 """
 
 from __future__ import annotations
@@ -57,6 +62,10 @@ EMERGENCY_NUMBERS = {"15": "SAMU", "112": "numéro d'urgence européen",
                      "3114": "prévention du suicide"}
 PHONE_RE = re.compile(r"^(?:\+33|0033|0)[1-9](?:\d{8})$")
 MAX_REASON = 2000
+# Oasis parameters (no public figure): 4 missed pings of the duty page (every 20 s); a
+# call is assumed forgotten after an hour without the doctor back on the duty page.
+PRESENCE_TTL = timedelta(seconds=90)
+BUSY_TTL = timedelta(minutes=60)
 
 
 @dataclass(frozen=True)
@@ -229,19 +238,50 @@ def set_presence(session: Session, actor: Actor, status: str,
     in_call = session.scalar(select(Encounter.id).where(
         Encounter.practitioner_id == doctor.id, Encounter.status == "in-progress"))
     effective = "busy" if status == "available" and in_call else status
+    now = now or utcnow()
     if presence is None:
         presence = PractitionerPresence(practitioner_id=doctor.id, status=effective,
-                                        since=now or utcnow())
+                                        since=now, seen_at=now)
         session.add(presence)
-    elif presence.status != effective:
-        presence.status, presence.since = effective, now or utcnow()
+    else:
+        if presence.status != effective or not _alive(presence, now):
+            presence.status, presence.since = effective, now
+        presence.seen_at = now
     session.flush()
     return presence
 
 
-def presence_of(session: Session, practitioner_id: int) -> str:
+def heartbeat(session: Session, actor: Actor, now: datetime | None = None) -> str:
+    """The duty page is still open: keep the doctor's presence alive; returns the status."""
+    doctor = _teleconsulting(session, actor)
+    now = now or utcnow()
+    row = session.get(PractitionerPresence, doctor.id)
+    if row is None or not _alive(row, now):
+        return "offline"  # expired: the doctor says « Je suis disponible » again
+    row.seen_at = now
+    session.flush()
+    return row.status
+
+
+def _alive(row: PractitionerPresence, now: datetime) -> bool:
+    if row.status == "available":
+        return row.seen_at >= now - PRESENCE_TTL
+    if row.status == "busy":
+        return row.seen_at >= now - BUSY_TTL
+    return False
+
+
+def _alive_clause(now: datetime):
+    return or_(and_(PractitionerPresence.status == "available",
+                    PractitionerPresence.seen_at >= now - PRESENCE_TTL),
+               and_(PractitionerPresence.status == "busy",
+                    PractitionerPresence.seen_at >= now - BUSY_TTL))
+
+
+def presence_of(session: Session, practitioner_id: int, now: datetime | None = None) -> str:
+    """available, busy or offline — an expired presence is offline."""
     row = session.get(PractitionerPresence, practitioner_id)
-    return row.status if row else "offline"
+    return row.status if row and _alive(row, now or utcnow()) else "offline"
 
 
 # ---------------------------------------------------------------------------- take next
@@ -267,10 +307,11 @@ def take_next(session: Session, actor: Actor, now: datetime | None = None) -> En
     claimed = session.execute(update(PractitionerPresence).where(
         PractitionerPresence.practitioner_id == doctor.id,
         PractitionerPresence.status == "available")
-        .values(status="busy", since=now).execution_options(synchronize_session=False)).rowcount
+        .values(status="busy", since=now, seen_at=now)
+        .execution_options(synchronize_session=False)).rowcount
     expire_cached(session, PractitionerPresence, [doctor.id])
     if not claimed:
-        status = presence_of(session, doctor.id)
+        status = presence_of(session, doctor.id, now)
         if status == "busy":
             raise Conflict("vous êtes déjà en consultation : terminez-la d'abord",
                            code="already_in_consultation")
@@ -333,13 +374,13 @@ def estimate_wait_minutes(ahead: int, on_duty: int, idle: int, mean_minutes: flo
     return math.ceil((ahead - idle + 1) * mean_minutes / on_duty)
 
 
-def duty_counts(session: Session, specialty: str) -> tuple[int, int]:
-    """(on duty, idle) teleconsulting doctors of ``specialty``."""
+def duty_counts(session: Session, specialty: str,
+                now: datetime | None = None) -> tuple[int, int]:
+    """(on duty, idle) teleconsulting doctors of ``specialty`` whose presence is alive."""
     rows = dict(session.execute(
         select(PractitionerPresence.status, func.count())
         .join(Practitioner, Practitioner.id == PractitionerPresence.practitioner_id)
-        .where(Practitioner.specialty == specialty,
-               PractitionerPresence.status.in_(("available", "busy")))
+        .where(Practitioner.specialty == specialty, _alive_clause(now or utcnow()))
         .group_by(PractitionerPresence.status)).all())
     return rows.get("available", 0) + rows.get("busy", 0), rows.get("available", 0)
 
@@ -347,7 +388,7 @@ def duty_counts(session: Session, specialty: str) -> tuple[int, int]:
 def view(session: Session, entry: QueueEntry, now: datetime | None = None) -> QueueView:
     """Position, doctors and estimated wait of one entry (no audit: no health data)."""
     encounter_id = None
-    on_duty, idle = duty_counts(session, entry.specialty)
+    on_duty, idle = duty_counts(session, entry.specialty, now)
     mean = mean_consultation_minutes(session, entry.specialty, now)
     if entry.status == "waiting":
         ahead = session.scalar(select(func.count()).where(
@@ -379,8 +420,8 @@ def summary(session: Session, specialty: str, now: datetime | None = None) -> di
         QueueEntry.status == "waiting", QueueEntry.specialty == specialty)) or 0
     oldest = session.scalar(select(func.min(QueueEntry.joined_at)).where(
         QueueEntry.status == "waiting", QueueEntry.specialty == specialty))
-    on_duty, idle = duty_counts(session, specialty)
     now = now or utcnow()
+    on_duty, idle = duty_counts(session, specialty, now)
     return {"specialty": specialty, "waiting": int(waiting), "doctors_on_duty": on_duty,
             "doctors_available": idle,
             "longest_wait_minutes": None if oldest is None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from oasis.care.booking import service as booking
 from oasis.care.booking.models import WaitlistEntry
 from oasis.care.core.errors import Invalid
+from oasis.care.notifications import service as notifications
 from oasis.web.api.schemas.care import AppointmentOut, WaitlistOut, page_of
+from oasis.web.kit import notify
 from oasis.web.kit.auth import ActorDep
 from oasis.web.kit.deps import PageDep, SessionDep
 
@@ -43,11 +45,13 @@ def _patient_id(actor, requested: int | None) -> int:
              responses={409: {"description": "Créneau déjà pris (code slot_taken, "
                                              "slot_held, practitioner_overlap, …)"}},
              summary="Prendre rendez-vous")
-def book(body: BookingIn, session: SessionDep, actor: ActorDep) -> AppointmentOut:
+def book(body: BookingIn, request: Request, session: SessionDep,
+         actor: ActorDep) -> AppointmentOut:
     appointment = booking.book(session, actor, slot_id=body.slot_id,
                                patient_id=_patient_id(actor, body.patient_id),
                                reason=body.reason)
     session.commit()
+    notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
     return AppointmentOut.model_validate(appointment)
 
 

@@ -9,6 +9,7 @@ to a patient is never ahead of the database.  The websocket lives in
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -19,6 +20,7 @@ from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
+from oasis.care.finder.places import PlaceError, resolve
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult import billing as tele_billing
@@ -37,6 +39,8 @@ from oasis.web.api.schemas.teleconsult import (
     CloseOut,
     EmergencyOut,
     EncounterOut,
+    EttPatientOut,
+    HeartbeatOut,
     JoinIn,
     JoinOut,
     MeasurementOut,
@@ -134,8 +138,33 @@ def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
         return body.patient_id
     if body.new_patient is None:
         raise Invalid("ETT : indiquez patient_id ou new_patient", code="patient_required")
-    p = people.create_patient(session, actor, **body.new_patient.model_dump())
+    data = body.new_patient.model_dump()
+    typed = data.pop("commune")
+    if data["commune_code"] is None:
+        data["commune_code"] = _commune_code(typed)
+    p = people.create_patient(session, actor, **data)
     return p.id
+
+
+def _commune_code(typed: str | None) -> str:
+    """The INSEE code of what the nurse typed (a name or a postal code)."""
+    try:
+        return resolve(typed, codes="ask").code
+    except PlaceError as exc:
+        choices = ", ".join(c.label for c in exc.suggestions)
+        raise Invalid(exc.message + (f" : {choices}" if choices else ""),
+                      code=exc.code) from exc
+
+
+@router.get("/teleconsult/ett/patients", response_model=list[EttPatientOut],
+            summary="ETT : retrouver le patient accueilli (nom et date de naissance)")
+def ett_find_patient(session: SessionDep, actor: ActorDep,
+                     nom: Annotated[str, Query(min_length=1, max_length=100)],
+                     naissance: date) -> list[dict]:
+    found = people.find_for_ett(session, actor, nom, naissance)
+    session.commit()
+    return [{"id": p.id, "family_name": p.family_name, "given_name": p.given_name,
+             "birth_date": p.birth_date, "commune_code": p.commune_code} for p in found]
 
 
 @router.post("/teleconsult/queue", status_code=201, response_model=JoinOut,
@@ -210,7 +239,8 @@ def queue_summary(session: SessionDep,
                   specialty: str | None = None) -> dict:
     doctor = session.get(Practitioner, actor.practitioner_id)
     return queue.summary(session, specialty or doctor.specialty) | {
-        "me": queue.presence_of(session, doctor.id)}
+        "me": queue.presence_of(session, doctor.id),
+        "open_encounter_id": encounters.open_encounter_of(session, doctor.id)}
 
 
 @router.put("/teleconsult/presence", response_model=PresenceOut,
@@ -223,6 +253,14 @@ def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor:
     background.add_task(notify_queue, request.app, "presence", specialty)
     return {"practitioner_id": presence.practitioner_id, "status": presence.status,
             "since": iso(presence.since)}
+
+
+@router.post("/teleconsult/presence/heartbeat", response_model=HeartbeatOut,
+             summary="La page de garde est toujours ouverte (toutes les 20 s)")
+def presence_heartbeat(session: SessionDep, actor: ActorDep) -> dict:
+    status = queue.heartbeat(session, actor)
+    session.commit()
+    return {"status": status}
 
 
 @router.post("/teleconsult/queue/next", response_model=TakeNextOut, status_code=201,

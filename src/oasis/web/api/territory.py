@@ -14,6 +14,7 @@ from oasis.web.api.schemas.territory import (
     DepartmentOut,
     IndicatorOut,
     MapPointOut,
+    PathLayerOut,
     PlaceLabelOut,
     PlaceOut,
     TerritorySheetOut,
@@ -96,7 +97,7 @@ def proposed_sites() -> list[dict]:
 
 @router.get("/chemins/{niveau}.json", response_class=Response,
             summary="Contours projetés et quantifiés en chemins SVG (affichage rapide)",
-            responses={200: {"content": {"application/json": {}},
+            responses={200: {"model": PathLayerOut,
                              "description": "bbox, k et [code, nom, chemin SVG] par "
                                             "territoire"}})
 def paths_layer(

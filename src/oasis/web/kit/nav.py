@@ -27,7 +27,8 @@ PATIENT = (Link("/trouver-un-soin", "Trouver un soin", "trouver"),
            Link("/mes-rendez-vous", "Mes rendez-vous", "rendez-vous"),
            Link("/mes-consultations", "Mes consultations", "consultations"),
            Link("/combien-vais-je-payer", "Combien vais-je payer ?", "combien"),
-           Link("/mes-avis-specialiste", "Mes avis de spécialiste", "avis"))
+           Link("/mes-avis-specialiste", "Mes avis de spécialiste", "avis"),
+           Link("/mon-profil", "Mon profil", "profil"))
 PRACTITIONER = (Link("/pro/agenda", "Mon agenda", "agenda"),
                 Link("/pro/disponibilites", "Mes disponibilités", "disponibilites"),
                 Link("/teleconsultation/medecin", "File de téléconsultation", "file"),

@@ -17,7 +17,16 @@ from fastapi.templating import Jinja2Templates
 
 from oasis.care.core.clock import age
 from oasis.care.core.vocab import MODES
-from oasis.care.finder.text import DAYS, MONTHS, euros, hour_text, local, minutes_text, when_text
+from oasis.care.finder.text import (
+    DAYS,
+    MONTHS,
+    euros,
+    hour_text,
+    local,
+    minutes_text,
+    plural,
+    when_text,
+)
 from oasis.web.kit.nav import menu
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -48,9 +57,16 @@ def month_name(month: str) -> str:
     return f"{MONTHS[int(number) - 1]} {year}"
 
 
-FILTERS = {"euros": euros, "minutes": minutes_text, "when": when_text, "hour": hour_text,
+def when_html(at: datetime, now: datetime | None = None) -> str:
+    """``when_text`` with non-breaking spaces in the hour: « 9 h 50 » never splits."""
+    text = when_text(at, now)
+    head, sep, hour = text.rpartition(" à ")
+    return head + sep + hour.replace(" ", "\u00a0") if sep else text
+
+
+FILTERS = {"euros": euros, "minutes": minutes_text, "when": when_html, "hour": hour_text,
            "long_date": long_date, "date_time": date_time, "age": age,
-           "month_name": month_name}
+           "month_name": month_name, "plural": plural}
 TEMPLATES.env.filters.update(FILTERS)
 TEMPLATES.env.globals.update(MODES=MODES, STATUS_LABELS=STATUS_LABELS, DAYS=DAYS,
                              ROLE_LABELS=ROLE_LABELS, **FILTERS)

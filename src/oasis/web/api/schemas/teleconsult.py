@@ -22,7 +22,10 @@ class NewPatientIn(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: date
-    commune_code: str = Field(min_length=5, max_length=5)
+    commune_code: str | None = Field(default=None, min_length=5, max_length=5)
+    commune: str | None = Field(default=None, max_length=120,
+                                description="Nom de la commune ou code postal (« Nevers », "
+                                "« 58000 ») quand le code INSEE n'est pas connu")
     sex: str | None = Field(default=None, max_length=1)
     nir: str | None = Field(default=None, max_length=15)
     phone: str | None = Field(default=None, max_length=30)
@@ -254,3 +257,17 @@ class ReferralOut(BaseModel):
     status: str
     created_at: str | None
     in_person_options: list[dict[str, Any]] | None = None
+
+
+class EttPatientOut(BaseModel):
+    """A patient the ETT nurse may receive, found by family name and birth date."""
+
+    id: int
+    family_name: str
+    given_name: str
+    birth_date: date
+    commune_code: str
+
+
+class HeartbeatOut(BaseModel):
+    status: str = Field(description="available, busy ou offline (présence expirée)")

@@ -165,3 +165,14 @@ class OutlookOut(BaseModel):
     notes: list[str]
     national: list[OutlookScenarioOut]
     departments: list[OutlookDepartmentOut]
+
+
+class PathLayerOut(BaseModel):
+    """Boundaries projected once on the server: ``features`` are [code, name, SVG path]."""
+
+    bbox: list[float]
+    k: float
+    units_per_degree: float
+    width: int
+    height: int
+    features: list[list[str]]

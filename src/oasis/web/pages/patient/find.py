@@ -17,10 +17,12 @@ from oasis.care.finder import PlaceError, Situation, costs, find_care, resolve
 from oasis.care.finder.service import CATEGORIES, TITLES
 from oasis.care.finder.text import local
 from oasis.care.networks.service import mutuelle_offers
+from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location
 from oasis.web.api.care_options import patient_of
+from oasis.web.kit import notify
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
 from oasis.web.kit.deps import SessionDep
@@ -114,6 +116,7 @@ def confirm(request: Request, session: SessionDep, creneau: Annotated[int, Form(
                                    patient_id=who.actor.patient_id,
                                    reason=motif.strip()[:2000] or None)
         session.commit()
+        notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
     except CareError as exc:
         session.rollback()
         patient = patient_of(session, who.account, "prise de rendez-vous")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from oasis.territory.coverage import reach_text
 from oasis.territory.demo import (
     DEFAULT_MINUTES,
     MAX_MINUTES,
@@ -36,6 +37,7 @@ def coverage_page(request: Request, session: SessionDep, minutes: int = DEFAULT_
         "summary": result.summary(), "minutes": minutes, "kinds": kinds,
         "site_kinds": SITE_KINDS, "departments": departments.to_dict("records"),
         "uncovered": result.uncovered().head(50).to_dict("records"),
+        "areas": result.level("zone").to_dict("records"), "reach_text": reach_text,
         "fr": charts.fr_number, "min_minutes": MIN_MINUTES, "max_minutes": MAX_MINUTES,
     }
     return render(request, "couverture.html", visitor(request, session), **context)

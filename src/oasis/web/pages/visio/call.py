@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from oasis.care.teleconsult.encounters import call_brief
+from oasis.web.kit.auth import visitor
+from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.rooms import ROLES, ROOM_RE, TokenError, verify_token
 from oasis.web.kit.templating import render
 
@@ -12,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/visio/{room}", response_class=HTMLResponse)
-def visio_page(request: Request, room: str,
+def visio_page(request: Request, room: str, session: SessionDep,
                token: str = Query("", description="Jeton d'accès signé")) -> HTMLResponse:
     error = None
     grant = None
@@ -23,7 +26,12 @@ def visio_page(request: Request, room: str,
             grant = verify_token(request.app.state.settings.secret_key, token, room=room)
         except TokenError as exc:
             error = str(exc)
-    context = {"room": room, "token": token, "grant": grant, "error": error,
+    brief = None
+    if grant is not None and grant.role == "doctor":
+        who = visitor(request, session)
+        brief = call_brief(session, who.actor, room) if who.account else None
+        session.commit()  # the audit of the read
+    context = {"room": room, "token": token, "grant": grant, "error": error, "brief": brief,
                "role_label": ROLES.get(grant.role, "") if grant else "", "roles": ROLES}
     response = render(request, "visio.html", None, status_code=403 if error else 200,
                       **context)

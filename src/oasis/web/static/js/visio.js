@@ -203,6 +203,15 @@
   }
 
   // ------------------------------------------------------------------ measurements
+  // « 9 h 52 » in Paris time, as the server writes hours (oasis.care.finder.text.hour_text).
+  function parisHour(iso) {
+    const parts = new Intl.DateTimeFormat("fr-FR", {
+      timeZone: "Europe/Paris", hour: "numeric", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(new Date(iso));
+    const get = (type) => parts.find((p) => p.type === type).value;
+    return String(Number(get("hour"))) + "\u00a0h\u00a0" + get("minute");
+  }
+
   function addMeasurement(m) {
     if (state.measurements.some((x) => x.id === m.id)) return;
     state.measurements.push(m);
@@ -210,7 +219,7 @@
     li.dataset.measurement = m.id;
     const time = document.createElement("time");
     time.dateTime = m.recorded_at;
-    time.textContent = m.recorded_at.slice(11, 16).replace(":", " h ");
+    time.textContent = parisHour(m.recorded_at);
     const text = document.createElement("span");
     text.textContent = " — " + label(m.from) + " : " + m.summary.join(" ; ");
     li.append(time, text);

@@ -8,8 +8,8 @@ so the constraint text is edited in place with ``PRAGMA writable_schema`` — th
 procedure SQLite documents for changes that leave the stored rows valid (loosening a
 CHECK), with the schema version bumped so open connections re-read it.
 
-Revision ID: 0008_tele
-Revises: 0007_sec
+Revision ID: 0009_tele
+Revises: 0008_journeys
 Create Date: 2026-12-01 10:50:00
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_tele'
-down_revision = '0007_sec'
+revision = '0009_tele'
+down_revision = '0008_journeys'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Notifications to patients: e-mail (SMTP or the stored outbox) with an .ics, SMS."""
