@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # messages stay in the stored outbox, readable by admins.
     smtp_url: str | None = None
     mail_from: str = "Oasis <ne-pas-repondre@oasis.invalid>"
+    # Téléexpertise attachments: outside the web root; None = next to the SQLite database
+    # (else ~/.local/share/oasis/attachments), see oasis.care.teleexpertise.attachments.
+    attachments_dir: Path | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    expertise_answer_days: int = 7  # promised answer time of a téléexpertise
 
     @property
     def geography_file(self) -> Path:

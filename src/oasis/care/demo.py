@@ -24,6 +24,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.identifiers import nir_with_key
 from oasis.care.finder.text import plural
+from oasis.care.networks.demo import load_networks_demo
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.programmes.demo import load_programmes_demo
@@ -31,6 +32,7 @@ from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule, Slot
 from oasis.care.sites import service as sites
 from oasis.care.sites.models import Location
+from oasis.care.teleexpertise.demo import load_teleexpertise_demo
 from oasis.territory.supply import rpps_with_check_digit
 
 DEMO_PASSWORD = "oasis-demo"
@@ -159,6 +161,10 @@ DEMO_ACCOUNTS = [
     ("admin", "admin@demo.oasis.fr", "Administration de la plateforme"),
     ("practitioner", "volontaire@demo.oasis.fr",
      "Dr Sylvie Navarro, volontaire « Un médecin près de chez vous » (Luzy)"),
+    ("practitioner", "dermatologue@demo.oasis.fr", "Dr Bérénice Vasseur, dermatologue (CPTS)"),
+    ("practitioner", "ophtalmologue@demo.oasis.fr", "Dr Agathe Mallet, ophtalmologue (CPTS)"),
+    ("coordinator", "cpts@demo.oasis.fr", "Coordination de la CPTS du Nivernais"),
+    ("regulator", "regulateur@demo.oasis.fr", "Régulation SAS de la Nièvre"),
 ]
 
 
@@ -296,6 +302,9 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
     # National programmes (France Santé sites, priority zones, a mission site): additive.
     load_programmes_demo(session, report, days=days, geo=geo, tick=tick,
                          password=DEMO_PASSWORD)
+    # Care networks, téléexpertise history, SAS slots: additive too.
+    load_networks_demo(session, report, days=days, geo=geo, tick=tick, password=DEMO_PASSWORD)
+    load_teleexpertise_demo(session, report)
     return report
 
 

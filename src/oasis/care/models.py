@@ -11,6 +11,13 @@ from oasis.care.audit.models import AuditEvent
 from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
+from oasis.care.networks.models import (
+    CareNetwork,
+    CareProtocol,
+    NetworkMember,
+    NetworkPrice,
+    SasReservation,
+)
 from oasis.care.notifications.models import OutboxMessage
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
@@ -25,12 +32,51 @@ from oasis.care.teleconsult.models import (
     QueueEntry,
     ServiceRequest,
 )
+from oasis.care.teleexpertise.models import (
+    ExpertiseAct,
+    ExpertiseAttachment,
+    ExpertiseRequest,
+)
 
-__all__ = ["Account", "AccountNotice", "AccountToken", "Appointment", "AuditEvent",
-           "AvailableTime", "Base", "BillingStatement", "Encounter", "EncounterMeasurement",
-           "Location", "LocationHours", "MedicationRequest", "MissionDay", "MissionSite",
-           "OutboxMessage",
-           "ParticipationDay", "ParticipationYear", "Patient", "Practitioner",
-           "PractitionerPresence", "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule",
-           "ScheduleException", "ServiceRequest", "Slot", "StaffMember", "TeleconsultationYear",
-           "ThrottleCounter", "WaitlistEntry"]
+__all__ = [
+    "Account",
+    "AccountNotice",
+    "AccountToken",
+    "Appointment",
+    "AuditEvent",
+    "AvailableTime",
+    "Base",
+    "BillingStatement",
+    "CareNetwork",
+    "CareProtocol",
+    "Encounter",
+    "EncounterMeasurement",
+    "ExpertiseAct",
+    "ExpertiseAttachment",
+    "ExpertiseRequest",
+    "Location",
+    "LocationHours",
+    "MedicationRequest",
+    "MissionDay",
+    "MissionSite",
+    "NetworkMember",
+    "NetworkPrice",
+    "OutboxMessage",
+    "ParticipationDay",
+    "ParticipationYear",
+    "Patient",
+    "Practitioner",
+    "PractitionerPresence",
+    "PractitionerRole",
+    "PriorityZone",
+    "QueueEntry",
+    "SasReservation",
+    "Schedule",
+    "ScheduleException",
+    "ServiceRequest",
+    "Slot",
+    "StaffMember",
+    "TeleconsultationYear",
+    "ThrottleCounter",
+    "WaitlistEntry",
+]

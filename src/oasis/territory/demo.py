@@ -109,3 +109,18 @@ def coverage_share(level: str = "commune") -> dict[str, float]:
         frame = frame[frame[key] != ""]
         share = frame["share_covered"].to_numpy(dtype=float)
     return dict(zip(frame[key].tolist(), np.round(100 * share, 1).tolist(), strict=True))
+
+
+@lru_cache(maxsize=8)
+def specialist_apl_by_department(profession: str) -> dict[str, float]:
+    """Population-weighted APL of ``profession`` per department, on the seeded synthetic
+    demo supply (labelled synthetic wherever shown); computed once per process (~10 s)."""
+    geo = load_geography()
+    units = np.flatnonzero(geo.analysis_units)
+    result = compute(geo, synthetic_supply(geo.population[units], profession, seed=0),
+                     profession)
+    table = result.table()
+    weighted = table.assign(w=table.apl * table.population).groupby("dep")[
+        ["w", "population"]].sum()
+    return {str(dep): float(row.w / row.population) for dep, row in weighted.iterrows()
+            if row.population > 0}

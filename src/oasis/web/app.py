@@ -27,6 +27,7 @@ from oasis.web.api import (
     care_options,
     france_sante,
     missions,
+    networks,
     notifications,
     patients,
     planning,
@@ -36,8 +37,10 @@ from oasis.web.api import (
     slots,
     system,
     teleconsult,
+    teleexpertise,
     territory,
 )
+from oasis.web.api.fhir import expertise as fhir_expertise
 from oasis.web.api.fhir import router as fhir
 from oasis.web.api.fhir.errors import OUTCOME_RESPONSES
 from oasis.web.kit.errors import ERROR_RESPONSES, document_errors, install_errors
@@ -48,10 +51,13 @@ from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
 from oasis.web.pages.patient import account, find, price, profile
 from oasis.web.pages.patient import appointments as patient_appointments
-from oasis.web.pages.planner import coverage, dashboard, map, outlook
+from oasis.web.pages.patient import teleexpertise as patient_expertise
+from oasis.web.pages.planner import coverage, dashboard, map, outlook, waits
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
+from oasis.web.pages.pro import networks as network_pages
+from oasis.web.pages.pro import teleexpertise as expertise_pages
 from oasis.web.pages.public import home, rules
 from oasis.web.pages.teleconsult import queue as queue_pages
 from oasis.web.pages.visio import call
@@ -63,7 +69,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
     teleconsult.router, billing.router, france_sante.router, missions.router, planning.router,
-    notifications.router, territory.router, fhir.router,
+    notifications.router, territory.router, fhir_expertise.router, fhir.router,
+    teleexpertise.router, networks.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML
@@ -71,7 +78,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     outlook.router, account.router, find.router, profile.router, patient_appointments.router,
     queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
-    mission_pages.router, volunteers.router,
+    mission_pages.router, volunteers.router, expertise_pages.router, network_pages.router,
+    patient_expertise.router, waits.router,
 )
 
 

@@ -13,7 +13,8 @@ from datetime import date
 from oasis.care.billing import rules
 from oasis.care.core.errors import Invalid
 
-DOCTOR_CODES = ("G", "CS", "APC", "TCG", "TC", "TE2")
+# RQD (téléexpertise request) is billed by doctors and by requesting nurses alike.
+DOCTOR_CODES = ("G", "CS", "APC", "TCG", "TC", "TE2", "RQD")
 NURSE_CODES = ("TLS", "TLL", "TLD")
 TELECONSULTATION_CODES = ("TCG", "TC")
 # Where the nurse assists (Oasis's word) -> the code of the nurses' convention.

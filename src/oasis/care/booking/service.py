@@ -62,7 +62,8 @@ def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> 
     patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
     if actor.role == "patient" and actor.patient_id != patient_id:
         raise NotFound("Patient introuvable", code="not_found")
-    if actor.role not in ("patient", "system", "coordinator", "admin"):
+    # Regulators (SAS) book for the caller on the line, as the coordination does.
+    if actor.role not in ("patient", "system", "coordinator", "admin", "regulator"):
         ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
     return patient
 

@@ -6,7 +6,7 @@ value is then a one-line migration on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-ROLES = ("patient", "practitioner", "nurse", "coordinator", "admin")
+ROLES = ("patient", "practitioner", "nurse", "coordinator", "admin", "regulator")
 
 SPECIALTIES: dict[str, str] = {
     "generaliste": "Médecine générale",

@@ -27,27 +27,35 @@ PATIENT = (Link("/trouver-un-soin", "Trouver un soin", "trouver"),
            Link("/mes-rendez-vous", "Mes rendez-vous", "rendez-vous"),
            Link("/mes-consultations", "Mes consultations", "consultations"),
            Link("/combien-vais-je-payer", "Combien vais-je payer ?", "combien"),
+           Link("/mes-avis-specialiste", "Mes avis de spécialiste", "avis"),
            Link("/mon-profil", "Mon profil", "profil"))
 PRACTITIONER = (Link("/pro/agenda", "Mon agenda", "agenda"),
                 Link("/pro/disponibilites", "Mes disponibilités", "disponibilites"),
                 Link("/teleconsultation/medecin", "File de téléconsultation", "file"),
-                Link("/pro/consultations", "Mes téléconsultations", "consultations"))
+                Link("/pro/consultations", "Mes téléconsultations", "consultations"),
+                Link("/pro/teleexpertise", "Téléexpertise", "teleexpertise"),
+                Link("/pro/teleexpertise/file", "File d'avis", "teleexpertise-file"))
 NURSE = (Link("/teleconsultation/ett", "Ouvrir une séance ETT", "ett"),
-         Link("/pro/agenda", "Agenda du site", "agenda"))
+         Link("/pro/agenda", "Agenda du site", "agenda"),
+         Link("/pro/teleexpertise", "Téléexpertise", "teleexpertise"))
 COORDINATION = (Link("/coordination/audit", "Journal d'audit", "audit"),
                 Link("/coordination/implantation", "Implantation", "implantation"),
                 Link("/coordination/volontaires", "Médecins volontaires", "volontaires"),
                 Link("/coordination/missions", "Missions", "missions"),
+                Link("/coordination/reseaux", "Réseaux de soins", "reseaux"),
                 Link("/planification", "Tableau de bord", "planification"),
+                Link("/planification/delais", "Délais spécialistes", "delais"),
                 Link("/carte", "Carte", "carte"))
+
+REGULATOR = (Link("/sas", "Créneaux SAS", "sas"),)
 
 MENUS: dict[str | None, tuple[Link, ...]] = {
     None: PUBLIC, "patient": PATIENT, "practitioner": PRACTITIONER, "nurse": NURSE,
-    "coordinator": COORDINATION, "admin": COORDINATION,
+    "coordinator": COORDINATION, "admin": COORDINATION, "regulator": REGULATOR,
 }
 HOMES = {"patient": "/mes-rendez-vous", "practitioner": "/pro/agenda",
          "nurse": "/teleconsultation/ett", "coordinator": "/coordination/audit",
-         "admin": "/coordination/audit"}
+         "admin": "/coordination/audit", "regulator": "/sas"}
 
 
 def menu(role: str | None) -> tuple[Link, ...]:

@@ -33,7 +33,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
 ROLE_LABELS = {"patient": "Patient", "practitioner": "Praticien", "nurse": "Infirmier·ère",
-               "coordinator": "Coordination", "admin": "Administration"}
+               "coordinator": "Coordination", "admin": "Administration",
+               "regulator": "Régulation SAS"}
 STATUS_LABELS = {"booked": "Prévu", "arrived": "Arrivé", "fulfilled": "Vu",
                  "cancelled": "Annulé", "noshow": "Absent"}
 

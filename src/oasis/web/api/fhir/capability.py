@@ -55,6 +55,9 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] =
     "MedicationRequest": (("read", "search-type"), (("encounter", "reference", "requis"),)),
     "ServiceRequest": (("read", "search-type"), (("patient", "reference", "requis"),
                                                  ("subject", "reference", ""))),
+    "CommunicationRequest": (("read", "search-type"), ()),
+    "Communication": (("read", "search-type"), ()),
+    "DocumentReference": (("read", "search-type"), ()),
     "AuditEvent": (("read", "search-type"), (
         ("patient", "reference", ""), ("entity-type", "token", ""), ("action", "token", ""),
         ("outcome", "token", ""), ("date", "date", "ge/le"))),

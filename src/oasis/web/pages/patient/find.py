@@ -16,6 +16,7 @@ from oasis.care.core.vocab import SITE_KINDS, SPECIALTIES
 from oasis.care.finder import PlaceError, Situation, costs, find_care, resolve
 from oasis.care.finder.service import CATEGORIES, TITLES
 from oasis.care.finder.text import local
+from oasis.care.networks.service import mutuelle_offers
 from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
@@ -43,6 +44,10 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
                "needs": SPECIALTIES, "answer": None, "error": None, "choices": [],
                "titles": TITLES, "categories": CATEGORIES, "site_kinds": SITE_KINDS,
                "tele_url": TELECONSULTATION_PAGE}
+    if patient is not None:  # the partner networks of care of the patient's mutuelle
+        offers = mutuelle_offers(session, patient)
+        context["mutuelle_offers"] = offers
+        context["network_sites"] = {site.id for o in offers for site in o.sites}
     text = ou if ou is not None else None
     if text is None and patient is not None:
         text = patient.commune_code

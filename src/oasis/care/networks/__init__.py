@@ -1,0 +1,1 @@
+"""Care networks (CPTS, réseaux de santé, MSP teams, mutuelle partner networks) and SAS."""
