@@ -173,7 +173,9 @@ PASSWORD = "motdepasse-123"  # every test account's password
 
 def login(client, email: str, password: str = PASSWORD) -> dict:
     """Bearer header of ``email`` from the OAuth2 password flow."""
-    r = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    # A client that also holds a page cookie says where it comes from (CSRF check).
+    r = client.post("/api/v1/auth/token", data={"username": email, "password": password},
+                    headers={"Origin": str(client.base_url).rstrip("/")})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

@@ -321,8 +321,10 @@ def test_booking_stores_a_confirmation_readable_by_admins_only(client, db_url):
                             display_name="Admin")
     s.commit()
     s.close()
-    patient_token = client.post("/api/v1/auth/token", data={
-        "username": "jeanne@test.fr", "password": PASSWORD}).json()["access_token"]
+    r = client.post("/api/v1/auth/token", headers={"Origin": "http://testserver"},
+                    data={"username": "jeanne@test.fr", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    patient_token = r.json()["access_token"]
     assert client.get("/api/v1/admin/outbox", headers={
         "Authorization": f"Bearer {patient_token}"}).status_code == 403
     (m,) = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()

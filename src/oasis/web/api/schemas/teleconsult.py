@@ -138,6 +138,7 @@ class QueueSummaryOut(BaseModel):
     longest_wait_minutes: int | None
     mean_consultation_minutes: float
     me: str
+    open_encounter_id: int | None = None
 
 
 class PresenceOut(BaseModel):
