@@ -36,6 +36,7 @@ from oasis.web.api import (
     territory,
 )
 from oasis.web.kit.errors import install_errors
+from oasis.web.kit.writes import install_write_gate
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
@@ -92,4 +93,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_measurement_hooks(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_write_gate(app)
     return app

@@ -8,14 +8,15 @@ Authentication dependencies live in :mod:`oasis.web.kit.auth`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from oasis.care.core.db import session_factory
+from oasis.care.core.db import POOL_SIZE, session_factory
 from oasis.config import Settings
 
 
@@ -23,13 +24,25 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session = session_factory(request.app.state.settings.database_url)()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, once one of the app's :data:`POOL_SIZE` places is free.
+
+    The wait is in the event loop, not in a pool thread: with more requests in flight
+    than connections, threads blocked on the pool while the holders of the connections
+    wait for a thread froze the server (until the pool's 30 s timeout).  SQLite request
+    sessions are deferred (reads take no lock; see :mod:`oasis.web.kit.writes`).
+    """
+    state = request.app.state
+    limiter = getattr(state, "db_limiter", None)
+    if limiter is None:
+        limiter = state.db_limiter = asyncio.Semaphore(POOL_SIZE)
+    async with limiter:
+        session = session_factory(state.settings.database_url, deferred=True)()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
