@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     ice_servers: list[IceServer] = []
     # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
     partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
+    # OASIS_NOTIFIER="package.module:function": delivers the outbox (default: kept there)
+    notifier: str | None = None
+    # OASIS_JOBS_IN_PROCESS=1: the web server runs the background jobs itself (`oasis
+    # serve` turns it on for SQLite; with PostgreSQL run `oasis worker` instead)
+    jobs_in_process: bool = False
 
     @property
     def geography_file(self) -> Path:

@@ -10,6 +10,7 @@ from oasis.care.accounts.models import Account
 from oasis.care.audit.models import AuditEvent
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
+from oasis.care.jobs.models import LabelSnapshot, OutboxMessage
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
@@ -25,7 +26,8 @@ from oasis.care.teleconsult.models import (
 )
 
 __all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
-           "Encounter", "EncounterMeasurement", "Location", "LocationHours", "MedicationRequest",
-           "MissionDay", "MissionSite", "Patient", "Practitioner", "PractitionerPresence",
-           "PractitionerRole", "PriorityZone", "QueueEntry", "Schedule", "ScheduleException",
-           "ServiceRequest", "Slot", "StaffMember", "WaitlistEntry"]
+           "Encounter", "EncounterMeasurement", "LabelSnapshot", "Location", "LocationHours",
+           "MedicationRequest", "MissionDay", "MissionSite", "OutboxMessage", "Patient",
+           "Practitioner", "PractitionerPresence", "PractitionerRole", "PriorityZone",
+           "QueueEntry", "Schedule", "ScheduleException", "ServiceRequest", "Slot",
+           "StaffMember", "WaitlistEntry"]

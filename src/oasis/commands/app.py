@@ -18,6 +18,7 @@ from oasis.commands.geo import geo_app
 from oasis.commands.plan import plan_app
 from oasis.commands.serve import serve
 from oasis.commands.visio import visio
+from oasis.commands.worker import worker
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -34,6 +35,7 @@ app.command("coverage")(coverage)
 app.add_typer(plan_app, name="plan")
 app.command("visio")(visio)
 app.command("serve")(serve)
+app.command("worker")(worker)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -69,8 +69,21 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI):
-    """Warm the demo territory in the background when a server starts; never block."""
+async def lifespan(app: FastAPI):
+    """Warm the demo territory in the background when a server starts; never block.
+
+    With ``jobs_in_process`` (``oasis serve`` on SQLite) the background jobs run in this
+    process instead (they include the warm-up); they stop, after the job in progress,
+    when the server shuts down.
+    """
+    settings = app.state.settings
+    if settings.jobs_in_process:
+        from oasis.care.jobs.runner import InProcessRunner
+
+        runner = InProcessRunner(settings.database_url).start()
+        yield
+        runner.stop()
+        return
     threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True).start()
     yield
 
