@@ -10,7 +10,7 @@ GEO    := src/oasis/data/geo/communes.parquet
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install data lint bench clean help browser
+.PHONY: run test install data lint bench bench-load clean help browser
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
@@ -49,6 +49,10 @@ test: install data browser  ## lint and run the whole test suite
 
 bench: install data  ## run every benchmark
 	for b in benchmarks/[!_]*.py; do $(BIN)/python $$b || exit 1; done
+
+LOAD_ARGS ?=
+bench-load: install data  ## locust load test over HTTP (PostgreSQL from OASIS_TEST_POSTGRES_URL, 2 workers, 127.0.0.1)
+	$(BIN)/python benchmarks/load/run.py $(LOAD_ARGS)
 
 clean:  ## remove the virtualenv, built data and the demo database
 	rm -rf $(VENV) src/oasis/data/geo oasis.db
