@@ -10,7 +10,7 @@ GEO    := src/oasis/data/geo/communes.parquet
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install data lint bench bench-load clean help browser
+.PHONY: run run-prod test install data lint bench bench-load clean help browser
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
@@ -32,6 +32,14 @@ run: install data  ## set up, migrate, load demo data and serve on http://127.0.
 	$(BIN)/oasis db upgrade
 	$(BIN)/oasis demo load
 	$(BIN)/oasis serve --host $(HOST) --port $(PORT)
+
+WORKERS ?= 2
+run-prod: install data  ## web (--workers $(WORKERS)) + job worker together, as deploy/Procfile (needs DATABASE_URL, REDIS_URL)
+	$(BIN)/oasis db upgrade
+	@trap 'kill -TERM $$worker $$web 2>/dev/null; wait' INT TERM; \
+	  $(BIN)/oasis worker & worker=$$!; \
+	  $(BIN)/oasis serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-jobs & web=$$!; \
+	  wait
 
 lint: install  ## ruff
 	$(BIN)/ruff check src tests benchmarks
