@@ -117,10 +117,14 @@ class QueuePatient(_Base):
         if self.token is None:
             return
         if self.entry is None:
-            r = self.client.post("/api/v1/teleconsult/queue", json={"reason": "fièvre"},
-                                 headers=_bearer(self.token), name="queue join")
-            if r.status_code == 201:
-                self.entry = r.json()["entry"]["id"]
+            with self.client.post("/api/v1/teleconsult/queue", json={"reason": "fièvre"},
+                                  headers=_bearer(self.token), name="queue join",
+                                  catch_response=True) as r:
+                if r.status_code == 201:
+                    self.entry = r.json()["entry"]["entry_id"]
+                else:
+                    r.failure(f"{r.status_code} {r.text[:80]}")
+                    self.token = None  # never loop on a refused join
             return
         r = self.client.get(f"/api/v1/teleconsult/queue/{self.entry}",
                             headers=_bearer(self.token), name="queue position")
