@@ -8,11 +8,7 @@ A small scale of the 12,042 / 12,042 run of the issue: enough to kill it mid-tra
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import date
@@ -31,6 +27,7 @@ from oasis.care.people import service as people
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Slot
 from tests.factories.care import PASSWORD, make_practice
+from tests.factories.server import serve_process
 
 SECRET = "kill-secret"
 CLIENTS = 8
@@ -60,30 +57,9 @@ def _world(url: str) -> tuple[list[str], list[int]]:
     return tokens, list(slots)
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_kill_9_loses_no_acknowledged_booking(db_url):
     tokens, slots = _world(db_url)
-    port = _port()
-    env = os.environ | {"OASIS_SECRET_KEY": SECRET, "PYTHONPATH": os.pathsep.join(sys.path)}
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from oasis.commands.app import main; main()", "serve",
-         "--port", str(port), "--db", db_url, "--no-jobs"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+    with serve_process(db_url, SECRET) as (base, server):
         acked: list[int] = []
         lock = threading.Lock()
         work = iter(zip(tokens, slots, strict=True))
@@ -113,9 +89,6 @@ def test_kill_9_loses_no_acknowledged_booking(db_url):
         server.send_signal(signal.SIGKILL)
         for t in threads:
             t.join(30)
-    finally:
-        server.kill()
-        server.wait(10)
     assert len(acked) >= KILL_AFTER
     session = session_factory(db_url)()
     stored = set(session.scalars(select(Appointment.id)).all())

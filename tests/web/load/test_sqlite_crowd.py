@@ -1,14 +1,17 @@
 """The default SQLite server under a small crowd: no 5xx, no freeze.
 
-A real uvicorn server (thread pool and connection pool as in ``make run``) on a SQLite
-file: 64 patients booking one slot at once get exactly one 201 and 63 × 409, and 48
+A real ``oasis serve`` process (thread pool and connection pool as in ``make run``) on a
+SQLite file: 64 patients booking one slot at once get exactly one 201 and 63 × 409, and 48
 anonymous readers of the site list all get 200 while ``/healthz`` still answers.  The
 1 s bound on ``/healthz`` is functional (a frozen server answers after 30 s), not a
-performance figure: speed is measured in ``benchmarks/load``.
+performance figure: speed is measured in ``benchmarks/load``.  The probe runs in its own
+process so that it measures the server, not the test's 48 client threads.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -21,14 +24,12 @@ from oasis.care.accounts import service as accounts
 from oasis.care.accounts.models import Account
 from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
-from oasis.care.core.db import session_factory
+from oasis.care.core.db import dispose_engine, session_factory
 from oasis.care.people import service as people
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Slot
-from oasis.config import Settings
-from oasis.web.app import create_app
-from oasis.web.kit.liveserver import LiveServer
 from tests.factories.care import PASSWORD, make_practice
+from tests.factories.server import serve_process
 
 SECRET = "test-secret"
 CROWD = 64
@@ -70,8 +71,28 @@ def crowd(sqlite_url):
 
 @pytest.fixture
 def server(sqlite_url, crowd):
-    with LiveServer(create_app(Settings(database_url=sqlite_url, secret_key=SECRET))) as live:
-        yield live.url
+    dispose_engine(sqlite_url)
+    with serve_process(sqlite_url, SECRET) as (base, _proc):
+        yield base
+
+
+PROBE = """
+import pathlib, sys, time, httpx
+url, ready, stop = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+times = []
+with httpx.Client(timeout=60) as c:
+    while not stop.exists():
+        t0 = time.monotonic()
+        try:
+            ok = c.get(url).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        times.append(time.monotonic() - t0 if ok else float("inf"))
+        ready.touch()
+        time.sleep(0.05)
+times.sort()
+print(times[len(times) // 2], times[-1])
+"""
 
 
 def _code(response: httpx.Response) -> str | None:
@@ -116,32 +137,33 @@ def test_64_parallel_bookings_of_one_slot_one_201_and_63_409(server, crowd, sqli
     session.close()
 
 
-def test_48_parallel_readers_all_200_and_healthz_answers(server):
+def test_48_parallel_readers_all_200_and_healthz_answers(server, tmp_path):
     n = 48
-    health: list[float] = []
-    done = threading.Event()
-
-    def probe() -> None:
-        with httpx.Client(base_url=server, timeout=60) as c:
-            while not done.is_set():
-                t0 = time.monotonic()
-                r = c.get("/healthz")
-                assert r.status_code == 200
-                health.append(time.monotonic() - t0)
-                time.sleep(0.05)
-
-    prober = threading.Thread(target=probe)
-    prober.start()
+    ready, stop = tmp_path / "ready", tmp_path / "stop"
+    prober = subprocess.Popen([sys.executable, "-c", PROBE, server + "/healthz", str(ready),
+                               str(stop)], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
     def read(_i: int):
+        codes = []
         with httpx.Client(base_url=server, timeout=60) as c:
-            return [c.get("/api/v1/sites").status_code for _ in range(5)]
+            for _ in range(5):
+                try:
+                    codes.append(c.get("/api/v1/sites").status_code)
+                except httpx.HTTPError as exc:  # a frozen server: the client gives up
+                    codes.append(type(exc).__name__)
+        return codes
 
     try:
         results = _together(n, read)
     finally:
-        done.set()
-        prober.join(60)
+        stop.touch()
+        median, worst = map(float, prober.communicate(timeout=90)[0].split())
     assert [code for codes in results for code in codes] == [200] * (n * 5)
-    assert health, "healthz never answered"
-    assert max(health) < 1.0, f"healthz took up to {max(health):.1f} s under 48 readers"
+    # Frozen, every probe waited 30 s.  The median is the 1 s bound; the worst probe gets
+    # more room because a CI machine shared by several suites can deschedule any process
+    # for a moment (1.1–1.8 s seen at a load average of 15 on 2 cores).
+    assert median < 1.0, f"healthz answered in {median:.1f} s (median) under 48 readers"
+    assert worst < 5.0, f"healthz took up to {worst:.1f} s under 48 readers"

@@ -25,7 +25,8 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session, once one of the app's :data:`POOL_SIZE` places is free.
+    """The request's session, once one of the process's :data:`DB_CONCURRENCY` places is
+    free (never more than the pool's :data:`POOL_SIZE` connections).
 
     The wait is in the event loop, not in a pool thread: with more requests in flight
     than connections, threads blocked on the pool while the holders of the connections
@@ -35,7 +36,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     state = request.app.state
     limiter = getattr(state, "db_limiter", None)
     if limiter is None:
-        limiter = state.db_limiter = asyncio.Semaphore(POOL_SIZE)
+        limiter = state.db_limiter = asyncio.Semaphore(DB_CONCURRENCY)
     async with limiter:
         session = session_factory(state.settings.database_url, deferred=True)()
         try:
@@ -44,6 +45,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.rollback()
             session.close()
 
+
+# Requests of one process holding a session at once.  Fewer than the 40 pool threads:
+# with the interpreter lock, more runnable threads add no throughput, only wait, and
+# they compete with the event loop for the interpreter lock.
+DB_CONCURRENCY = min(16, POOL_SIZE)
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
