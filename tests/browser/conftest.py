@@ -164,6 +164,11 @@ def artifacts_dir(config) -> Path:
 def new_page(browser, network_guard, request) -> Iterator[Callable[..., object]]:
     contexts = []
     pages: list[tuple[str, object]] = []
+    csp_errors: list[str] = []  # the pages must satisfy the Content-Security-Policy
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_errors.append(message.text)
 
     def factory(label: str = "", **context_options):
         options = {"permissions": ["camera", "microphone"], "locale": "fr-FR",
@@ -174,6 +179,7 @@ def new_page(browser, network_guard, request) -> Iterator[Callable[..., object]]
         contexts.append(context)
         page = context.new_page()
         page.on("websocket", network_guard.watch_websocket)
+        page.on("console", on_console)
         pages.append((label, page))
         return page
 
@@ -189,6 +195,7 @@ def new_page(browser, network_guard, request) -> Iterator[Callable[..., object]]
             print(f"screenshot {target} failed: {exc}")
     for context in contexts:
         context.close()
+    assert not csp_errors, f"Content-Security-Policy violations: {csp_errors}"
 
 
 @pytest.fixture

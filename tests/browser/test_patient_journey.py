@@ -15,6 +15,7 @@ import pytest
 
 from oasis.care.core.db import session_scope, upgrade
 from oasis.care.demo import load_demo
+from tests.factories.care import link_secret
 
 PHONE = {"width": 360, "height": 740}
 
@@ -64,6 +65,11 @@ def test_patient_finds_books_and_cancels_on_a_phone(demo_server, new_page, shots
     page.get_by_label("Adresse e-mail").fill("lucie.bernard@example.test")
     page.get_by_label("Mot de passe (8 caractères au moins)").fill("un-mot-de-passe")
     page.get_by_role("button", name="Créer mon compte").click()
+    page.get_by_role("heading", name="Vérifiez vos e-mails").wait_for()
+    # the activation link arrives by e-mail (the outbox); the patient opens it
+    secret = link_secret(os.environ["DATABASE_URL"], "lucie.bernard@example.test")
+    page.goto(f"{base}/inscription/confirmer/{secret}")
+    page.get_by_role("button", name="Activer mon compte").click()
     page.wait_for_url(re.compile(r"/trouver-un-soin$"))
 
     # A Nièvre postal code shared by four communes: the patient picks hers.

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CLASS_COLORS = {"#d7301f", "#fdae61", "#1a9850"}
+CLASS_COLORS = {"#440154", "#21918c", "#fde725"}  # viridis, 3 steps (territory/palettes)
 
 
 @pytest.fixture
@@ -56,15 +56,16 @@ def test_dashboard_shows_figures_and_charts(page, planner_server):
 
 def test_epci_map_draws_a_choropleth_with_legend(page, planner_server):
     page.goto(f"{planner_server}/carte?indicateur=classe&niveau=epci")
-    page.wait_for_function(
-        "document.querySelectorAll('#carte .map-svg path').length > 1000")
+    page.wait_for_function(  # a function, not a string: CSP forbids eval
+        "() => document.querySelectorAll('#carte .map-svg path').length > 1000")
     paths = page.locator("#carte .map-svg path")
     fills = set(paths.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))"))
-    assert fills <= CLASS_COLORS | {"#d9d9d9"} and len(fills & CLASS_COLORS) == 3
+    assert fills <= CLASS_COLORS | {"#bdbdbd"} and len(fills & CLASS_COLORS) == 3
     legend = page.locator("#carte .map-legend li")
-    assert legend.all_inner_texts() == ["sous-dense", "vigilance", "autre"]
+    assert legend.all_inner_texts() == ["sous-dense", "vigilance", "autre", "pas de valeur"]
     assert "EPCI" in page.locator("#carte .map-info").inner_text()
-    title = paths.first.locator("title").text_content()
+    paths.nth(500).hover()
+    title = page.locator("#carte .map-tooltip").inner_text()
     assert " : " in title and title.split(" : ")[1] in ("sous-dense", "vigilance", "autre")
     # keyboard zoom on the focused map
     svg = page.locator("#carte .map-svg")
@@ -76,9 +77,9 @@ def test_epci_map_draws_a_choropleth_with_legend(page, planner_server):
     # switch to departments: 96 metropolitan departments, APL legend with thresholds
     page.select_option("#niveau", "departement")
     page.select_option("#indicateur", "apl")
-    page.wait_for_function(
-        "document.querySelectorAll('#carte .map-svg path').length === 96")
-    assert "2,5" in page.locator("#carte .map-legend").inner_text()
+    page.wait_for_function(  # a function, not a string: CSP forbids eval
+        "() => document.querySelectorAll('#carte .map-svg path').length === 96")
+    assert "consultations/an/hab." in page.locator("#carte .map-legend").inner_text()
     assert "niveau=departement" in page.url
 
 

@@ -54,7 +54,7 @@ def test_doctor_and_patient_see_each_other(live_server, new_page):
         "window.oasisVisio.stream.getAudioTracks().every(t => !t.enabled)")
 
     doctor.get_by_role("button", name="Raccrocher").click()
-    patient.wait_for_function("window.oasisVisio.peers.size === 0", timeout=30_000)
+    patient.wait_for_function("() => window.oasisVisio.peers.size === 0", timeout=30_000)
     assert "En attente des autres participants" in patient.locator("#visio-status").inner_text()
     assert doctor.locator("#visio-status").inner_text() == "Appel terminé."
 
@@ -101,7 +101,7 @@ def test_audio_only_participant(live_server, new_page):
     wait_connected(doctor, 1)
     wait_connected(patient, 1)
     wait_video(patient)
-    doctor.wait_for_function("[...window.oasisVisio.peers.values()][0]"
+    doctor.wait_for_function("() => [...window.oasisVisio.peers.values()][0]"
                              ".remote.getAudioTracks().length === 1", timeout=30_000)
     figures = doctor.evaluate(FRAMES_JS)["patient-1"]
     assert figures["video"] == 0 and figures["frames"] == 0

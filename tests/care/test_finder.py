@@ -217,10 +217,11 @@ def test_patient_with_their_doctor_and_a_partner_mutuelle_pays_nothing(session, 
     first = answer.options[0]
     assert first.parcours.respected is True
     assert first.parcours.reason == "c'est votre médecin traitant"
+    # In person a partner is an ordinary mutuelle (its agreement funds teleconsultations
+    # only): ticket modérateur 9 €, the 2 € participation forfaitaire stays with the patient.
     assert (first.cost.patient_cents, first.cost.advance_cents, first.cost.tiers_payant) \
-        == (0, 0, "integral")
-    assert first.cost.summary == "Rien à payer, rien à avancer"
-    assert first.cost.mutuelle_cents == 3000 - 1900
+        == (200, 3000, "aucun")
+    assert first.cost.mutuelle_cents == 3000 - 1900 - 200
 
 
 def test_another_gp_is_outside_the_parcours(session, geo, world):
@@ -289,3 +290,58 @@ def test_places_refused_with_choices(geo, text, codes, error, first):
         assert exc.value.suggestions[0].code == first
     else:
         assert exc.value.suggestions == []
+
+
+def test_finder_price_equals_the_bill_for_the_same_situation():
+    """Property: the finder's cost is the engine's statement for the same patient row
+    (same reading of the record, same partner matching, same rules)."""
+    from datetime import date
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from oasis.care.billing import Act, price
+    from oasis.care.billing.situation import from_profile, profile_of
+    from oasis.care.finder import costs
+    from oasis.care.people.models import Patient
+
+    partners = ["Mutuelle Oasis Solidarité"]
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.dates(date(1930, 1, 1), date(2026, 11, 30)), st.sampled_from([None, 7, 8]),
+           st.sampled_from([None, "MGEN", " mutuelle oasis SOLIDARITÉ ", "  "]),
+           st.booleans(), st.sampled_from(["generaliste", "dermatologue", "pediatre"]),
+           st.sampled_from(["1", "2", "OPTAM"]), st.sampled_from([None, True, False]),
+           st.sampled_from(["video", "phone"]))
+    def check(born, gp, mutuelle, remote, specialty, sector, seen, channel):
+        on = date(2026, 12, 1)
+        patient = Patient(id=1, family_name="D", given_name="J", birth_date=born,
+                          commune_code="58194", gp_id=gp, mutuelle_name=mutuelle)
+        cost = costs.estimate(costs.Situation.of_patient(patient, on), specialty=specialty,
+                              sector=sector, remote=remote, on=on, partners=partners,
+                              practitioner_id=7, seen=seen, channel=channel)
+        act = Act(on, "teleconsultation" if remote else "consultation",
+                  channel if remote else "in_person", specialty, sector)
+        bill = price(act, from_profile(profile_of(patient, on), 7, partners=partners,
+                                       seen=seen))
+        assert (cost.act_code, cost.amo_cents, cost.mutuelle_cents, cost.patient_cents,
+                cost.advance_cents, cost.tiers_payant, cost.reimbursable) == (
+            bill.act_code, bill.amo_cents, bill.mutuelle_cents, bill.patient_cents,
+            bill.patient_advance_cents, bill.tiers_payant, bill.reimbursable)
+
+    check()
+
+
+def test_mission_slots_are_priced_without_overrun():
+    """mission.no_overrun: a secteur 2 volunteer on a mission day bills the tariff."""
+    from datetime import date
+
+    from oasis.care.finder import costs
+
+    who = costs.Situation(known=True, age=40, gp_id=7)
+    plain = costs.estimate(who, specialty="generaliste", sector="2", remote=False,
+                           on=date(2026, 12, 1), practitioner_id=9)
+    mission = costs.estimate(who, specialty="generaliste", sector="2", remote=False,
+                             on=date(2026, 12, 1), practitioner_id=9, mission=True)
+    assert plain.overrun_possible and not mission.overrun_possible
+    assert any("sans dépassement" in a for a in mission.assumptions)

@@ -9,7 +9,7 @@ import pytest
 
 from oasis.care.programmes.france_sante import CareRequest, LabelInput, check_label, open_days
 from oasis.care.programmes.missions import (
-    MissionDay,
+    DayRecord,
     MissionRuleError,
     check_month_cap,
     daily_rate,
@@ -31,8 +31,8 @@ def requests(n_fast: int, n_slow: int) -> list[CareRequest]:
 def good_site(**kw) -> LabelInput:
     values = dict(site_name="MSP de Nevers", nurse_present=True,
                   opening_hours={d: DAY for d in range(5)}, practitioner_sectors=["1", "1"],
-                  catchment_population=10_000, catchment_within_minutes=9_900,
-                  requests=requests(9, 1))
+                  requests=requests(9, 1), sas_since=date(2025, 11, 3),
+                  sas_evidence="convention SAS")
     values.update(kw)
     return LabelInput(**values)
 
@@ -46,8 +46,9 @@ def test_passing_site():
 @pytest.mark.parametrize(("change", "code"), [
     ({"nurse_present": False}, "nurse"),
     ({"opening_hours": {d: DAY for d in range(4)} | {5: [(time(9), time(9))]}}, "open_days"),
-    ({"practitioner_sectors": ["1", "2"]}, "secteur_1"),
-    ({"catchment_within_minutes": 7_000}, "within_30_min"),
+    ({"practitioner_sectors": ["1", "2"]}, "no_overrun"),
+    ({"practitioner_sectors": []}, "doctor"),
+    ({"sas_since": None}, "sas"),
     ({"requests": requests(5, 5)}, "within_48_h"),
     ({"requests": []}, "within_48_h"),
 ])
@@ -56,6 +57,20 @@ def test_each_failing_criterion_is_reported_with_evidence(change, code):
     assert not report.eligible
     assert [c.code for c in report.failing()] == [code]
     assert report.failing()[0].evidence
+
+
+def test_france_sante_criteria_as_published():
+    """france_sante.* rules (ARS, réseau France Santé): nurse in the structure *or nearby*,
+    no dépassement (an OPTAM doctor at tarif opposable qualifies), SAS participation."""
+    assert check_label(good_site(nurse_present=False, nurses_nearby=1)).eligible
+    optam = good_site(practitioner_sectors=["1", "OPTAM"], tarif_opposable=True)
+    assert check_label(optam).eligible
+    report = check_label(good_site())
+    sas = next(c for c in report.criteria if c.code == "sas")
+    assert sas.passed and "03/11/2025" in sas.evidence and "convention SAS" in sas.evidence
+    assert "within_30_min" not in {c.code for c in report.criteria}  # dashboard figure
+    assert [c.code for c in report.criteria] == ["nurse", "open_days", "no_overrun",
+                                                 "doctor", "sas", "within_48_h"]
 
 
 def test_open_days_ignore_empty_intervals():
@@ -72,10 +87,10 @@ def test_third_day_in_a_month_is_refused():
 
 
 def test_statements_pay_completed_days_only_in_cents():
-    days = [MissionDay("dr1", "200067221", date(2026, 12, 1), "completed"),
-            MissionDay("dr1", "200067221", date(2026, 12, 15), "cancelled"),
-            MissionDay("dr1", "245804406", date(2027, 1, 5), "completed"),
-            MissionDay("dr2", "245804406", date(2027, 1, 6), "not_done")]
+    days = [DayRecord("dr1", "200067221", date(2026, 12, 1), "completed"),
+            DayRecord("dr1", "200067221", date(2026, 12, 15), "cancelled"),
+            DayRecord("dr1", "245804406", date(2027, 1, 5), "completed"),
+            DayRecord("dr2", "245804406", date(2027, 1, 6), "not_done")]
     st = monthly_statements(days)
     assert [(s.doctor_id, s.month, s.paid_days, s.amount_cents) for s in st] == [
         ("dr1", "2026-12", 1, 20_000), ("dr1", "2027-01", 1, 20_000)]

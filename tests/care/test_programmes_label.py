@@ -33,7 +33,7 @@ from tests.factories.care import (
     postgres_base_url,
 )
 
-ALL = {"nurse", "open_days", "secteur_1", "within_30_min", "within_48_h"}
+ALL = {"nurse", "open_days", "no_overrun", "sas", "within_48_h"}
 
 
 @pytest.fixture(scope="module", params=DB_PARAMS)
@@ -82,17 +82,18 @@ def test_label_checks_on_demo_sites(demo):
     assert "18/20" in evidence["within_48_h"].evidence
     assert evidence["nurse"].figures["nurses"] == 1
     assert evidence["open_days"].figures["open_days"] == 6
-    assert evidence["within_30_min"].figures["share"] >= 0.95
+    assert evidence["sas"].passed and "03/11/2025" in evidence["sas"].evidence
     failing = demo[programmes_demo.FAILING_SITE]
     assert {c.code for c in failing.report.failing()} == ALL
     f = {c.code: c for c in failing.report.criteria}
     assert "7/20" in f["within_48_h"].evidence
     assert f["open_days"].evidence == "4 jour(s) : lundi, mardi, mercredi, jeudi"
-    assert f["secteur_1"].figures == {"practitioners": 1, "outside_sector_1": 1}
-    assert f["within_30_min"].figures["share"] < 0.95
-    # A care-demo ETT: staffed, open 6 days, sector 1 — only lacks measured requests.
+    assert f["no_overrun"].figures == {"practitioners": 1, "outside_sector_1": 1,
+                                       "tarif_opposable": False}
+    assert f["sas"].evidence == "aucune participation au SAS enregistrée"
+    # A care-demo ETT: staffed, open 6 days, sector 1 — no SAS, no measured requests.
     ett = demo["ETT d'Hérimoncourt (démo)"]
-    assert [c.code for c in ett.report.failing()] == ["within_48_h"]
+    assert [c.code for c in ett.report.failing()] == ["sas", "within_48_h"]
     assert sum(s.eligible for s in demo.values()) == 1
 
 
@@ -113,8 +114,8 @@ def test_label_and_dashboard_over_http(demo_url, demo):
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["eligible"] is False and set(body["failing"]) == ALL
-        assert [c["code"] for c in body["criteria"]] == ["nurse", "open_days", "secteur_1",
-                                                          "within_30_min", "within_48_h"]
+        assert [c["code"] for c in body["criteria"]] == ["nurse", "open_days", "no_overrun",
+                                                          "doctor", "sas", "within_48_h"]
         assert c.get("/api/v1/france-sante/sites/999999/label",
                      headers=coord).status_code == 404
         r = c.get("/api/v1/france-sante/dashboard", headers=coord,

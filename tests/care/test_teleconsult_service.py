@@ -147,12 +147,14 @@ def test_position_take_close_and_bill(session, world):
                                 NOW + timedelta(minutes=13), partners=())
     session.commit()
     assert enc2.status == "finished" and enc2.duration_seconds == 12 * 60
-    # no médecin traitant declared, adult: hors parcours, TCG 25 €: AMO 30 % = 7.50 - 2 €
-    assert (st.act_code, st.fee_cents, st.amo_cents, st.patient_cents) == ("TCG", 2500, 550,
-                                                                           1950)
+    # No médecin traitant declared, no territorial organisation, adult: outside the
+    # teleconsultation conditions (convention 2024 art. 87-3), TCG 25 € not reimbursed.
+    assert (st.act_code, st.fee_cents, st.amo_cents, st.patient_cents) == ("TCG", 2500, 0,
+                                                                           2500)
+    assert st.situation["reimbursable"] is False
     assert queue.presence_of(session, doctor.id) == "available"
     csv = export_csv(session, "2026-06", "Assurance Maladie")
-    assert f"TLC-{enc.id:08d};2026-06-01;TCG;2500;2500;550;aucun" in csv
+    assert f"TLC-{enc.id:08d}" not in csv  # nothing claimed from the Assurance Maladie
 
 
 def test_gp_partner_mutuelle_integral(session, world):
@@ -166,12 +168,13 @@ def test_gp_partner_mutuelle_integral(session, world):
     _, st = encounters.close(session, doctor_actor(doctor), enc.id, Situation(),
                              NOW + timedelta(minutes=10))
     session.commit()
-    # in the parcours: AMO 70 % of 25 € = 17.50 - 2 € PF = 15.50; partner pays 9.50
+    # Partner: a teleconsultation service the partner funds under its agreement — the
+    # whole 25 € to the partner, nothing claimed from the Assurance Maladie, patient 0 €.
     assert (st.amo_cents, st.mutuelle_cents, st.patient_cents,
-            st.patient_advance_cents, st.tiers_payant) == (1550, 950, 0, 0, "integral")
-    assert "Mutuelle Oasis Solidarité;" not in export_csv(session, "2026-06",
-                                                         "Assurance Maladie")
-    assert ";950;integral" in export_csv(session, "2026-06", "Mutuelle Oasis Solidarité")
+            st.patient_advance_cents, st.tiers_payant) == (0, 2500, 0, 0, "partenaire")
+    assert f"TLC-{enc.id:08d}" not in export_csv(session, "2026-06", "Assurance Maladie")
+    assert ";2500;2500;2500;partenaire" in export_csv(session, "2026-06",
+                                                      "Mutuelle Oasis Solidarité")
 
 
 def test_referral_visible_to_receiving_site(session, world):

@@ -1,4 +1,4 @@
-"""Database fixtures for the care platform, shared by every helper's tests.
+"""Database fixtures for the care platform, shared by every domain's tests.
 
 ``db_url`` is parametrised over SQLite (a file in the test's tmp dir) and PostgreSQL
 (its own database, created from a migrated template database, dropped afterwards;
@@ -176,3 +176,38 @@ def login(client, email: str, password: str = PASSWORD) -> dict:
     r = client.post("/api/v1/auth/token", data={"username": email, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def outbox(db_url: str, email: str, kind: str | None = None) -> list:
+    """The notices queued for ``email`` (oldest first), as a mail sender would read them."""
+    from sqlalchemy import select
+
+    from oasis.care.accounts.models import AccountNotice
+
+    with session_factory(db_url)() as s:
+        stmt = select(AccountNotice).where(AccountNotice.email == email.strip().lower())
+        if kind:
+            stmt = stmt.where(AccountNotice.kind == kind)
+        return list(s.scalars(stmt.order_by(AccountNotice.id)))
+
+
+def link_secret(db_url: str, email: str, kind: str = "signup-confirm") -> str:
+    """The secret at the end of the last link e-mailed to ``email``."""
+    import re
+
+    notices = outbox(db_url, email, kind)
+    assert notices, f"no {kind} notice for {email}"
+    return re.search(r"/(?:confirmer|invitation)/([A-Za-z0-9_-]+)", notices[-1].body).group(1)
+
+
+def signup(client, body: dict, db_url: str | None = None) -> tuple[dict, str]:
+    """Sign a patient up through the API and follow the e-mailed link: (patient, token)."""
+    db_url = db_url or client.app.state.settings.database_url
+    r = client.post("/api/v1/patients", json=body)
+    assert r.status_code == 202, r.text
+    r = client.post("/api/v1/auth/confirm", json={"token": link_secret(db_url, body["email"])})
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]
+    me = client.get("/api/v1/patients/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    return me.json(), token

@@ -11,8 +11,15 @@ import pytest
 from typer.testing import CliRunner
 
 from oasis.commands.app import app
-from oasis.territory.coverage import CoverageError, coverage
-from oasis.territory.sites import Sites, SitesFileError, demo_sites, read_sites, write_sites_csv
+from oasis.territory.coverage import CoverageError, coverage, minutes_text
+from oasis.territory.sites import (
+    Sites,
+    SitesFileError,
+    demo_sites,
+    read_sites,
+    travel_area,
+    write_sites_csv,
+)
 from oasis.territory.travel import TravelModel, haversine_km
 
 runner = CliRunner()
@@ -85,7 +92,9 @@ def test_coverage_matches_brute_force(geo):
     rows = units[sample]
     km = haversine_km(geo.lat[rows][:, None], geo.lon[rows][:, None], sites.lat[None, :],
                       sites.lon[None, :])
-    brute = model.minutes(km).min(axis=1)
+    # a commune reaches only the sites of its travel area (mainland, Corsica, overseas)
+    same = travel_area(geo, rows)[:, None] == travel_area(geo, units[pos])[None, :]
+    brute = np.where(same, model.minutes(km), np.inf).min(axis=1)
     got = cov.communes["minutes_to_site"].to_numpy()[sample]
     np.testing.assert_allclose(got, brute, rtol=1e-9, atol=1e-9)
     assert (cov.communes["covered"].to_numpy()[sample] == (brute <= 30)).all()
@@ -140,3 +149,19 @@ def test_cli_coverage_bad_input(tmp_path):
     bad.write_text("id,name,commune,lat,lon,kind\nA,x,12345678,,,msp\n")
     res = runner.invoke(app, ["coverage", "--sites", str(bad)])
     assert res.exit_code == 2 and "ligne 2" in res.output
+
+
+def test_overseas_and_corsica_are_their_own_areas(geo):
+    """A commune of Guyane is out of reach of a mainland site, never « 3 233 min »."""
+    units = np.flatnonzero(geo.analysis_units)
+    codes = geo.code[units].astype(str)
+    nevers = int(np.flatnonzero(codes == "58194")[0])
+    cov = coverage(geo, Sites.at_units(geo, np.array([nevers])), 30)
+    t = cov.communes.set_index("code")
+    assert t.loc["58194", "minutes_to_site"] == 0
+    assert np.isfinite(t.loc["89024", "minutes_to_site"])  # Auxerre: same mainland
+    for code in ("97302", "97411", "2A004"):  # Cayenne, Saint-Denis, Ajaccio
+        assert t.loc[code, "minutes_to_site"] == np.inf and not t.loc[code, "covered"]
+        assert minutes_text(t.loc[code, "minutes_to_site"]) == "hors de portée"
+    assert minutes_text(12.34) == "12 min" and minutes_text(12.34, 1) == "12,3 min"
+    assert list(travel_area(geo, units[[nevers]])) == ["metro"]

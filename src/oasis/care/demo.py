@@ -22,8 +22,10 @@ from oasis.care.booking import service as booking
 from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
+from oasis.care.core.identifiers import nir_with_key
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner, StaffMember
+from oasis.care.programmes.demo import load_programmes_demo
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule, Slot
 from oasis.care.sites import service as sites
@@ -248,7 +250,6 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
             _account(session, email, role, f"{given} {family}", report, staff_id=staff.id)
     _account(session, "admin@demo.oasis.fr", "admin", "Administration (démo)", report)
     tick("patients")
-    from oasis.care.core.identifiers import nir_with_key
 
     patients = []
     for email, given, family, birth, sex, commune, nir in PATIENTS:
@@ -269,9 +270,8 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
     tick("rendez-vous")
     _demo_appointment(session, patients[0], report)
     # National programmes (France Santé sites, priority zones, a mission site): additive.
-    from oasis.care.programmes.demo import load_programmes_demo
-
-    load_programmes_demo(session, report, days=days, geo=geo, tick=tick)
+    load_programmes_demo(session, report, days=days, geo=geo, tick=tick,
+                         password=DEMO_PASSWORD)
     return report
 
 

@@ -6,8 +6,9 @@ Other issues' domains (teleconsultation, missions) add their modules to this lis
 
 from __future__ import annotations
 
-from oasis.care.accounts.models import Account
+from oasis.care.accounts.models import Account, AccountNotice, AccountToken, ThrottleCounter
 from oasis.care.audit.models import AuditEvent
+from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
 from oasis.care.jobs.models import LabelSnapshot, OutboxMessage
@@ -25,9 +26,10 @@ from oasis.care.teleconsult.models import (
     ServiceRequest,
 )
 
-__all__ = ["Account", "Appointment", "AuditEvent", "AvailableTime", "Base", "BillingStatement",
-           "Encounter", "EncounterMeasurement", "LabelSnapshot", "Location", "LocationHours",
-           "MedicationRequest", "MissionDay", "MissionSite", "OutboxMessage", "Patient",
+__all__ = ["Account", "AccountNotice", "AccountToken", "Appointment", "AuditEvent",
+           "AvailableTime", "Base", "BillingStatement", "Encounter", "EncounterMeasurement",
+           "LabelSnapshot", "Location", "LocationHours", "MedicationRequest", "MissionDay",
+           "MissionSite", "OutboxMessage", "ParticipationDay", "ParticipationYear", "Patient",
            "Practitioner", "PractitionerPresence", "PractitionerRole", "PriorityZone",
            "QueueEntry", "Schedule", "ScheduleException", "ServiceRequest", "Slot",
-           "StaffMember", "WaitlistEntry"]
+           "StaffMember", "TeleconsultationYear", "ThrottleCounter", "WaitlistEntry"]

@@ -14,6 +14,7 @@ from oasis.commands.data import data_app
 from oasis.commands.db import db_app
 from oasis.commands.demo import demo_app
 from oasis.commands.deserts import deserts
+from oasis.commands.directory import directory_app
 from oasis.commands.geo import geo_app
 from oasis.commands.plan import plan_app
 from oasis.commands.serve import serve
@@ -29,6 +30,7 @@ app.add_typer(geo_app, name="geo")
 app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(directory_app, name="directory")
 app.command("apl")(apl)
 app.command("deserts")(deserts)
 app.command("coverage")(coverage)

@@ -48,9 +48,44 @@ def check_out(out: Path | None) -> None:
         fail(str(exc))
 
 
-def load_apl(profession: str, supply: Path | None, seed: int):
-    """(geography, APL result), failing with exit 2 on bad input."""
+AgesOpt = Annotated[Path | None, typer.Option(
+    help="Fichier INSEE « évolution et structure de la population » (base-cc-evol-struct-"
+         "pop, séparateur ;) : demande standardisée par âge ; sans lui : population brute.")]
+WeightsOpt = Annotated[Path | None, typer.Option(
+    "--age-weights", help="Poids de consommation par tranche d'âge (CSV band,weight) ; "
+                          "défaut : table livrée (hypothèse Oasis, docs/apl-method.md).")]
+
+
+def load_ages(geo, ages: Path | None, weights: Path | None = None):
+    """The age structure resolved on the analysis units (or None), notes printed; a
+    malformed file exits 2 with every bad line (the message of the importer)."""
+    from oasis.territory.ages import (
+        age_structure,
+        load_consumption_weights,
+        read_insee_population,
+    )
+    from oasis.territory.files import DataFileError
+
+    if ages is None:
+        if weights is not None:
+            fail("--age-weights n'a de sens qu'avec --ages FICHIER")
+        return None
+    try:
+        table = read_insee_population(ages)
+        structure, cover = age_structure(geo, table, load_consumption_weights(weights))
+    except DataFileError as exc:
+        fail(str(exc))
+    for note in cover.notes():
+        err.print(f"[dim]Âges : {note}[/]")
+    return structure
+
+
+def load_apl(profession: str, supply: Path | None, seed: int, *, ages: Path | None = None,
+             age_weights: Path | None = None, regulatory: bool = False):
+    """(geography, APL result), failing with exit 2 on bad input.  ``regulatory`` gives
+    the zoning variant (practitioners up to the profession's ``zoning_max_age``)."""
     from oasis.territory.apl import AplInputError, compute
+    from oasis.territory.files import DataFileError
     from oasis.territory.professions import UnknownProfessionError, get_profession
     from oasis.territory.supply import SupplyFileError, read_supply
     from oasis.territory.synthetic import synthetic_supply
@@ -60,13 +95,15 @@ def load_apl(profession: str, supply: Path | None, seed: int):
     except UnknownProfessionError as exc:
         fail(str(exc))
     geo = geography()
+    structure = load_ages(geo, ages, age_weights)
     units = np.flatnonzero(geo.analysis_units)
+    max_age = prof.zoning_max_age if regulatory else None
     with spinner("Calcul de l'APL"):
         try:
             data = (synthetic_supply(geo.population[units], prof, seed=seed) if supply is None
                     else read_supply(supply, geo))
-            result = compute(geo, data, prof)
-        except (SupplyFileError, AplInputError) as exc:
+            result = compute(geo, data, prof, ages=structure, max_age=max_age)
+        except (SupplyFileError, AplInputError, DataFileError) as exc:
             fail(str(exc))
     if supply is None:
         err.print(f"[yellow]Offre SYNTHÉTIQUE de démonstration[/] (pas de --supply) : "

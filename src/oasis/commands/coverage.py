@@ -35,7 +35,7 @@ def coverage(
     """Couverture : part de la population à moins de N minutes d'un site de soins."""
     from rich.table import Table
 
-    from oasis.territory.coverage import LEVELS, CoverageError
+    from oasis.territory.coverage import LEVELS, CoverageError, minutes_text
     from oasis.territory.coverage import coverage as compute_coverage
     from oasis.territory.export import write_frame
 
@@ -87,7 +87,7 @@ def coverage(
                   title=f"Communes non couvertes ({fmt_int(len(uncovered))}, 20 plus peuplées)")
         for rec in uncovered.head(20).itertuples():
             t.add_row(f"{rec.name} ({rec.code})", rec.dep, fmt_int(int(rec.population)),
-                      fr(rec.minutes_to_site, 1) if np.isfinite(rec.minutes_to_site) else "—",
+                      minutes_text(rec.minutes_to_site, 1),
                       rec.nearest_site or "—")
         console.print(t)
     if out is not None:

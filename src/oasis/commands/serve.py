@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oasis.commands.console import err
+from oasis.commands.console import err, fail
 
 GRACEFUL_SHUTDOWN_S = 30
 
@@ -27,12 +27,19 @@ def serve(
     import uvicorn
 
     from oasis.care.core import db as care_db
-    from oasis.config import get_settings
+    from oasis.config import MissingSecret, get_settings, require_secret
 
     if db:
         os.environ["DATABASE_URL"] = db
-    # Never serve an unmigrated database: migrate first (no-op when up to date).
     get_settings.cache_clear()
+    try:
+        settings = require_secret(get_settings())
+    except MissingSecret as exc:
+        fail(str(exc))
+    # Workers are separate processes: they read the (maybe generated) key from here.
+    os.environ["OASIS_SECRET_KEY"] = settings.secret_key
+    get_settings.cache_clear()
+    # Never serve an unmigrated database: migrate first (no-op when up to date).
     care_db.upgrade(get_settings().database_url)
     if workers > 1 and not get_settings().redis_url:
         err.print("[yellow]Attention :[/] plusieurs processus sans REDIS_URL : les appels "

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from oasis.commands.console import fail
+
 
 def visio(
     salle: Annotated[str | None, typer.Option(help="Nom de la salle (défaut : aléatoire).")] = None,
@@ -21,7 +23,7 @@ def visio(
     """Liens d'invitation (médecin, patient, infirmier(ère)) pour un appel vidéo d'essai."""
     from datetime import timedelta
 
-    from oasis.config import get_settings
+    from oasis.config import MissingSecret, get_settings, require_secret
     from oasis.web.kit.rooms import ROLES, ROOM_RE, invite, new_room
 
     room = salle or new_room()
@@ -32,7 +34,10 @@ def visio(
     people = [("doctor-1", "doctor", "Dr Essai"), ("patient-1", "patient", "Patient d'essai")]
     if ett:
         people.append(("nurse-1", "nurse", "Infirmier(ère) d'essai"))
-    settings = get_settings()
+    try:
+        settings = require_secret(get_settings())
+    except MissingSecret as exc:
+        fail(str(exc))
     for participant, role, name in people:
         link = invite(settings, room, participant, role, name=name, ttl=timedelta(hours=heures))
         typer.echo(f"{ROLES[role]:<15} {base_url.rstrip('/')}{link.url}")

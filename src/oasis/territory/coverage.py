@@ -1,5 +1,9 @@
 """Coverage: who lives within N minutes of a care site (France Santé: « à 30 minutes »).
 
+A commune only reaches the sites of its own travel area (mainland, Corsica, each
+overseas territory: :func:`oasis.territory.sites.travel_area`); without one it is out
+of reach (``minutes_to_site`` = inf, shown « hors de portée »).
+
 Resolution is the commune, as for the APL: a commune is covered when the travel time
 from its point (town hall) to at least one site is at most N minutes under the travel
 model (``oasis.territory.travel``); its whole population then counts as covered.  A site
@@ -16,11 +20,22 @@ import numpy as np
 import pandas as pd
 
 from oasis.territory.errors import TerritoryInputError
-from oasis.territory.sites import Sites, nearest_site
+from oasis.territory.sites import Sites, nearest_site, travel_area
 from oasis.territory.travel import TravelModel
 
 LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
           "departement": ("dep", "dep_name"), "region": ("region", "region_name")}
+
+
+UNREACHABLE = "hors de portée"
+
+
+def minutes_text(minutes: float, digits: int = 0) -> str:
+    """A drive time as a planner reads it: « 12 min », or « hors de portée » when no site
+    of the commune's travel area exists (never « 3 233 min » across an ocean)."""
+    if minutes is None or not np.isfinite(minutes):
+        return UNREACHABLE
+    return f"{minutes:.{digits}f}".replace(".", ",") + " min"
 
 
 class CoverageError(TerritoryInputError):
@@ -92,7 +107,9 @@ def coverage(geo, sites: Sites, minutes: float = 30.0,
     if not np.isfinite(minutes) or minutes <= 0:
         raise CoverageError(f"--minutes doit être un nombre positif (reçu : {minutes})")
     rows = np.flatnonzero(geo.analysis_units)
-    near, idx = nearest_site(geo.lat[rows], geo.lon[rows], sites.lat, sites.lon, model)
+    near, idx = nearest_site(geo.lat[rows], geo.lon[rows], sites.lat, sites.lon, model,
+                             area=travel_area(geo, rows),
+                             site_area=travel_area(geo, rows[sites.unit]))
     has = idx >= 0
     frame = pd.DataFrame({
         "code": geo.code[rows].astype(str), "name": geo.name[rows].astype(str),

@@ -10,6 +10,7 @@ set), so a page only formats a small table.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -23,12 +24,47 @@ from oasis.territory.synthetic import synthetic_supply
 MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 5, 120, 30
 
 
+_AGES_FILE: list[Path | None] = [None]  # the loaded INSEE age file, if any
+_DEPENDENTS: list = []  # caches computed from demo_apl, cleared when the ages change
+
+
+def depends_on_demo_apl(cached):
+    """Register an ``lru_cache``d function built on :func:`demo_apl`."""
+    _DEPENDENTS.append(cached)
+    return cached
+
+
+def use_ages_file(path: Path | str | None) -> None:
+    """Standardise the demo demand by age with an INSEE file (None: raw population).
+
+    The file is read at once, so a malformed one fails at start-up with every bad line
+    (:class:`oasis.territory.ages.AgeFileError`), not on a planner's first page."""
+    path = Path(path) if path is not None else None
+    if path == _AGES_FILE[0]:
+        return
+    if path is not None:
+        from oasis.territory.ages import read_insee_population
+
+        read_insee_population(path)
+    _AGES_FILE[0] = path
+    demo_apl.cache_clear()
+    for cached in _DEPENDENTS:
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def demo_apl() -> AplResult:
-    """APL of GPs on the seeded synthetic demo supply (computed once per process)."""
+    """APL of GPs on the seeded synthetic demo supply (computed once per process), with
+    age-standardised demand when :func:`use_ages_file` loaded an INSEE file."""
     geo = load_geography()
     units = np.flatnonzero(geo.analysis_units)
-    return compute(geo, synthetic_supply(geo.population[units], "generaliste", seed=0))
+    ages = None
+    if _AGES_FILE[0] is not None:
+        from oasis.territory.ages import age_structure, read_insee_population
+
+        ages, _ = age_structure(geo, read_insee_population(_AGES_FILE[0]))
+    return compute(geo, synthetic_supply(geo.population[units], "generaliste", seed=0),
+                   ages=ages)
 
 
 def check_coverage_parameters(minutes: int,

@@ -10,21 +10,14 @@ they reach planners as they are.
 
 from __future__ import annotations
 
+from oasis.errors import OasisError
 
-class TerritoryError(Exception):
-    """Base class: ``code`` identifies the case for clients, the message explains it."""
+
+class TerritoryError(OasisError):
+    """Base class of the territory engine's errors."""
 
     code = "territory_error"
     not_found = False
-
-    def __init__(self, message: str = "", code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else self.code
 
 
 class TerritoryInputError(TerritoryError, ValueError):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.geography import read_boundaries
 
 FORMATS = (".csv", ".parquet", ".geojson")
 
@@ -47,7 +48,6 @@ def commune_geometries(geo, rows: np.ndarray) -> list[dict]:
     from shapely import wkb
     from shapely.geometry import mapping
 
-    from oasis.territory.geography import read_boundaries
 
     out = []
     for row, blob in zip(rows, read_boundaries(geo.source, rows), strict=True):
@@ -66,7 +66,6 @@ def dissolved_geometries(geo, rows: np.ndarray, groups: Sequence[str],
     import shapely
     from shapely.geometry import mapping
 
-    from oasis.territory.geography import read_boundaries
 
     blobs = read_boundaries(geo.source, rows)
     groups = np.asarray(groups, dtype=object)

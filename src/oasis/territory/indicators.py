@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from oasis.territory.demo import demo_apl
+from oasis.territory.demo import demo_apl, depends_on_demo_apl
 from oasis.territory.errors import TerritoryInputError
 from oasis.territory.geography import load_geography
 from oasis.territory.zoning import CLASSES, LEVELS, Zoning, zoning
@@ -37,11 +37,13 @@ def check_level(level: str) -> str:
     return level
 
 
+@depends_on_demo_apl
 @lru_cache(maxsize=1)
 def demo_zoning() -> Zoning:
     return zoning(demo_apl())
 
 
+@depends_on_demo_apl
 @lru_cache(maxsize=1)
 def communes() -> pd.DataFrame:
     """The zoning's commune table with each unit's area and zone."""
@@ -53,6 +55,7 @@ def communes() -> pd.DataFrame:
     return frame
 
 
+@depends_on_demo_apl
 @lru_cache(maxsize=4)
 def aggregate(level: str) -> pd.DataFrame:
     """Per territory of ``level``, indexed by code: the zoning's aggregate (population,
@@ -96,6 +99,7 @@ def national_figures() -> dict:
     return figures
 
 
+@depends_on_demo_apl
 @lru_cache(maxsize=1)
 def priority_epci() -> pd.DataFrame:
     """Every EPCI ranked by the zoning's priority score (docs/planning.md), indexed by

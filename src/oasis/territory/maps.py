@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import shapely
+import shapely.geometry
 
-from oasis.territory.demo import coverage_share
+from oasis.territory.demo import coverage_share, depends_on_demo_apl
 from oasis.territory.dissolve import load_territories
-from oasis.territory.errors import TerritoryNotFound
+from oasis.territory.errors import TerritoryInputError, TerritoryNotFound
 from oasis.territory.geography import Geography, load_geography, read_boundaries
 from oasis.territory.indicators import CLASSES, aggregate, check_level
+from oasis.territory.palettes import MAP_BACKGROUND, MISSING_COLOR, PALETTES
 
 NATIONAL_TOLERANCE = 0.01
 DEPARTMENT_TOLERANCE = 0.0015
@@ -134,9 +137,17 @@ def coverage_30(level: str = "commune") -> dict[str, float]:
     return coverage_share(level)
 
 
+def apl_gap(level: str = "commune") -> dict[str, float]:
+    """APL minus the sous-dense threshold (2.5 for GPs): negative = deficit."""
+    low = aggregate(level).attrs["thresholds"][0]
+    return {k: round(v - low, 3) for k, v in _column(level, "apl", 3).items()}
+
+
 INDICATORS = {
     "apl": ("APL médecins généralistes (consultations/an/hab.) — offre de démonstration "
             "synthétique", apl_generaliste),
+    "ecart": ("Écart de l'APL au seuil sous-dense de 2,5 (consultations/an/hab.) — offre "
+              "de démonstration synthétique", apl_gap),
     "classe": ("Zonage : classe d'APL (sous-dense < 2,5 ; vigilance < 4) — offre de "
                "démonstration synthétique", desert_class),
     "part_sous_dense": ("Part de la population en commune sous-dense (%) — offre de "
@@ -146,19 +157,97 @@ INDICATORS = {
     "densite": ("Densité de population (hab./km²)", population_density),
 }
 
-# Fixed classes where the indicator has official thresholds; others use quantiles.
-LEGENDS: dict[str, dict] = {
-    "apl": {"breaks": [2.5, 4.0], "colors": ["#d7301f", "#fdae61", "#1a9850"],
-            "names": ["sous-dense", "vigilance", "hors zone"]},
-    "classe": {"breaks": [1, 2], "colors": ["#d7301f", "#fdae61", "#1a9850"],
-               "names": ["sous-dense", "vigilance", "autre"], "categories": True},
-    "part_sous_dense": {"breaks": [1, 10, 25, 50], "colors": ["#fff5eb", "#fdd0a2", "#fd8d3c",
-                                                              "#d94801", "#7f2704"]},
-    "couverture": {"breaks": [50, 90, 99, 99.9], "colors": ["#7f2704", "#d94801", "#fd8d3c",
-                                                         "#fdd0a2", "#f7f7f7"]},
-    "densite": {"breaks": [10, 30, 100, 500], "colors": ["#f0f9e8", "#bae4bc", "#7bccc4",
-                                                         "#43a2ca", "#0868ac"]},
+# How each indicator is drawn: unit (legend and tooltip), palette (territory/palettes.py)
+# and class breaks: "quantiles" recomputed for each level (so a region map is never one
+# flat colour), "diverging" (symmetric around 0, quantiles of |value|), or "categories".
+STYLE: dict[str, dict] = {
+    "apl": {"unit": "consultations/an/hab.", "palette": "viridis", "breaks": "quantiles",
+            "digits": 2},
+    "ecart": {"unit": "consultations/an/hab.", "palette": "puor", "breaks": "diverging",
+              "digits": 2},
+    "classe": {"unit": "", "palette": "viridis3", "breaks": "categories", "digits": 0},
+    "part_sous_dense": {"unit": "%", "palette": "viridis_r", "breaks": "quantiles",
+                        "digits": 1},
+    "couverture": {"unit": "%", "palette": "viridis", "breaks": "quantiles", "digits": 1},
+    "densite": {"unit": "hab./km²", "palette": "cividis", "breaks": "quantiles",
+                "digits": 0},
 }
+# Class names of the categorical indicators (colours: STYLE and territory/palettes.py).
+LEGENDS: dict[str, dict] = {
+    "classe": {"names": ["sous-dense", "vigilance", "autre"], "categories": True},
+}
+CLASS_COUNT = 5
+
+
+def _nice(x: float, significant: int = 2) -> float:
+    """Round a break to 2 significant digits (legends read « 3,4 », not « 3,4172 »)."""
+    if x == 0 or not np.isfinite(x):
+        return 0.0
+    digits = significant - 1 - int(np.floor(np.log10(abs(x))))
+    return float(round(x, digits))
+
+
+def class_breaks(values, method: str = "quantiles", classes: int = CLASS_COUNT
+                 ) -> list[float]:
+    """Class breaks of ``values`` (v is in class i when breaks[i-1] <= v < breaks[i]).
+
+    Quantiles of the level's own values, rounded and deduplicated (fewer classes when
+    values are tied); diverging: -b…, 0, …b from the quantiles of |values|, so that 0
+    (the threshold) is always a break."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return []
+    if method == "diverging":
+        half = classes // 2
+        qs = np.quantile(np.abs(v), np.arange(1, half) / half)
+        pos = sorted({_nice(q) for q in qs if q > 0})
+        return [-q for q in reversed(pos)] + [0.0] + pos
+    qs = np.quantile(v, np.arange(1, classes) / classes)
+    out = sorted({_nice(q) for q in qs})
+    out = [b for b in out if v.min() < b <= v.max()]
+    top = v.max()
+    if len(out) < classes - 1 and (v < top).sum() >= classes:
+        # Saturated values (coverage: most territories at 100 %): the maximum is its
+        # own class and the rest is split by quantiles, with one more digit.
+        rest = v[v < top]
+        qs = np.quantile(rest, np.arange(1, classes - 1) / (classes - 1))
+        out = sorted({_nice(q, 3) for q in qs if rest.min() < _nice(q, 3) < top} | {float(top)})
+    return out
+
+
+def class_colors(palette: str, count: int) -> list[str]:
+    """``count`` colours spread over the palette (both ends always kept)."""
+    colors = list(PALETTES[palette]["colors"])
+    if count >= len(colors):
+        return colors
+    picks = np.round(np.linspace(0, len(colors) - 1, count)).astype(int)
+    return [colors[i] for i in picks]
+
+
+def legend(name: str, values: dict) -> dict:
+    """Breaks, colours, unit and class names of one indicator at one level."""
+    style = STYLE[name]
+    palette = style["palette"]
+    out = {"unit": style["unit"], "palette": palette, "digits": style["digits"],
+           "palette_source": PALETTES[palette]["source"], "method": style["breaks"],
+           "missing": MISSING_COLOR, "background": MAP_BACKGROUND, "names": None}
+    if style["breaks"] == "categories":
+        out.update(breaks=[1, 2], colors=list(PALETTES[palette]["colors"]),
+                   names=list(LEGENDS[name]["names"]))
+        return out
+    if style["breaks"] == "diverging":
+        breaks = class_breaks(values.values(), "diverging", 6)
+        colors = list(PALETTES[palette]["colors"])
+        half = len(colors) // 2
+        k = len(breaks) // 2  # breaks on each side of 0
+        colors = colors[half - k - 1:half] + colors[half:half + k + 1]
+        out.update(breaks=breaks, colors=colors,
+                   names=["déficit"] * (k + 1) + ["au-dessus du seuil"] * (k + 1))
+        return out
+    breaks = class_breaks(values.values(), "quantiles")
+    out.update(breaks=breaks, colors=class_colors(palette, len(breaks) + 1))
+    return out
+
 
 LEVEL_CHOICES = [("commune", "Communes"), ("epci", "EPCI (intercommunalités)"),
                  ("departement", "Départements"), ("region", "Régions")]
@@ -199,7 +288,212 @@ def indicator_values(name: str, level: str) -> dict:
     except ValueError as exc:
         raise TerritoryNotFound(str(exc), code="unknown_level") from None
     label, compute = INDICATORS[name]
-    payload = {"name": name, "label": label, "level": level, "values": compute(level)}
+    values = compute(level)
+    payload = {"name": name, "label": label, "level": level, "values": values,
+               "legend": legend(name, values)}
     if LEGENDS.get(name, {}).get("categories"):
         payload["categories"] = LEGENDS[name]["names"]
     return payload
+
+
+# ------------------------------------------------------------------ labels, search, sheet
+PREFECTURES_FILE = Path(__file__).resolve().parents[1] / "data" / "rules" / "prefectures.csv"
+LARGE_TOWN_POPULATION = 50_000  # labelled « grande ville » (Oasis choice)
+
+
+@lru_cache(maxsize=1)
+def _prefecture_codes() -> frozenset[str]:
+    import csv
+
+    with PREFECTURES_FILE.open(encoding="utf-8") as fh:
+        return frozenset(r["code"] for r in csv.DictReader(fh))
+
+
+def place_labels(dep: str | None = None) -> list[dict]:
+    """Préfectures and towns of 50 000 inhabitants or more (metropolitan France, or one
+    department), largest first, so the page can draw the biggest when space is short."""
+    geo = load_geography()
+    pref = _prefecture_codes()
+    mask = geo.is_commune & np.isfinite(geo.lat) & np.isfinite(geo.lon)
+    mask &= (geo.zone == "metro") if dep is None else (geo.dep == dep)
+    if dep is not None and not mask.any():
+        raise unknown_department(dep)
+    codes = geo.code.astype(str)
+    keep = mask & (np.isin(codes, list(pref)) | (geo.population >= LARGE_TOWN_POPULATION))
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(-geo.population[rows], kind="stable")]
+    return [{"code": str(codes[r]), "name": str(geo.name[r]), "lat": round(float(geo.lat[r]), 4),
+             "lon": round(float(geo.lon[r]), 4), "population": int(geo.population[r]),
+             "kind": "prefecture" if codes[r] in pref else "ville"} for r in rows]
+
+
+def search_places(text: str, limit: int = 8) -> list[dict]:
+    """Communes matching ``text`` (name, code or postal code) with the point to zoom to
+    and the map feature to highlight (the arrondissements' city is drawn as its parts)."""
+    geo = load_geography()
+    if len(text.strip()) < 2:
+        raise TerritoryInputError("tapez au moins 2 caractères", code="query_too_short")
+    out = []
+    for r in geo.search(text, limit):
+        if not (np.isfinite(geo.lat[r]) and np.isfinite(geo.lon[r])):
+            continue
+        out.append({"code": str(geo.code[r]), "name": str(geo.name[r]),
+                    "dep": str(geo.dep[r]), "dep_name": str(geo.dep_name[r] or ""),
+                    "lat": float(geo.lat[r]), "lon": float(geo.lon[r]),
+                    "population": int(geo.population[r]),
+                    "zone": str(geo.zone[r])})
+    return out
+
+
+def territory_sheet(level: str, code: str) -> dict:
+    """What the planner reads on click: APL with unit and class, population, nearest
+    site and drive time (« hors de portée » when none in the travel area), priority
+    rank at that level, and France Santé coverage (population within 30 minutes)."""
+    from oasis.territory.coverage import minutes_text
+    from oasis.territory.demo import all_demo_sites, demo_coverage
+    from oasis.territory.indicators import demo_zoning
+
+    try:
+        check_level(level)
+    except ValueError as exc:
+        raise TerritoryNotFound(str(exc), code="unknown_level") from None
+    frame = aggregate(level)
+    if code not in frame.index:
+        raise TerritoryNotFound(f"territoire inconnu : {code} ({level})",
+                                code="unknown_territory")
+    rec = frame.loc[code]
+    ranked = demo_zoning().priority(None, level)
+    key = {"commune": "code", "epci": "epci", "departement": "dep", "region": "region"}[level]
+    rank_of = dict(zip(ranked[key].astype(str), ranked["rank"].astype(int), strict=True))
+    cov = demo_coverage()
+    unit = STYLE["apl"]["unit"]
+    sheet = {"level": level, "code": code, "name": str(rec["name"]),
+             "population": int(rec["population"]), "apl": round(float(rec["apl"]), 2),
+             "apl_unit": unit, "apl_class": str(rec["apl_class"]),
+             "priority_rank": rank_of.get(code), "priority_of": len(ranked),
+             "synthetic": True}
+    if level == "commune":
+        c = cov.communes.set_index("code").loc[code]
+        minutes = float(c["minutes_to_site"])
+        sites = all_demo_sites()
+        site_name = ""
+        if c["nearest_site"]:
+            where = np.flatnonzero(sites.id == c["nearest_site"])
+            site_name = str(sites.name[where[0]]) if where.size else str(c["nearest_site"])
+        sheet.update(nearest_site=site_name or None,
+                     minutes_to_site=minutes if np.isfinite(minutes) else None,
+                     drive_time=minutes_text(minutes), covered=bool(c["covered"]),
+                     coverage_share=100.0 if c["covered"] else 0.0)
+    else:
+        t = cov.level(level).set_index(key)
+        share = float(t.loc[code, "share_covered"]) if code in t.index else 0.0
+        worst = float(t.loc[code, "max_minutes"]) if code in t.index else float("inf")
+        sheet.update(nearest_site=None, minutes_to_site=None,
+                     drive_time=f"commune la plus éloignée : {minutes_text(worst)}",
+                     covered=share >= 1.0, coverage_share=round(100 * share, 1))
+    sheet["coverage_text"] = (f"{sheet['coverage_share']:.1f}".replace(".", ",")
+                              + " % de la population à 30 minutes ou moins d'un lieu de "
+                                "soins (sites de démonstration)")
+    return sheet
+
+
+@lru_cache(maxsize=1)
+def siting_points() -> list[dict]:
+    """Points of the demo siting proposal: 20 new sites (greedy MCLP, 30 minutes, against
+    the demo sites) for the map layer « sites proposés »."""
+    from oasis.territory.demo import all_demo_sites
+    from oasis.territory.siting import build_instance, plan_sites
+
+    geo = load_geography()
+    instance = build_instance(geo, minutes=30.0, min_population=1_000,
+                              existing=all_demo_sites())
+    plan = plan_sites(instance, 20, method="greedy")
+    out = []
+    for rec in plan.sites.itertuples():
+        r = geo.row(str(rec.code))
+        out.append({"code": str(rec.code), "name": str(rec.name), "lat": float(geo.lat[r]),
+                    "lon": float(geo.lon[r]), "rank": int(rec.rank),
+                    "label": f"Site proposé n° {int(rec.rank)} : {rec.name} (+"
+                             f"{int(rec.newly_covered):,} habitants à 30 min)"
+                             .replace(",", "\u202f")})
+    return out
+
+
+# ------------------------------------------------------------------ pre-projected paths
+# The commune level is 35 000 polygons: parsing GeoJSON and projecting a million points
+# in the browser took seconds.  The layer is served once projected, quantised to integer
+# units (1 unit = 0.001° of latitude ≈ 111 m, below the 0.01° simplification) and written
+# as relative SVG path data, so the page only inserts ready-made paths (benchmark:
+# benchmarks/map_first_paint.py).  The projection is the page's own (equirectangular at
+# the layer's mid-latitude), so labels and points are placed by the same formula.
+PATH_UNITS_PER_DEGREE = 1000.0
+
+
+def _ring_path(coords: np.ndarray, x0: float, y0: float, k: float) -> str:
+    x = np.round((coords[:, 0] - x0) * k * PATH_UNITS_PER_DEGREE).astype(np.int64)
+    y = np.round((y0 - coords[:, 1]) * PATH_UNITS_PER_DEGREE).astype(np.int64)
+    keep = np.ones(len(x), dtype=bool)
+    keep[1:] = (np.diff(x) != 0) | (np.diff(y) != 0)
+    x, y = x[keep], y[keep]
+    if len(x) < 3:
+        return ""
+    dx, dy = np.diff(x), np.diff(y)
+    steps = " ".join(f"{a} {b}" for a, b in zip(dx.tolist(), dy.tolist(), strict=True))
+    return f"M{x[0]} {y[0]}l{steps}z"
+
+
+def _geometry_path(geom, x0: float, y0: float, k: float) -> str:
+    parts = []
+    polys = [geom] if geom.geom_type == "Polygon" else list(getattr(geom, "geoms", []))
+    for poly in polys:
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            parts.append(_ring_path(np.asarray(ring.coords), x0, y0, k))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=32)
+def path_layer(path: str, level: str, dep: str | None) -> bytes:
+    """The layer of :func:`level_layer` as ``{"bbox", "k", "width", "height",
+    "features": [[code, name, d], …]}`` with pre-projected integer SVG paths."""
+    body = json.loads(level_layer(path, level, dep))
+    feats, shapes = [], []
+    for f in body["features"]:
+        s = shapely.geometry.shape(f["geometry"]) if f.get("geometry") else None
+        if s is not None and not s.is_empty:
+            feats.append(f)
+            shapes.append(s)
+    if not shapes:
+        raise TerritoryNotFound("aucun contour pour ce territoire", code="unknown_department")
+    bounds = np.array([s.bounds for s in shapes])
+    bbox = [float(bounds[:, 0].min()), float(bounds[:, 1].min()),
+            float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+    k = float(np.cos(np.radians((bbox[1] + bbox[3]) / 2)))
+    out = []
+    for f, s in zip(feats, shapes, strict=True):
+        d = _geometry_path(s, bbox[0], bbox[3], k)
+        if d:
+            out.append([f["properties"]["code"], f["properties"]["name"], d])
+    width = round((bbox[2] - bbox[0]) * k * PATH_UNITS_PER_DEGREE)
+    height = round((bbox[3] - bbox[1]) * PATH_UNITS_PER_DEGREE)
+    return json.dumps({"bbox": bbox, "k": k, "units_per_degree": PATH_UNITS_PER_DEGREE,
+                       "width": width, "height": height, "features": out},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@lru_cache(maxsize=32)
+def path_layer_gzip(path: str, level: str, dep: str | None) -> bytes:
+    """:func:`path_layer` compressed once (gzip level 6), not on every request."""
+    import gzip
+
+    return gzip.compress(path_layer(path, level, dep), compresslevel=6)
+
+
+@depends_on_demo_apl
+@lru_cache(maxsize=64)
+def indicator_json(name: str, level: str) -> bytes:
+    """:func:`indicator_values` serialised once: the commune level is 35 000 values, and
+    validating and encoding them on every request cost more than drawing them."""
+    return json.dumps(indicator_values(name, level), ensure_ascii=False,
+                      separators=(",", ":")).encode()

@@ -18,6 +18,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.supply import _UnitResolver
+from oasis.territory.synthetic import synthetic_supply
 from oasis.territory.travel import TravelModel, chord_to_km, unit_vectors
 
 SITE_KINDS: dict[str, str] = {
@@ -87,8 +89,6 @@ def _float(text: str) -> float | None:
 
 def read_sites(path: Path, geo) -> Sites:
     """Read and check a sites CSV (comma or semicolon separated, UTF-8)."""
-    from oasis.territory.supply import _UnitResolver
-
     path = Path(path)
     if not path.exists():
         raise SitesFileError(f"{path} : fichier introuvable")
@@ -162,8 +162,6 @@ def demo_sites(geo, seed: int = 0) -> Sites:
     cabinet, 3–9 → msp, 10+ → centre_sante; units of ≥ 20,000 inhabitants also get a
     hopital_proximite.  Same seed as ``oasis apl``'s demo supply, so maps agree.
     """
-    from oasis.territory.synthetic import synthetic_supply
-
     units = np.flatnonzero(geo.analysis_units)
     supply = synthetic_supply(geo.population[units], "generaliste", seed=seed)
     count = np.bincount(supply.unit, minlength=len(units))
@@ -191,12 +189,32 @@ def write_sites_csv(sites: Sites, path: Path) -> None:
             w.writerow([rec[0], rec[1], rec[2], f"{rec[3]:.6f}", f"{rec[4]:.6f}", rec[5]])
 
 
+# Islands nobody drives from: Corsica is its own travel area (Oasis choice: a ferry
+# crossing is not a drive), as is each overseas department or collectivity.
+CORSICA_DEPARTMENTS = ("2A", "2B")
+MAINLAND = "metro"
+
+
+def travel_area(geo, rows: np.ndarray) -> np.ndarray:
+    """The travel area of each geography row: ``metro`` (mainland France), ``corse``, or
+    the overseas department code (971…989).  No travel time links two areas, so a
+    commune of Guyane is never "3 233 minutes" from a site in the Nièvre: it is out of
+    reach (``inf``) until its own territory has a site."""
+    rows = np.asarray(rows, dtype=np.int64)
+    zone = np.asarray(geo.zone[rows]).astype(str)
+    dep = np.asarray(geo.dep[rows]).astype(str)
+    return np.where(zone != MAINLAND, dep,
+                    np.where(np.isin(dep, CORSICA_DEPARTMENTS), "corse", MAINLAND))
+
+
 def nearest_site(lat: np.ndarray, lon: np.ndarray, site_lat: np.ndarray, site_lon: np.ndarray,
-                 model: TravelModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 model: TravelModel | None = None, *, area: np.ndarray | None = None,
+                 site_area: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(minutes, site index) of the nearest site from each point (-1 / inf when none).
 
     The travel model's time grows with distance, so the nearest site in straight line
-    is also the nearest in minutes: one k-d tree query, exact.
+    is also the nearest in minutes: one k-d tree query, exact.  With ``area`` and
+    ``site_area`` (:func:`travel_area`) a point only reaches the sites of its own area.
     """
     model = model or TravelModel()
     n = len(lat)
@@ -205,6 +223,22 @@ def nearest_site(lat: np.ndarray, lon: np.ndarray, site_lat: np.ndarray, site_lo
     ok = np.isfinite(site_lat) & np.isfinite(site_lon)
     if not ok.any():
         return minutes, index
+    here_ok = np.isfinite(lat) & np.isfinite(lon)
+    if area is None or site_area is None:
+        groups = [(here_ok, ok)]
+    else:
+        area, site_area = np.asarray(area), np.asarray(site_area)
+        groups = [(here_ok & (area == a), ok & (site_area == a)) for a in np.unique(area)]
+    for point_mask, site_mask in groups:
+        valid = np.flatnonzero(site_mask)
+        here = np.flatnonzero(point_mask)
+        if not valid.size or not here.size:
+            continue
+        tree = cKDTree(unit_vectors(np.asarray(site_lat)[valid], np.asarray(site_lon)[valid]))
+        chord, k = tree.query(unit_vectors(np.asarray(lat)[here], np.asarray(lon)[here]))
+        minutes[here] = model.minutes(chord_to_km(chord))
+        index[here] = valid[k]
+    return minutes, index
     valid = np.flatnonzero(ok)
     tree = cKDTree(unit_vectors(np.asarray(site_lat)[valid], np.asarray(site_lon)[valid]))
     here = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))

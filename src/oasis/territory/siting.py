@@ -20,6 +20,7 @@ from scipy import sparse
 from oasis.territory.errors import TerritoryInputError
 from oasis.territory.mclp import MclpSolution, coverage_value, solve
 from oasis.territory.sites import Sites, nearest_site
+from oasis.territory.supply import _UnitResolver
 from oasis.territory.travel import TravelModel, travel_times
 
 WEIGHTINGS = ("population", "deficit")
@@ -216,7 +217,6 @@ def read_candidates(path, geo) -> np.ndarray:
     import csv
     from pathlib import Path
 
-    from oasis.territory.supply import _UnitResolver
 
     path = Path(path)
     if not path.exists():

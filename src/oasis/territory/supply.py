@@ -164,7 +164,7 @@ RPPS_COLUMNS = {
 }
 
 
-def _rpps_profession(row: dict[str, str]) -> str | None:
+def rpps_profession(row: dict[str, str]) -> str | None:
     """Oasis profession key of one Annuaire Santé activity line, or None if out of scope."""
     code = row["profession"].strip()
     sf_code = row["sf_code"].strip().upper()
@@ -180,7 +180,7 @@ def _rpps_profession(row: dict[str, str]) -> str | None:
     return None
 
 
-def _in_scope_mode(row: dict[str, str]) -> bool:
+def in_scope_mode(row: dict[str, str]) -> bool:
     """DREES counts practice outside hospital: liberal, or salaried in a centre de santé."""
     mode = row["mode"].strip().upper()
     if mode == "L":
@@ -216,11 +216,11 @@ def read_annuaire_sante(path: Path, geo) -> Supply:
                 errors.append(f"ligne {line_no} : {len(cells)} champs au lieu de {width}")
                 continue
             row = {k: (cells[i] if i < len(cells) else "") for k, i in col.items()}
-            profession = _rpps_profession(row)
+            profession = rpps_profession(row)
             if profession is None:
                 report.skipped["hors des professions de l'APL"] += 1
                 continue
-            if not _in_scope_mode(row):
+            if not in_scope_mode(row):
                 report.skipped["exercice hors champ (ni libéral ni centre de santé)"] += 1
                 continue
             id_type, ident = row["id_type"].strip(), row["id"].strip()
@@ -243,6 +243,17 @@ def read_annuaire_sante(path: Path, geo) -> Supply:
                 continue
             entries.append((ident, unit, profession))
     _raise_errors(path, errors)
+    return supply_from_activities(entries, str(path), report)
+
+
+def supply_from_activities(entries: list[tuple[str, int, str]], source: str,
+                           report: SupplyReport) -> Supply:
+    """Supply of directory activities ``(identifier, unit, profession)`` without volumes.
+
+    Shared by the pipe-separated extraction and the FHIR Bundle of the Annuaire Santé:
+    each practitioner counts for the profession's mean full-time activity, split evenly
+    across their sites.
+    """
     sites = Counter((ident, prof) for ident, _, prof in entries)
     pid = np.array([e[0] for e in entries], dtype=object)
     prof_arr = np.array([e[2] for e in entries], dtype=object)
@@ -253,7 +264,7 @@ def read_annuaire_sante(path: Path, geo) -> Supply:
         "l'Annuaire Santé ne donne pas l'activité : chaque praticien compte pour l'activité "
         "moyenne d'un temps plein de sa profession, répartie entre ses lieux d'exercice")
     return Supply(pid, np.array([e[1] for e in entries], dtype=np.int64), amount, prof_arr,
-                  np.full(len(entries), np.nan), False, str(path), report)
+                  np.full(len(entries), np.nan), False, source, report)
 
 
 # ------------------------------------------------------------------- simple CSV

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import sparse
 
 from oasis.territory.errors import TerritoryInputError
+from oasis.territory.supply import _UnitResolver
 from oasis.territory.travel import TravelModel, travel_times
 
 DEFAULT_MAX_MINUTES = 90.0
@@ -67,8 +68,6 @@ class Doctors:
 
 def read_doctors(path: Path, geo, day_cap: int) -> Doctors:
     """CSV ``id,commune,max_days`` (home commune; max days a month, 0 to 2)."""
-    from oasis.territory.supply import _UnitResolver
-
     path = Path(path)
     if not path.exists():
         raise VolunteerInputError(f"{path} : fichier introuvable")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from oasis.territory import indicators
 from oasis.territory.demo import demo_coverage
-from oasis.territory.maps import territories
+from oasis.territory.maps import path_layer_gzip, territories
 
 
-def warm_up() -> None:
+def warm_up(geography_file: str | None = None) -> None:
     indicators.priority_epci()
     demo_coverage()
     for level in indicators.LEVELS:
         indicators.aggregate(level)
     territories()
+    if geography_file is not None:  # the national commune map, the heaviest layer
+        path_layer_gzip(geography_file, "commune", None)

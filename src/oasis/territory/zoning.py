@@ -36,7 +36,7 @@ import pandas as pd
 from oasis.territory.apl import VARIANT_UNLIMITED, AplResult, compute
 from oasis.territory.errors import TerritoryInputError
 from oasis.territory.professions import get_profession
-from oasis.territory.sites import Sites, nearest_site
+from oasis.territory.sites import Sites, nearest_site, travel_area
 
 LEVELS = {"commune": ("code", "name"), "epci": ("epci", "epci_name"),
           "departement": ("dep", "dep_name"), "region": ("region", "region_name")}
@@ -77,15 +77,17 @@ def commune_table(result, site_minutes: np.ndarray | None = None) -> pd.DataFram
 
 
 def site_minutes_for(result, sites: Sites | None = None) -> np.ndarray:
-    """Minutes from each unit to the nearest site; without sites, to the nearest unit
-    where the supply practises (a practice is a site)."""
+    """Minutes from each unit to the nearest site of its travel area (inf: out of
+    reach); without sites, to the nearest unit where the supply practises."""
     geo, rows = result.geo, result.units
     if sites is None:
         at = rows[result.unit_supply > 0]
         s_lat, s_lon = geo.lat[at], geo.lon[at]
     else:
+        at = rows[sites.unit]
         s_lat, s_lon = sites.lat, sites.lon
-    minutes, _ = nearest_site(geo.lat[rows], geo.lon[rows], s_lat, s_lon)
+    minutes, _ = nearest_site(geo.lat[rows], geo.lon[rows], s_lat, s_lon,
+                              area=travel_area(geo, rows), site_area=travel_area(geo, at))
     return minutes
 
 

@@ -16,12 +16,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from oasis import __version__
-from oasis.config import Settings, get_settings
+from oasis.config import Settings, get_settings, require_secret
+from oasis.territory.demo import use_ages_file
 from oasis.territory.warmup import warm_up
 from oasis.web.api import (
     appointments,
     audit,
     auth,
+    billing,
     care_options,
     france_sante,
     missions,
@@ -35,18 +37,20 @@ from oasis.web.api import (
     teleconsult,
     territory,
 )
+from oasis.web.api.fhir import router as fhir
 from oasis.web.kit.errors import install_errors
+from oasis.web.kit.security import SecurityMiddleware
 from oasis.web.kit.writes import install_write_gate
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
-from oasis.web.pages.patient import account, find
+from oasis.web.pages.patient import account, find, price
 from oasis.web.pages.patient import appointments as patient_appointments
-from oasis.web.pages.planner import coverage, dashboard, map
+from oasis.web.pages.planner import coverage, dashboard, map, outlook
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
-from oasis.web.pages.public import home
+from oasis.web.pages.public import home, rules
 from oasis.web.pages.teleconsult import queue as queue_pages
 from oasis.web.pages.visio import call
 
@@ -56,12 +60,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     # JSON
     system.router, auth.router, patients.router, practitioners.router, sites.router,
     schedules.router, slots.router, appointments.router, audit.router, care_options.router,
-    teleconsult.router, france_sante.router, missions.router, planning.router,
-    territory.router,
+    teleconsult.router, billing.router, france_sante.router, missions.router, planning.router,
+    territory.router, fhir.router,
     # websockets
     live_queue.router, live_visio.router,
     # HTML
-    home.router, map.router, dashboard.router, coverage.router, account.router,
+    home.router, rules.router, price.router, map.router, dashboard.router, coverage.router,
+    outlook.router, account.router,
     find.router, patient_appointments.router, queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router,
@@ -76,21 +81,27 @@ async def lifespan(app: FastAPI):
     process instead (they include the warm-up); they stop, after the job in progress,
     when the server shuts down.
     """
-    settings = app.state.settings
-    if settings.jobs_in_process:
+    settings = getattr(app.state, "settings", None)
+    if settings is not None and settings.jobs_in_process:
         from oasis.care.jobs.runner import InProcessRunner
 
         runner = InProcessRunner(settings.database_url).start()
         yield
         runner.stop()
         return
-    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True).start()
+    geography_file = str(settings.geography_file) if settings is not None else None
+    threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True,
+                     kwargs={"geography_file": geography_file}).start()
     yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` defaults to the environment's."""
-    settings = settings or get_settings()
+    """Build the app; ``settings`` defaults to the environment's.
+
+    Refuses (:class:`~oasis.config.MissingSecret`) to build a server without a secret key
+    outside development: sessions signed with a public key can be forged.
+    """
+    settings = require_secret(settings or get_settings())
     app = FastAPI(
         title="Oasis",
         version=__version__,
@@ -100,7 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    use_ages_file(settings.ages_file)  # planners' pages: age-standardised demand if given
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(SecurityMiddleware, secret=settings.secret_key,
+                       allowed_origins=tuple(settings.allowed_origins))
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     install_errors(app)
     install_measurement_hooks(app)

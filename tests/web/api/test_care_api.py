@@ -18,7 +18,7 @@ from oasis.care.scheduling.models import Slot
 from oasis.config import Settings
 from oasis.web.app import create_app
 from oasis.web.kit.liveserver import LiveServer
-from tests.factories.care import PASSWORD, login, make_practice
+from tests.factories.care import PASSWORD, login, make_practice, outbox, signup
 
 
 @pytest.fixture
@@ -55,10 +55,8 @@ def register(client, email="jeanne@test.fr", **extra) -> tuple[dict, dict]:
     body = {"email": email, "password": PASSWORD, "family_name": "Durand",
             "given_name": "Jeanne", "birth_date": "1950-03-02", "commune_code": "58194",
             "nir": "2 55 08 14 168 025 38"} | extra
-    r = client.post("/api/v1/patients", json=body)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data["patient"], {"Authorization": f"Bearer {data['access_token']}"}
+    patient, token = signup(client, body)
+    return patient, {"Authorization": f"Bearer {token}"}
 
 
 def first_slot(client) -> dict:
@@ -81,10 +79,15 @@ def test_registration_validates_and_logs_in(client):
     assert patient["nir"] == "255081416802538"
     me = client.get("/api/v1/auth/me", headers=headers).json()
     assert me["role"] == "patient" and me["patient_id"] == patient["id"]
+    # an address already registered: the same answer as a new one (no enumeration),
+    # a notice to its owner, no second account
     r = client.post("/api/v1/patients", json={
         "email": "JEANNE@test.fr", "password": PASSWORD, "family_name": "X", "given_name": "Y",
         "birth_date": "1980-01-01", "commune_code": "58194"})
-    assert r.status_code == 409 and r.json()["code"] == "email_taken"
+    assert r.status_code == 202 and r.json()["code"] == "signup_requested"
+    db_url = client.app.state.settings.database_url
+    assert [n.kind for n in outbox(db_url, "jeanne@test.fr")] == ["signup-confirm",
+                                                                   "signup-existing"]
 
 
 def test_auth_errors_and_cookie_session(client):
@@ -99,8 +102,15 @@ def test_auth_errors_and_cookie_session(client):
     assert "oasis_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain-HTTP development
     assert client.get("/api/v1/auth/me").json()["role"] == "practitioner"
-    client.post("/api/v1/auth/logout")
+    stolen = client.cookies.get("oasis_session")
+    # a cookie-only state change naming no origin is refused (CSRF), the browser's is not
+    assert client.post("/api/v1/auth/logout").json()["code"] == "csrf"
+    r = client.post("/api/v1/auth/logout", headers={"Origin": "http://testserver"})
+    assert r.status_code == 204
     assert client.get("/api/v1/auth/me").status_code == 401
+    # the token itself is revoked, not just the cookie deleted
+    r = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {stolen}"})
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"
     r = client.post("https://testserver/api/v1/auth/login",
                     data={"email": "doc1@test.fr", "password": PASSWORD})
     assert "Secure" in r.headers["set-cookie"]
@@ -235,11 +245,11 @@ def test_parallel_http_bookings_exactly_one_201(live_server, db_url):
     tokens = []
     with httpx.Client(base_url=live_server, timeout=60) as c:
         for i in range(n):
-            r = c.post("/api/v1/patients", json={
+            _, token = signup(c, {
                 "email": f"p{i}@test.fr", "password": PASSWORD, "family_name": f"P{i}",
-                "given_name": "Test", "birth_date": "1970-01-01", "commune_code": "58194"})
-            assert r.status_code == 201, r.text
-            tokens.append(r.json()["access_token"])
+                "given_name": "Test", "birth_date": "1970-01-01", "commune_code": "58194"},
+                db_url)
+            tokens.append(token)
         slot_id = c.get("/api/v1/slots", params={"commune": "58194", "within_hours": 240}) \
             .json()["items"][0]["slot_id"]
     barrier = threading.Barrier(n)

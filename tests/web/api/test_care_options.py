@@ -92,8 +92,10 @@ def test_signed_in_patient_gets_their_price_and_the_read_is_audited(client, worl
     assert body["personalised"] is True and body["origin"]["code"] == "58303"
     first = body["options"][0]
     assert first["parcours"] == {"respected": True, "reason": "c'est votre médecin traitant"}
+    # In person the partner is an ordinary mutuelle (its agreement funds teleconsultations):
+    # 30 € − 19 € AMO − 9 € ticket modérateur = the 2 € participation forfaitaire.
     assert (first["cost"]["patient_cents"], first["cost"]["advance_cents"],
-            first["cost"]["tiers_payant"]) == (0, 0, "integral")
+            first["cost"]["tiers_payant"]) == (200, 3000, "aucun")
     session = session_factory(db_url)()
     events = session.scalars(select(AuditEvent).where(
         AuditEvent.patient_id == world["patient"])).all()

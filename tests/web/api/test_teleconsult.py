@@ -25,7 +25,7 @@ from oasis.care.sites import service as sites
 from oasis.config import Settings
 from oasis.web.app import create_app
 from oasis.web.kit.liveserver import LiveServer
-from tests.factories.care import PASSWORD, login, make_practice
+from tests.factories.care import PASSWORD, login, make_practice, signup
 
 
 @pytest.fixture
@@ -66,11 +66,8 @@ def client(db_url, world):
 def register(client, email="jeanne@t.fr", **extra) -> tuple[dict, dict, str]:
     body = {"email": email, "password": PASSWORD, "family_name": "Durand",
             "given_name": "Jeanne", "birth_date": "1950-03-02", "commune_code": "58194"} | extra
-    r = client.post("/api/v1/patients", json=body)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    token = data["access_token"]
-    return data["patient"], {"Authorization": f"Bearer {token}"}, token
+    patient, token = signup(client, body)
+    return patient, {"Authorization": f"Bearer {token}"}, token
 
 
 def test_red_flags_route_to_emergency_never_queue(client):
@@ -89,6 +86,16 @@ def test_red_flags_route_to_emergency_never_queue(client):
     assert client.get("/api/v1/teleconsult/queue", headers=doc).json()["waiting"] == 0
 
 
+def test_joining_says_whether_it_will_be_reimbursed(client):
+    """No médecin traitant, no territorial organisation: not reimbursed, 25 €, and why."""
+    _, h, _ = register(client, email="paul@t.fr")
+    r = client.post("/api/v1/teleconsult/queue", headers=h, json={"reason": "toux"})
+    assert r.status_code == 201, r.text
+    reimb = r.json()["reimbursement"]
+    assert reimb["reimbursable"] is False and reimb["patient_cents"] == 2500
+    assert "médecin traitant" in reimb["reasons"][0]
+
+
 def test_whole_journey(client, world, db_url):
     patient, ph, ptoken = register(client, mutuelle_name="Mutuelle Partenaire")
     doc, doc2 = login(client, "doc1@t.fr"), login(client, "doc2@t.fr")
@@ -96,6 +103,10 @@ def test_whole_journey(client, world, db_url):
     r = client.post("/api/v1/teleconsult/queue", headers=ph,
                     json={"reason": "Fièvre et toux depuis 3 jours", "triage": []})
     assert r.status_code == 201, r.text
+    # Before the call: the partner funds the teleconsultation, nothing to pay.
+    reimb = r.json()["reimbursement"]
+    assert (reimb["tiers_payant"], reimb["patient_cents"]) == ("partenaire", 0)
+    assert reimb["reasons"]
     entry = r.json()["entry"]
     assert (entry["position"], entry["doctors_on_duty"], entry["estimated_wait_minutes"]) \
         == (1, 0, None)
@@ -183,14 +194,14 @@ def test_whole_journey(client, world, db_url):
                       headers=coord).status_code == 404
 
     # closing: duration, statement (partner mutuelle: nothing to pay, nothing to advance)
-    r = client.post(f"/api/v1/encounters/{eid}/close", headers=doc, json={"in_parcours": True})
+    r = client.post(f"/api/v1/encounters/{eid}/close", headers=doc, json={"referred": True})
     assert r.status_code == 200, r.text
     st = r.json()["statement"]
     assert r.json()["encounter"]["status"] == "finished"
     assert r.json()["encounter"]["duration_seconds"] >= 0
     assert (st["act_code"], st["fee_cents"], st["amo_cents"], st["mutuelle_cents"],
             st["patient_cents"], st["patient_advance_cents"], st["tiers_payant"]) \
-        == ("TCG", 2500, 1550, 950, 0, 0, "integral")
+        == ("TCG", 2500, 0, 2500, 0, 0, "partenaire")
     assert client.post(f"/api/v1/encounters/{eid}/close", headers=doc,
                        json={}).status_code == 409
     assert client.get(f"/api/v1/encounters/{eid}/statement", headers=ph).json() == st
@@ -198,10 +209,11 @@ def test_whole_journey(client, world, db_url):
     r = client.get("/api/v1/billing/export", headers=coord,
                    params={"month": month, "payer": "Assurance Maladie"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert re.search(rf"TLC-{eid:08d};{st['act_date']};TCG;2500;2500;1550;integral", r.text)
+    assert f"TLC-{eid:08d}" not in r.text  # partner-funded: nothing claimed from the AMO
     r = client.get("/api/v1/billing/export", headers=coord,
                    params={"month": month, "payer": "Mutuelle Partenaire"})
-    assert f"TLC-{eid:08d}" in r.text and ";950;integral" in r.text
+    assert re.search(rf"TLC-{eid:08d};{st['act_date']};TCG;2500;2500;2500;partenaire",
+                     r.text)
     assert client.get("/api/v1/billing/export", headers=ph,
                       params={"month": month, "payer": "x"}).status_code == 403
     assert client.get("/api/v1/billing/export", headers=coord,

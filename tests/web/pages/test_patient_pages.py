@@ -16,7 +16,7 @@ from oasis.care.scheduling.models import Slot
 from oasis.config import Settings
 from oasis.web.app import create_app
 from tests.factories import finder as finder_world
-from tests.factories.care import PASSWORD
+from tests.factories.care import PASSWORD, link_secret, outbox
 
 
 @pytest.fixture
@@ -60,11 +60,22 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([0-9a-f]{32})"', html).group(1)
 
 
-def signup(client, commune="Varennes-Vauzelles") -> object:
+def ask_signup(client, commune="Varennes-Vauzelles") -> object:
     return client.post("/inscription", data={
         "email": "jeanne@test.fr", "password": PASSWORD, "given_name": "Jeanne",
         "family_name": "Durand", "birth_date": "1950-03-02", "commune": commune,
         "mutuelle": "", "suite": ""}, follow_redirects=False)
+
+
+def signup(client, commune="Varennes-Vauzelles") -> object:
+    """Sign up, then press the button of the e-mailed link: the answer signs in."""
+    r = ask_signup(client, commune)
+    if r.status_code != 202:
+        return r
+    secret = link_secret(client.app.state.settings.database_url, "jeanne@test.fr")
+    page = client.get(f"/inscription/confirmer/{secret}")
+    assert page.status_code == 200 and "Activer mon compte" in page.text
+    return client.post(f"/inscription/confirmer/{secret}", follow_redirects=False)
 
 
 def test_signup_asks_which_commune_then_signs_in(client):
@@ -83,8 +94,11 @@ def test_signup_asks_which_commune_then_signs_in(client):
     assert 'value="Varennes-Vauzelles (58303)"' in page.text
     assert "Se déconnecter" in page.text
     assert "Un médecin à moins de 30 minutes, dans les 48 heures." in page.text
-    again = signup(client)
-    assert again.status_code == 422 and "existe déjà" in again.text
+    # the same address again: the same answer as a new one, its owner is told by e-mail
+    again = ask_signup(client)
+    assert again.status_code == 202 and "Vérifiez vos e-mails" in again.text
+    kinds = [n.kind for n in outbox(client.app.state.settings.database_url, "jeanne@test.fr")]
+    assert kinds == ["signup-confirm", "signup-existing"]
 
 
 def test_find_care_page_anonymous(client):
@@ -109,6 +123,8 @@ def test_book_then_cancel(client, db_url):
     slot_id = int(re.search(r"creneau=(\d+)", page.text).group(1))
     confirm = client.get("/rendez-vous/confirmer", params={"creneau": slot_id})
     assert confirm.status_code == 200 and "Confirmer le rendez-vous" in confirm.text
+    # Before booking the patient reads whether the act is reimbursed and why.
+    assert "<dt>Remboursement</dt>" in confirm.text and "data-reimbursable=" in confirm.text
     assert_accessible_form(confirm.text)
     token = csrf_of(confirm.text)
     forged = client.post("/rendez-vous/confirmer", data={"creneau": slot_id, "csrf": "x" * 32},

@@ -158,3 +158,28 @@ def test_close_shows_the_billing_statement_in_euros(app, db_url, encounter_id):
         assert s.get(Encounter, encounter_id).status == "finished"
     html = post(client, encounter_id, "cloture")
     assert "La consultation est close." in html
+
+
+def test_closing_shows_the_conditions_and_the_doctor_confirms_them(app, db_url,
+                                                                   encounter_id):
+    """Convention 2024 art. 87-3: no médecin traitant and no territorial organisation →
+    not reimbursed; the doctor confirms the CPTS/MSP route → TCG 25 €, AMO 70 % − 2 €."""
+    from oasis.care.billing.models import ParticipationDay, TeleconsultationYear
+    from oasis.care.teleconsult.models import BillingStatement
+
+    client = client_for(app, "doc@test.fr")
+    html = open_page(client, encounter_id)
+    assert 'data-reimbursable="non"' in html and "Hors des conditions" in html
+    assert "vous n&#39;avez pas déclaré de médecin traitant" in html
+    assert "Part de téléconsultation : 0 téléconsultation(s)" in html
+    html = post(client, encounter_id, "cloture", organisation="1")
+    assert "Règles appliquées" in html and "15,50 €" in html
+    with session_factory(db_url)() as s:
+        st = s.scalar(select(BillingStatement).where(
+            BillingStatement.encounter_id == encounter_id))
+        assert (st.act_code, st.amo_cents, st.patient_cents) == ("TCG", 1550, 950)
+        assert st.situation["territorial_organisation"] is True
+        day = s.scalar(select(ParticipationDay))
+        assert day.amount_cents == 200
+        year = s.scalar(select(TeleconsultationYear))
+        assert (year.counted, year.own_patients) == (1, 0)

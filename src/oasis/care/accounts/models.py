@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oasis.care.core.base import Base
@@ -39,3 +39,63 @@ class Account(Base):
         CheckConstraint("role != 'practitioner' OR practitioner_id IS NOT NULL",
                         name="practitioner_link"),
     )
+
+
+class AccountToken(Base):
+    """A single-use secret sent by e-mail: confirm a sign-up, accept an invitation.
+
+    Only the SHA-256 of the secret is stored: a database dump does not let anyone
+    confirm or take over an account.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint(check_in("purpose", ("confirm", "invite")),
+                                      name="purpose"),)
+
+
+class AccountNotice(Base):
+    """Outbox of the messages sent to account holders (one row, one e-mail).
+
+    Kept in the database so a notice is never lost with a rolled-back request and so a
+    mail sender (SMTP, another worker) can deliver and mark it; ``sent_at`` stays empty
+    until then.
+    """
+
+    __tablename__ = "account_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(4000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class ThrottleCounter(Base):
+    """Failed attempts of one kind, for one key (an account, an address), in one window.
+
+    A row per key and fixed window, incremented with one UPDATE, so several server
+    processes share the count through the database.
+    """
+
+    __tablename__ = "throttle_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    window_start: Mapped[int] = mapped_column(Integer)  # epoch seconds
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("key", "window_start", name="uq_throttle_key_window"),)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oasis.care.accounts import throttle
 from oasis.care.accounts.models import Account
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid, Unauthenticated
@@ -85,10 +86,35 @@ def authenticate(session: Session, email: str, password: str) -> Account:
     return account
 
 
+def sign_in(session: Session, email: str, password: str, address: str | None) -> Account:
+    """:func:`authenticate`, throttled per account and per address (429 past the limit).
+
+    A refused guess is counted (and committed) before the refusal is raised; a success
+    clears the account's count, not the address's.
+    """
+    keys = [(throttle.LOGIN_ACCOUNT, email or "")]
+    if address:
+        keys.append((throttle.LOGIN_ADDRESS, address))
+    throttle.check(session, "login", keys)
+    try:
+        account = authenticate(session, email, password)
+    except Unauthenticated:
+        session.rollback()
+        throttle.fail(session, keys)
+        raise
+    throttle.clear(session, keys[:1])
+    return account
+
+
+def revoke_sessions(account: Account) -> None:
+    """End every session of ``account``: tokens carry the version, which moves on."""
+    account.token_version += 1
+
+
 def change_password(session: Session, account: Account, new_password: str) -> None:
     """New hash and a new token version: every token issued before stops working."""
     account.password_hash = hash_password(new_password)
-    account.token_version += 1
+    revoke_sessions(account)
 
 
 # ------------------------------------------------------------------------------ tokens

@@ -1,8 +1,8 @@
-"""Dated tariff tables of the acts Oasis bills (NGAP codes), each with its source.
+"""Tariffs of the acts Oasis bills (NGAP codes), read from the dated rules.
 
 A tariff is looked up *at the date of the act*: a consultation on 21 December 2024 is
-billed 26.50 €, one on the 22nd 30 €.  Adding a revaluation is adding a row, never
-editing one, so past statements can always be recomputed.
+billed 26.50 €, one on the 22nd 30 €.  The values and their sources are records of
+:mod:`oasis.care.billing.rules`; this module only names the codes.
 """
 
 from __future__ import annotations
@@ -10,9 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from oasis.care.billing import rules
+from oasis.care.core.errors import Invalid
 
-class TariffError(LookupError):
+DOCTOR_CODES = ("G", "CS", "APC", "TCG", "TC", "TE2")
+NURSE_CODES = ("TLS", "TLL", "TLD")
+TELECONSULTATION_CODES = ("TCG", "TC")
+# Where the nurse assists (Oasis's word) -> the code of the nurses' convention.
+NURSE_SETTINGS = {"soin_prevu": "TLS", "lieu_dedie": "TLL", "domicile": "TLD"}
+
+
+class TariffError(Invalid):
     """No tariff for that code at that date."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="unknown_tariff")
 
 
 @dataclass(frozen=True)
@@ -23,73 +35,34 @@ class Tariff:
     label: str
     amount_cents: int
     valid_from: date
-    valid_to: date | None  # inclusive; None: still in force
+    valid_to: date | None
     source: str
-
-    def applies(self, on: date) -> bool:
-        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
-
-
-_CONVENTION_2024 = ("Convention médicale du 4 juin 2024 (arrêté du 20 juin 2024, JO du "
-                    "21 juin 2024), revalorisations au 22 décembre 2024 ; ameli.fr, "
-                    "« Tarifs conventionnels des médecins généralistes », consulté 2026")
-_AVENANT_2023 = ("Règlement arbitral du 25 avril 2023 (JO du 28 avril 2023) : G de 25 € à "
-                 "26,50 € au 1er novembre 2023 (Previssima, « Téléconsultation : moins cher "
-                 "que de vous rendre chez votre médecin traitant ? »)")
-_NGAP_TELE = ("NGAP, Titre XVI « Téléconsultation » ; avenant 6 à la convention de 2016 (JO du "
-              "10 août 2018) ; tarif TCG 25 € inchangé par la convention 2024 (ameli.fr, "
-              "« Téléconsultation : tarifs », consulté 2026)")
-
-TARIFFS: tuple[Tariff, ...] = (
-    Tariff("G", "Consultation au cabinet du médecin généraliste", 2500,
-           date(2017, 5, 1), date(2023, 10, 31),
-           "Convention médicale 2016, avenant 2 (G à 25 € au 1er mai 2017)"),
-    Tariff("G", "Consultation au cabinet du médecin généraliste", 2650,
-           date(2023, 11, 1), date(2024, 12, 21), _AVENANT_2023),
-    Tariff("G", "Consultation au cabinet du médecin généraliste", 3000,
-           date(2024, 12, 22), None, _CONVENTION_2024),
-    Tariff("TCG", "Téléconsultation du médecin généraliste (secteur 1 / OPTAM)", 2500,
-           date(2018, 9, 15), None, _NGAP_TELE),
-    Tariff("APC", "Avis ponctuel de consultant (spécialiste, sur adressage)", 5650,
-           date(2017, 10, 1), date(2024, 12, 21), "Convention médicale 2016 (APC 56,50 €)"),
-    Tariff("APC", "Avis ponctuel de consultant (spécialiste, sur adressage)", 6000,
-           date(2024, 12, 22), None, _CONVENTION_2024 + " ; APC à 60 € (USMY, 15/01/2025)"),
-    Tariff("CS", "Consultation de spécialiste (secteur 1, tarif de base)", 2650,
-           date(2024, 12, 22), None,
-           _CONVENTION_2024 + " ; CS à 26,50 €, la MPC étant intégrée (FMF, « Les "
-           "nouveautés de la convention 2024 »)"),
-    Tariff("TCS", "Téléconsultation de spécialiste", 2650, date(2024, 12, 22), None,
-           _NGAP_TELE + " ; valorisée comme la consultation CS (hypothèse Oasis)"),
-)
-
-PARTICIPATION_FORFAITAIRE: tuple[Tariff, ...] = (
-    Tariff("PF", "Participation forfaitaire", 100, date(2005, 1, 1), date(2024, 5, 14),
-           "Code de la sécurité sociale, art. L160-13 II ; 1 € depuis 2005"),
-    Tariff("PF", "Participation forfaitaire", 200, date(2024, 5, 15), None,
-           "Décret n° 2024-114 du 16 février 2024 : 2 € à compter du 15 mai 2024"),
-)
-
-
-def _lookup(table: tuple[Tariff, ...], code: str, on: date) -> Tariff:
-    for tariff in table:
-        if tariff.code == code and tariff.applies(on):
-            return tariff
-    known = sorted({t.code for t in table})
-    raise TariffError(f"pas de tarif « {code} » au {on:%d/%m/%Y} (codes connus : "
-                      f"{', '.join(known)})")
 
 
 def tariff_for(code: str, on: date) -> Tariff:
     """The tariff of an act code in force on ``on``."""
-    return _lookup(TARIFFS, code.upper(), on)
+    code = code.upper()
+    if code not in DOCTOR_CODES + NURSE_CODES:
+        raise TariffError(f"pas de tarif « {code} » (codes connus : "
+                          f"{', '.join(DOCTOR_CODES + NURSE_CODES)})")
+    try:
+        r = rules.rule(f"tariff.{code}", on)
+    except rules.RuleMissing:
+        raise TariffError(f"pas de tarif « {code} » au {on:%d/%m/%Y}") from None
+    return Tariff(code, r.label, r.value, r.valid_from, r.valid_to, r.source)
 
 
 def participation_forfaitaire(on: date) -> Tariff:
-    return _lookup(PARTICIPATION_FORFAITAIRE, "PF", on)
+    r = rules.rule("pf.amount", on)
+    return Tariff("PF", r.label, r.value, r.valid_from, r.valid_to, r.source)
 
 
 def act_code(*, specialist: bool, teleconsultation: bool) -> str:
-    """The NGAP code of a plain consultation, by kind of doctor and mode."""
+    """The NGAP code of a plain consultation, by kind of doctor and mode.
+
+    A specialist's teleconsultation is TC (valued as the consultation it replaces),
+    not « TCS », which the NGAP does not have.
+    """
     if teleconsultation:
-        return "TCS" if specialist else "TCG"
+        return "TC" if specialist else "TCG"
     return "CS" if specialist else "G"

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
-from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.access import can_see_patient, ensure_can_see_patient
 from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
 from oasis.care.people.models import Patient
 from oasis.care.scheduling.models import Slot
@@ -59,9 +60,7 @@ def _slot_refusal(session: Session, slot_id: int, now: datetime) -> Exception:
 
 
 def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("Patient introuvable", code="not_found")
+    patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
     if actor.role == "patient" and actor.patient_id != patient_id:
         raise NotFound("Patient introuvable", code="not_found")
     if actor.role not in ("patient", "system", "coordinator", "admin"):
@@ -114,9 +113,8 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
 
 def get_appointment(session: Session, actor: Actor, appointment_id: int,
                     purpose: str = "consultation du rendez-vous") -> Appointment:
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None:
-        raise NotFound("Appointment introuvable", code="not_found")
+    appointment = get_or_raise(session, Appointment, appointment_id,
+                               "Appointment introuvable", code="not_found")
     if not _is_party(actor, appointment):
         ensure_can_see_patient(session, actor, appointment.patient_id, "Appointment",
                                appointment_id, purpose)
@@ -288,10 +286,22 @@ def expire_offers(session: Session, now: datetime | None = None) -> int:
 
 
 def _own_entry(session: Session, actor: Actor, entry_id: int) -> WaitlistEntry:
+    """The entry if ``actor`` may act on it: its patient, or a practitioner or nurse who
+    may see that patient; everybody else (coordinators and admins included) gets the same
+    404 as for an entry that does not exist, and the refusal is audited."""
     entry = session.get(WaitlistEntry, entry_id)
-    if entry is None or (actor.role == "patient" and entry.patient_id != actor.patient_id):
-        raise NotFound("inscription en liste d'attente introuvable", code="not_found")
-    return entry
+    missing = NotFound("inscription en liste d'attente introuvable", code="not_found")
+    if entry is None:
+        raise missing
+    if actor.role == "system" or (actor.role == "patient"
+                                  and entry.patient_id == actor.patient_id):
+        return entry
+    if actor.is_staff_reader and can_see_patient(session, actor, entry.patient_id):
+        return entry
+    record(session, actor, "update", "WaitlistEntry", entry_id, patient_id=entry.patient_id,
+           purpose="liste d'attente d'un autre patient", outcome="denied")
+    session.commit()
+    raise missing
 
 
 def accept_offer(session: Session, actor: Actor, entry_id: int,

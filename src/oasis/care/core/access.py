@@ -17,15 +17,16 @@ from collections.abc import Callable
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from oasis.care.audit.service import record
+from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import NotFound
+from oasis.care.people.models import Patient
 
 RelationshipCheck = Callable[[Session, Actor, int], bool]
 
 
 def _appointment_relationship(session: Session, actor: Actor, patient_id: int) -> bool:
-    from oasis.care.booking.models import Appointment
-
     if actor.role == "practitioner" and actor.practitioner_id is not None:
         q = select(exists().where(Appointment.patient_id == patient_id,
                                   Appointment.practitioner_id == actor.practitioner_id))
@@ -38,8 +39,6 @@ def _appointment_relationship(session: Session, actor: Actor, patient_id: int) -
 
 
 def _treating_doctor(session: Session, actor: Actor, patient_id: int) -> bool:
-    from oasis.care.people.models import Patient
-
     if actor.role != "practitioner" or actor.practitioner_id is None:
         return False
     return session.scalar(select(Patient.gp_id).where(Patient.id == patient_id)) \
@@ -69,7 +68,6 @@ def ensure_can_see_patient(session: Session, actor: Actor, patient_id: int,
     """
     if can_see_patient(session, actor, patient_id):
         return
-    from oasis.care.audit.service import record
 
     record(session, actor, "read", entity_type, entity_id if entity_id is not None
            else patient_id, patient_id=patient_id, purpose=purpose, outcome="denied")

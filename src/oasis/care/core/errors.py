@@ -7,20 +7,13 @@ loader and benchmarks.  Messages are in French because they reach users as-is.
 
 from __future__ import annotations
 
+from oasis.errors import OasisError
 
-class CareError(Exception):
-    """Base class: ``code`` identifies the case for clients, the message explains it."""
+
+class CareError(OasisError):
+    """Base class of the care services' errors."""
 
     code = "care_error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else self.code
 
 
 class NotFound(CareError):
@@ -41,3 +34,13 @@ class Forbidden(CareError):
 
 class Unauthenticated(CareError):
     code = "unauthenticated"
+
+
+class TooManyAttempts(CareError):
+    """Too many failed guesses (passwords, identity checks): wait ``retry_after`` s."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, code: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, code)
+        self.retry_after = retry_after

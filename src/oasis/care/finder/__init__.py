@@ -1,4 +1,4 @@
-"""Find care: one ranked answer for a patient's commune and need (issue 6, item 1).
+"""Find care: one ranked answer for a patient's commune and need.
 
 Pure-ish: reads the care database through a Session and the geography, writes nothing.
 See :mod:`oasis.care.finder.service` for the ranking and the France Santé promise.

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from oasis.care.core.errors import Invalid
-from oasis.care.core.geo import Place
+from oasis.care.core.geo import Place, geography
+from oasis.territory.geography import normalise_name
 
 _CODE_LIKE = re.compile(r"^(?:\d+|2[ABab]\d*)$")
 _SUGGESTED_CODE = re.compile(r"\((\w{5}),")
@@ -85,8 +86,6 @@ def resolve(text: str | None, geo=None, *, codes: str = "insee_first") -> Place:
     if codes not in ("insee_first", "postcode", "ask"):
         raise ValueError(f"unknown code reading {codes!r}")
     if geo is None:
-        from oasis.care.core.geo import geography
-
         geo = geography()
     r = _Resolver(geo)
     raw = (text or "").strip()
@@ -131,8 +130,6 @@ def _by_code(r: _Resolver, code: str, codes: str) -> Place:
 
 
 def _by_name(r: _Resolver, text: str) -> Place:
-    from oasis.territory.geography import normalise_name
-
     geo = r.geo
     query = normalise_name(text)
     if not query:

@@ -28,12 +28,14 @@ from sqlalchemy.orm import Session
 
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid
+from oasis.care.core.geo import geography
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder import costs
 from oasis.care.finder.places import Place, resolve
 from oasis.care.finder.text import local, when_text
 from oasis.care.finder.waits import WaitEstimate, estimated_wait
 from oasis.care.people.models import Practitioner
+from oasis.care.programmes.models import MissionSite
 from oasis.care.scheduling.models import Slot
 from oasis.care.scheduling.search import sites_within
 from oasis.care.sites.models import Location
@@ -132,8 +134,6 @@ def find_care(session: Session, where: str | Place, need: str | None = "generali
     written, so an anonymous search is possible and nothing needs auditing.
     """
     if geo is None:
-        from oasis.care.core.geo import geography
-
         geo = geography()
     need = check_need(need)
     now = now or utcnow()
@@ -149,11 +149,14 @@ def find_care(session: Session, where: str | Place, need: str | None = "generali
     ranked = _rank([(_category(g, now), g) for g in groups],
                    estimated_wait(session, need, now), now)
     people, sites = _details(session, [g for _, g in ranked])
+    # Mission days of « Un médecin près de chez vous » are at tarif opposable.
+    missions = set(session.scalars(select(MissionSite.location_id).where(
+        MissionSite.active.is_(True))).all())
     built = []
     for rank, (category, group) in enumerate(ranked, start=1):
         args = (rank, category, group, situation, need, now, partners)
         built.append(_on_demand(*args) if group["mode"] == "on_demand"
-                     else _slot_option(*args, people, sites, geo))
+                     else _slot_option(*args, people, sites, geo, missions))
     return CareAnswer(place=place, need=need, now=now, options=built)
 
 
@@ -241,10 +244,10 @@ def _on_demand(rank: int, category: str, group: dict, situation: costs.Situation
                now: datetime, partners: Collection[str]) -> CareOption:
     wait: WaitEstimate = group["wait"]
     start = now + timedelta(minutes=wait.minutes or 0)
-    parcours = costs.parcours(situation, specialty=need, practitioner_id=None)
+    parcours = costs.parcours(situation, specialty=need, practitioner_id=None,
+                              on=local(start).date(), remote=True)
     cost = costs.estimate(situation, specialty=need, sector=None, remote=True,
-                          on=local(start).date(), in_parcours=parcours.respected,
-                          partners=partners)
+                          on=local(start).date(), partners=partners)
     text = "maintenant" if not wait.minutes else f"dans {wait.minutes} min environ"
     return CareOption(rank=rank, category=category, mode="on_demand", start_at=start,
                       start_text=text, travel_minutes=0, within_30_min=True,
@@ -253,15 +256,17 @@ def _on_demand(rank: int, category: str, group: dict, situation: costs.Situation
 
 def _slot_option(rank: int, category: str, group: dict, situation: costs.Situation,
                  need: str, now: datetime, partners: Collection[str], people: dict,
-                 sites: dict, geo) -> CareOption:
+                 sites: dict, geo, missions: Collection[int] = ()) -> CareOption:
     doctor: Practitioner = people[group["practitioner_id"]]
     site: Location = sites[group["location_id"]]
     first: SlotRef = group["slots"][0]
     remote = group["mode"] == "ett"
-    parcours = costs.parcours(situation, specialty=need, practitioner_id=doctor.id)
+    day = local(first.start_at).date()
+    parcours = costs.parcours(situation, specialty=need, practitioner_id=doctor.id, on=day,
+                              remote=remote)
     cost = costs.estimate(situation, specialty=need, sector=doctor.sector, remote=remote,
-                          on=local(first.start_at).date(), in_parcours=parcours.respected,
-                          partners=partners)
+                          on=day, partners=partners, practitioner_id=doctor.id,
+                          mission=site.id in missions)
     i = geo.index.get(site.commune_code)
     minutes = group["travel"]
     return CareOption(

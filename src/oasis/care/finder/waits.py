@@ -24,8 +24,11 @@ from sqlalchemy.orm import Session
 
 from oasis.care.booking.models import Appointment
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES
+from oasis.care.finder.text import local
 from oasis.care.people.models import Practitioner
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException
+from oasis.care.teleconsult import queue
+from oasis.care.teleconsult.models import QueueEntry
 
 AVERAGE_MINUTES = 15  # a teleconsultation, door to door (Oasis assumption, see README)
 
@@ -61,8 +64,6 @@ def queue_wait(available: int, free: int, waiting: int,
 
 def from_schedules(session: Session, specialty: str, now: datetime) -> WaitEstimate:
     """Fallback estimator: duty from the remote agendas, nobody waiting yet."""
-    from oasis.care.finder.text import local
-
     t = local(now)
     on_duty = (select(Schedule.practitioner_id)
                .join(AvailableTime, AvailableTime.schedule_id == Schedule.id)
@@ -96,8 +97,6 @@ def from_queue(session: Session, specialty: str, now: datetime) -> WaitEstimate:
     """
     from sqlalchemy import func
 
-    from oasis.care.teleconsult import queue
-    from oasis.care.teleconsult.models import QueueEntry
 
     on_duty, idle = queue.duty_counts(session, specialty)
     if on_duty == 0:

@@ -73,9 +73,10 @@ def france_sante_labels(url: str, now: datetime | None = None) -> int:
 def warm_territory(url: str, now: datetime | None = None) -> int:
     """The territory caches are per process: worth it in the web server's process (the
     in-process runner) and after ``oasis data``; a separate worker only checks the data."""
+    from oasis.config import get_settings
     from oasis.territory.warmup import warm_up
 
-    warm_up()
+    warm_up(geography_file=str(get_settings().geography_file))
     return 1
 
 

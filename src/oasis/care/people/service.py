@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
+from oasis.care.booking.models import Appointment
 from oasis.care.core.access import ensure_can_see_patient
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid, NotFound
 from oasis.care.core.geo import commune_place
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_nir, normalise_rpps
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.sites.models import Location
@@ -69,13 +71,27 @@ def create_patient(session: Session, actor: Actor, *, family_name: str, given_na
 def get_patient(session: Session, actor: Actor, patient_id: int,
                 purpose: str = "consultation du dossier") -> Patient:
     """The patient if ``actor`` may see them (audited); NotFound otherwise."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("Patient introuvable", code="not_found")
+    patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
     ensure_can_see_patient(session, actor, patient_id, purpose=purpose)
     record(session, actor, "read", "Patient", patient_id, patient_id=patient_id,
            purpose=purpose)
     return patient
+
+
+def patients_of(session: Session, actor: Actor, *, limit: int = 20, offset: int = 0,
+                purpose: str = "liste des patients") -> tuple[list[Patient], int]:
+    """A practitioner's patients (an appointment with them), each read audited."""
+    if actor.role != "practitioner" or actor.practitioner_id is None:
+        return [], 0
+    ids = (select(Appointment.patient_id)
+           .where(Appointment.practitioner_id == actor.practitioner_id).distinct())
+    stmt = select(Patient).where(Patient.id.in_(ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Patient.family_name, Patient.id)
+                                .limit(limit).offset(offset)).all())
+    for p in rows:
+        record(session, actor, "read", "Patient", p.id, patient_id=p.id, purpose=purpose)
+    return rows, int(total)
 
 
 def create_practitioner(session: Session, *, rpps: str, family_name: str, given_name: str,
@@ -101,10 +117,8 @@ def create_practitioner(session: Session, *, rpps: str, family_name: str, given_
 
 
 def get_practitioner(session: Session, practitioner_id: int) -> Practitioner:
-    practitioner = session.get(Practitioner, practitioner_id)
-    if practitioner is None:
-        raise NotFound("praticien introuvable", code="unknown_practitioner")
-    return practitioner
+    return get_or_raise(session, Practitioner, practitioner_id,
+                        "praticien introuvable", code="unknown_practitioner")
 
 
 def add_role(session: Session, practitioner_id: int, location_id: int) -> PractitionerRole:

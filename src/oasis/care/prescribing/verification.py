@@ -31,4 +31,5 @@ def verification_code(prescription_id: str, secret: str) -> str:
 def verify(prescription_id: str, code: str, secret: str) -> bool:
     """Constant-time check that ``code`` belongs to ``prescription_id``."""
     expected = verification_code(prescription_id, secret)
-    return hmac.compare_digest(expected, code.strip().upper())
+    return hmac.compare_digest(expected.encode(),
+                               code.strip().upper().encode("utf-8", "replace"))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid
+from oasis.care.core.geo import geography
 from oasis.care.programmes.france_sante import MAX_DELAY, MAX_MINUTES
 from oasis.care.programmes.label import DEFAULT_WEEKS, SiteLabel, label_sites
 from oasis.care.scheduling.models import Slot
@@ -86,8 +87,6 @@ def dashboard(session: Session, *, now: datetime | None = None, department: str 
               weeks: int = DEFAULT_WEEKS, geo=None, model: TravelModel | None = None,
               labels: list[SiteLabel] | None = None) -> Dashboard:
     """Compute the dashboard live (see the module docstring)."""
-    from oasis.care.core.geo import geography
-
     now = now or utcnow()
     geo = geo or geography()
     model = model or TravelModel()

@@ -21,6 +21,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from oasis.care.accounts import service as accounts
+from oasis.care.accounts.models import Account
 from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
@@ -38,6 +40,8 @@ from oasis.territory.supply import rpps_with_check_digit
 
 PASSING_SITE = "Centre de santé France Santé de Decize (démo)"
 FAILING_SITE = "Maison de santé de Lormes (démo)"
+SAS_DECLARED_ON = date(2025, 11, 3)
+SAS_EVIDENCE = "convention de participation au SAS de la Nièvre (démo, fictive)"
 MISSION_SITE = "Maison de santé de Luzy (démo)"
 MISSION_EPCI = "200067882"  # CC Bazois Loire Morvan
 VOLUNTEER_EMAIL = "volontaire@demo.oasis.fr"
@@ -70,8 +74,10 @@ def _rpps(number: int) -> str:
 
 def load_programmes_demo(session: Session, report, *, days: int = 21, geo=None,
                          tick: Callable[[str], None] | None = None,
-                         now: datetime | None = None, ranking=None) -> None:
-    """Add the programmes' demo to the care demo (``report`` is its DemoReport)."""
+                         now: datetime | None = None, ranking=None,
+                         password: str) -> None:
+    """Add the programmes' demo to the care demo (``report`` is its DemoReport;
+    ``password`` that of its demo accounts)."""
     tick = tick or (lambda _step: None)
     now = now or utcnow()
     tick("France Santé")
@@ -86,6 +92,10 @@ def load_programmes_demo(session: Session, report, *, days: int = 21, geo=None,
                 synthetic=True, geo=geo)
             report.add("programme_sites")
         by_name[name] = site
+    # The demo declaration of SAS participation (France Santé criterion).
+    passing = by_name[PASSING_SITE]
+    if passing.sas_since is None:
+        sites.declare_sas(session, passing.id, SAS_DECLARED_ON, SAS_EVIDENCE)
     for kind, given, family, site_name in STAFF:
         if session.scalar(select(StaffMember.id).where(
                 StaffMember.family_name == family, StaffMember.synthetic.is_(True))) is None:
@@ -114,7 +124,7 @@ def load_programmes_demo(session: Session, report, *, days: int = 21, geo=None,
                                       (FAILING_SITE, 103, DELAYS_FAILING)):
         _history(session, by_name[site_name], doctors[number], delays, now, report, geo)
     tick("missions")
-    _missions(session, by_name[MISSION_SITE], doctors[104], now, report, geo, ranking)
+    _missions(session, by_name[MISSION_SITE], doctors[104], now, report, geo, ranking, password)
 
 
 def _history(session: Session, site: Location, doctor: Practitioner, delays, now: datetime,
@@ -161,7 +171,7 @@ def _history(session: Session, site: Location, doctor: Practitioner, delays, now
 
 
 def _missions(session: Session, site: Location, volunteer: Practitioner, now: datetime,
-              report, geo, ranking) -> None:
+              report, geo, ranking, password: str) -> None:
     if session.scalar(select(func.count(PriorityZone.id))) == 0:
         created, _ = missions.prefill_zones(session, ranking)
         if created:
@@ -176,12 +186,8 @@ def _missions(session: Session, site: Location, volunteer: Practitioner, now: da
             session, location_id=site.id, zone_id=zone.id, geo=geo,
             note="Cabinet équipé, assistante médicale présente (démo)")
         report.add("mission_sites")
-    from oasis.care.accounts import service as accounts
-    from oasis.care.accounts.models import Account
-    from oasis.care.demo import DEMO_PASSWORD
-
     if session.scalar(select(Account.id).where(Account.email == VOLUNTEER_EMAIL)) is None:
-        accounts.create_account(session, email=VOLUNTEER_EMAIL, password=DEMO_PASSWORD,
+        accounts.create_account(session, email=VOLUNTEER_EMAIL, password=password,
                                 role="practitioner", display_name=volunteer.display_name,
                                 practitioner_id=volunteer.id, synthetic=True)
         report.add("accounts")

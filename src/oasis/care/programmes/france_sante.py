@@ -1,25 +1,40 @@
 """The France Santé label check, criterion by criterion, with the evidence.
 
-The label's engagements (Gouvernement, « France Santé », 2025 — see
-``shared/seeds``): care reachable **within 30 minutes** and **within 48 hours**, a
-**nurse present**, open **at least 5 days a week**, consultations **without dépassement
-d'honoraires** (secteur 1).  Each criterion is measured from data the platform holds
-(opening hours, staff, practitioners' sectors, travel times, real requests and the slot
-each found) and reported pass/fail with the figure behind it, so a coordinator can see
-why a site fails and what to fix.
+The published offre socle (réseau France Santé, launched October 2025; ARS pages, rules
+``france_sante.*`` of :mod:`oasis.care.billing.rules`):
+
+* a **nurse** present in the structure *or nearby* — a nurse attached to the site, or one
+  practising at a site within ``france_sante.nurse_nearby_minutes`` (Oasis parameter);
+* open at least ``france_sante.min_open_days`` days a week;
+* consultations **without dépassement d'honoraires** — not « every practitioner in secteur
+  1 »: an OPTAM or secteur 2 doctor who charges no dépassement there qualifies, which the
+  site declares (``sector1_only``, tarif opposable) and the bills enforce;
+* a **doctor present** (at least one active practitioner at the site);
+* **participation in the SAS** (service d'accès aux soins), recorded per site with its date
+  and evidence;
+* an appointment within ``france_sante.max_delay_hours`` *when the health state requires
+  it*, measured on the site's requests with ``france_sante.min_share_48h`` (Oasis
+  parameter) served in time.
+
+The 30-minute figure is the network's promise for the population; it is measured on the
+coverage dashboard (:mod:`oasis.care.programmes.dashboard`), not per site.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-MIN_OPEN_DAYS = 5
-MAX_MINUTES = 30.0
-MAX_DELAY = timedelta(hours=48)
-MIN_SHARE_WITHIN_48H = 0.80  # Oasis threshold: 4 requests out of 5 served within 48 h
-MIN_SHARE_CATCHMENT = 0.95  # of the catchment population within 30 minutes
+from oasis.care.billing import rules
+
+ON = date(2026, 12, 1)  # reading date of the published criteria (see the rules file)
+MIN_OPEN_DAYS = rules.value("france_sante.min_open_days", ON)
+MAX_MINUTES = float(rules.value("france_sante.network_minutes", ON))  # dashboard promise
+MAX_DELAY = timedelta(hours=rules.value("france_sante.max_delay_hours", ON))
+MIN_SHARE_WITHIN_48H = rules.value("france_sante.min_share_48h", ON) / 100  # Oasis's choice
+MIN_SHARE_CATCHMENT = rules.value("france_sante.min_share_network", ON) / 100  # Oasis's
+NURSE_NEARBY_MINUTES = float(rules.value("france_sante.nurse_nearby_minutes", ON))  # Oasis
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
@@ -41,10 +56,14 @@ class LabelInput:
     nurse_present: bool
     opening_hours: Mapping[int, list[tuple[time, time]]]  # weekday (0 = Monday) -> intervals
     practitioner_sectors: list[str]  # "1", "2", "OPTAM" of every practitioner at the site
-    catchment_population: float  # people for whom this site is the nearest care site
-    catchment_within_minutes: float  # of those, people within MAX_MINUTES by road
+    catchment_population: float = 0.0  # kept for the dashboard's figures, not a criterion
+    catchment_within_minutes: float = 0.0
     requests: list[CareRequest] = field(default_factory=list)
     nurses: int | None = None  # how many nurses the staff list has at the site, if known
+    nurses_nearby: int = 0  # nurses at other sites within NURSE_NEARBY_MINUTES
+    tarif_opposable: bool = False  # the site declares consultations without dépassement
+    sas_since: date | None = None  # SAS participation declared on that date
+    sas_evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,44 +94,68 @@ def open_days(hours: Mapping[int, Iterable[tuple[time, time]]]) -> list[int]:
     return sorted(day for day, spans in hours.items() if any(a < b for a, b in spans))
 
 
+def _nurse(site: LabelInput) -> Criterion:
+    if site.nurse_present:
+        evidence = ("infirmier présent" if site.nurses is None else
+                    f"{site.nurses} infirmier(s) rattaché(s) au site")
+    elif site.nurses_nearby:
+        evidence = (f"{site.nurses_nearby} infirmier(s) à moins de "
+                    f"{NURSE_NEARBY_MINUTES:.0f} min (paramètre Oasis)")
+    else:
+        evidence = (f"aucun infirmier au site ni à moins de {NURSE_NEARBY_MINUTES:.0f} min")
+    return Criterion("nurse", "Un infirmier dans la structure ou à proximité",
+                     site.nurse_present or site.nurses_nearby > 0, evidence,
+                     {"nurses": site.nurses, "nurses_nearby": site.nurses_nearby,
+                      "nearby_minutes": NURSE_NEARBY_MINUTES})
+
+
+def _no_overrun(site: LabelInput) -> Criterion:
+    others = [s for s in site.practitioner_sectors if s != "1"]
+    ok = not others or site.tarif_opposable  # no doctor at all: the « doctor » criterion
+    if not site.practitioner_sectors:
+        evidence = "aucun praticien (voir le critère « médecin présent »)"
+    elif not others:
+        evidence = f"{len(site.practitioner_sectors)} praticien(s), tous en secteur 1"
+    elif site.tarif_opposable:
+        evidence = (f"{len(others)} praticien(s) OPTAM ou secteur 2, consultations au tarif "
+                    "opposable déclarées sur ce site (dépassement refusé à la facturation)")
+    else:
+        evidence = (f"{len(others)} praticien(s) OPTAM ou secteur 2 sans engagement de "
+                    "tarif opposable sur ce site")
+    return Criterion("no_overrun", "Consultations sans dépassement d'honoraires", ok,
+                     evidence, {"practitioners": len(site.practitioner_sectors),
+                                "outside_sector_1": len(others),
+                                "tarif_opposable": site.tarif_opposable})
+
+
 def check_label(site: LabelInput) -> LabelReport:
     """Evaluate every criterion; never stops at the first failure."""
     days = open_days(site.opening_hours)
-    overrun = [s for s in site.practitioner_sectors if s != "1"]
-    share_reach = (site.catchment_within_minutes / site.catchment_population
-                   if site.catchment_population > 0 else 1.0)
     served = sum(r.served_within(MAX_DELAY) for r in site.requests)
     n_req = len(site.requests)
     share_48 = served / n_req if n_req else 0.0
-    nurse_evidence = ("aucun infirmier déclaré" if not site.nurse_present else
-                      "infirmier présent" if site.nurses is None else
-                      f"{site.nurses} infirmier(s) rattaché(s) au site")
+    doctors = len(site.practitioner_sectors)
     criteria = [
-        Criterion("nurse", "Présence d'un infirmier", site.nurse_present, nurse_evidence,
-                  {"nurses": site.nurses}),
+        _nurse(site),
         Criterion("open_days", f"Ouvert au moins {MIN_OPEN_DAYS} jours par semaine",
                   len(days) >= MIN_OPEN_DAYS,
                   f"{len(days)} jour(s) : " + (", ".join(WEEKDAYS_FR[d] for d in days)
                                                or "aucun"),
                   {"open_days": len(days), "weekdays": days, "minimum": MIN_OPEN_DAYS}),
-        Criterion("secteur_1", "Consultations sans dépassement d'honoraires (secteur 1)",
-                  bool(site.practitioner_sectors) and not overrun,
-                  f"{len(site.practitioner_sectors)} praticien(s), {len(overrun)} hors "
-                  "secteur 1" if site.practitioner_sectors else "aucun praticien",
-                  {"practitioners": len(site.practitioner_sectors),
-                   "outside_sector_1": len(overrun)}),
-        Criterion("within_30_min", "Accessible en moins de 30 minutes",
-                  share_reach >= MIN_SHARE_CATCHMENT,
-                  f"{share_reach:.0%} de la population desservie à moins de 30 min "
-                  f"(seuil {MIN_SHARE_CATCHMENT:.0%})",
-                  {"catchment_population": round(site.catchment_population),
-                   "within_minutes_population": round(site.catchment_within_minutes),
-                   "share": round(share_reach, 4), "threshold": MIN_SHARE_CATCHMENT,
-                   "minutes": MAX_MINUTES}),
-        Criterion("within_48_h", "Soins sous 48 heures", n_req > 0
-                  and share_48 >= MIN_SHARE_WITHIN_48H,
+        _no_overrun(site),
+        Criterion("doctor", "Un médecin présent", doctors > 0,
+                  f"{doctors} médecin(s) en activité sur le site", {"doctors": doctors}),
+        Criterion("sas", "Participation au service d'accès aux soins (SAS)",
+                  site.sas_since is not None,
+                  (f"participation déclarée le {site.sas_since:%d/%m/%Y}"
+                   + (f" ({site.sas_evidence})" if site.sas_evidence else ""))
+                  if site.sas_since else "aucune participation au SAS enregistrée",
+                  {"since": site.sas_since.isoformat() if site.sas_since else None,
+                   "evidence": site.sas_evidence}),
+        Criterion("within_48_h", "Rendez-vous sous 48 heures si l'état de santé le nécessite",
+                  n_req > 0 and share_48 >= MIN_SHARE_WITHIN_48H,
                   f"{served}/{n_req} demandes servies sous 48 h ({share_48:.0%}, seuil "
-                  f"{MIN_SHARE_WITHIN_48H:.0%})" if n_req else
+                  f"{MIN_SHARE_WITHIN_48H:.0%}, paramètre Oasis)" if n_req else
                   "aucune demande mesurée sur la période",
                   {"requests": n_req, "served_within_48h": served,
                    "share": round(share_48, 4), "threshold": MIN_SHARE_WITHIN_48H}),

@@ -3,13 +3,16 @@
 Each criterion of :func:`oasis.care.programmes.france_sante.check_label` is fed from
 what the platform stores, never from a declaration alone:
 
-* **nurse** — staff members of kind ``nurse`` attached to the site;
+* **nurse** — staff members of kind ``nurse`` attached to the site, or else nurses
+  attached to another active site within ``NURSE_NEARBY_MINUTES`` by road;
 * **open ≥ 5 days** — the site's opening hours (``location_hours``);
-* **secteur 1** — the sector of every practitioner with an active role at the site;
-* **≤ 30 minutes** — the site's *catchment* is the communes of its EPCI (its own
-  commune when it has none) for which it is the nearest active care site (ties
-  included); the share of their population within 30 minutes of it under the
-  territory travel model (commune town-hall points, as ``oasis coverage`` measures);
+* **no dépassement** — every active practitioner in secteur 1, or the site's declared
+  tarif opposable (``sector1_only``) for its OPTAM / secteur 2 doctors;
+* **doctor present** — at least one active practitioner role at the site;
+* **SAS** — the participation recorded on the site (``sas_since``, ``sas_evidence``);
+* the site's *catchment* (the communes of its EPCI for which it is the nearest active care
+  site, and the share of their population within 30 minutes) is still measured, as a
+  figure for the coverage dashboard, no longer as a per-site criterion;
 * **care within 48 h** — *requests* over the last ``weeks`` weeks (default 4):
   every appointment booked at the site whose ``created_at`` falls in the period is one
   request, made at ``created_at`` and offered the slot it booked (``start_at``), whatever
@@ -34,10 +37,12 @@ from sqlalchemy.orm import Session
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.geo import geography
 from oasis.care.people.models import Practitioner, PractitionerRole, StaffMember
 from oasis.care.programmes.france_sante import (
     MAX_DELAY,
     MAX_MINUTES,
+    NURSE_NEARBY_MINUTES,
     CareRequest,
     LabelInput,
     LabelReport,
@@ -143,16 +148,32 @@ def _label_input(session: Session, location: Location, catchments: _Catchments,
     data = LabelInput(site_name=location.name, nurse_present=nurses > 0,
                       opening_hours=location.opening_hours(), practitioner_sectors=sectors,
                       catchment_population=population, catchment_within_minutes=within,
-                      requests=requests_at(session, location.id, since, until), nurses=nurses)
+                      requests=requests_at(session, location.id, since, until), nurses=nurses,
+                      nurses_nearby=0 if nurses else nurses_nearby(session, location,
+                                                                   catchments.model),
+                      tarif_opposable=bool(location.sector1_only),
+                      sas_since=location.sas_since, sas_evidence=location.sas_evidence)
     return data, communes
+
+
+def nurses_nearby(session: Session, location: Location, model: TravelModel) -> int:
+    """Nurses attached to other active sites within the « à proximité » parameter."""
+    rows = session.execute(select(Location.lat, Location.lon).join(
+        StaffMember, StaffMember.location_id == Location.id).where(
+        StaffMember.kind == "nurse", Location.id != location.id,
+        Location.active.is_(True))).all()
+    if not rows:
+        return 0
+    lat = np.array([r[0] for r in rows], dtype=np.float64)
+    lon = np.array([r[1] for r in rows], dtype=np.float64)
+    minutes = model.minutes(haversine_km(lat, lon, location.lat, location.lon))
+    return int((minutes <= NURSE_NEARBY_MINUTES).sum())
 
 
 def label_sites(session: Session, location_ids: Iterable[int] | None = None, *,
                 weeks: int = DEFAULT_WEEKS, now: datetime | None = None, geo=None,
                 model: TravelModel | None = None) -> list[SiteLabel]:
     """Label reports of the given sites (default: every active site), ordered by id."""
-    from oasis.care.core.geo import geography
-
     if not 1 <= weeks <= 52:
         raise Invalid("période de mesure entre 1 et 52 semaines", code="invalid_weeks")
     now = now or utcnow()

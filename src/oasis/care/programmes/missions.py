@@ -59,7 +59,9 @@ def check_month_cap(existing_days: Iterable[date], new_day: date) -> None:
 
 
 @dataclass(frozen=True)
-class MissionDay:
+class DayRecord:
+    """One mission day as the pure rules see it (the table row is ``models.MissionDay``)."""
+
     doctor_id: str
     zone: str  # EPCI SIREN
     day: date
@@ -74,7 +76,7 @@ class MonthlyStatement:
     amount_cents: int
 
 
-def monthly_statements(days: Iterable[MissionDay]) -> list[MonthlyStatement]:
+def monthly_statements(days: Iterable[DayRecord]) -> list[MonthlyStatement]:
     """Per doctor and month: completed days × the rate in force on each day."""
     acc: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for d in days:
@@ -89,7 +91,7 @@ def monthly_statements(days: Iterable[MissionDay]) -> list[MonthlyStatement]:
             in sorted(acc.items())]
 
 
-def zone_totals(days: Iterable[MissionDay]) -> dict[str, int]:
+def zone_totals(days: Iterable[DayRecord]) -> dict[str, int]:
     """Indemnities per zone in cents (completed days only)."""
     totals: dict[str, int] = defaultdict(int)
     for d in days:

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import CareError, Invalid, NotFound
+from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
 from oasis.care.people.models import Practitioner
 from oasis.care.programmes import service
-from oasis.care.programmes.models import MissionSite
+from oasis.care.programmes.models import MissionSite, PriorityZone
 from oasis.care.sites.models import Location
 
 
@@ -85,7 +86,6 @@ def _practitioner_id(session: Session, doctor: int | str) -> int:
         if session.get(Practitioner, pid) is None:
             raise NotFound(f"médecin introuvable : {doctor}", code="unknown_practitioner")
         return pid
-    from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
 
     try:
         rpps = normalise_rpps(str(doctor))
@@ -169,8 +169,6 @@ def proposals_from_plan(plan, month: str) -> list[Proposal]:
 def mission_hosts(session: Session, geo) -> tuple[list[str], np.ndarray]:
     """Zones and host communes to give the optimiser: the active priority zones' EPCIs and
     the analysis-unit positions of the communes holding an active mission site."""
-    from oasis.care.programmes.models import PriorityZone
-
     epcis = list(session.scalars(select(PriorityZone.epci).where(
         PriorityZone.active.is_(True)).order_by(PriorityZone.epci)).all())
     communes = set(session.scalars(select(Location.commune_code).join(

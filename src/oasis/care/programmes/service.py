@@ -32,6 +32,7 @@ from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, StaffMember
 from oasis.care.programmes import missions
@@ -120,10 +121,8 @@ def add_zone(session: Session, epci: str, geo=None) -> PriorityZone:
 
 
 def get_zone(session: Session, zone_id: int) -> PriorityZone:
-    zone = session.get(PriorityZone, zone_id)
-    if zone is None:
-        raise NotFound("zone prioritaire introuvable", code="unknown_zone")
-    return zone
+    return get_or_raise(session, PriorityZone, zone_id,
+                        "zone prioritaire introuvable", code="unknown_zone")
 
 
 def list_zones(session: Session, *, active_only: bool = True) -> list[PriorityZone]:
@@ -147,9 +146,8 @@ def create_mission_site(session: Session, *, location_id: int, zone_id: int,
     """Declare a site a mission site: it must be in the zone, equipped and staffed."""
     from oasis.care.core.geo import geography
 
-    location = session.get(Location, location_id)
-    if location is None:
-        raise NotFound("site introuvable", code="unknown_location")
+    location = get_or_raise(session, Location, location_id,
+                            "site introuvable", code="unknown_location")
     zone = get_zone(session, zone_id)
     geo = geo or geography()
     epci = geo.commune(location.commune_code).epci
@@ -321,10 +319,8 @@ def sign_up(session: Session, actor: Actor, *, mission_site_id: int, day: date,
 
 
 def get_day(session: Session, day_id: int) -> MissionDay:
-    mission_day = session.get(MissionDay, day_id)
-    if mission_day is None:
-        raise NotFound("journée de mission introuvable", code="unknown_mission_day")
-    return mission_day
+    return get_or_raise(session, MissionDay, day_id,
+                        "journée de mission introuvable", code="unknown_mission_day")
 
 
 def _day_slots(mission_day: MissionDay):
@@ -427,7 +423,7 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 def _pure_days(session: Session, month: str | None,
-               practitioner_id: int | None) -> list[missions.MissionDay]:
+               practitioner_id: int | None) -> list[missions.DayRecord]:
     stmt = (select(MissionDay.practitioner_id, PriorityZone.epci, MissionDay.day,
                    MissionDay.status)
             .join(MissionSite, MissionSite.id == MissionDay.mission_site_id)
@@ -437,7 +433,7 @@ def _pure_days(session: Session, month: str | None,
         stmt = stmt.where(MissionDay.day >= first, MissionDay.day < following)
     if practitioner_id is not None:
         stmt = stmt.where(MissionDay.practitioner_id == practitioner_id)
-    return [missions.MissionDay(str(p), epci, d, s) for p, epci, d, s in session.execute(stmt)]
+    return [missions.DayRecord(str(p), epci, d, s) for p, epci, d, s in session.execute(stmt)]
 
 
 @dataclass(frozen=True)

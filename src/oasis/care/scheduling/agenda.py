@@ -21,6 +21,7 @@ from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS, utcnow
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.people.models import Patient, PractitionerRole
 from oasis.care.scheduling.models import Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location
@@ -222,9 +223,8 @@ def parse_local_period(start_day: date, start_time: time | None, end_day: date,
 def booked_in_exception(session: Session, actor: Actor, exception_id: int) -> tuple[
         ScheduleException, list[AgendaLine]]:
     """An absence of the actor's and the active appointments it overlaps (to call back)."""
-    exception = session.get(ScheduleException, exception_id)
-    if exception is None:
-        raise NotFound("absence introuvable", code="not_found")
+    exception = get_or_raise(session, ScheduleException, exception_id,
+                             "absence introuvable", code="not_found")
     schedule = owned_schedule(session, actor, exception.schedule_id)
     ids = session.scalars(
         select(Appointment.id).join(Slot, Slot.id == Appointment.slot_id)

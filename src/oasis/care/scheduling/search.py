@@ -43,6 +43,7 @@ class SlotHit:
     location_kind: str
     commune_code: str
     travel_minutes: float | None
+    schedule_id: int = 0
 
 
 def sites_within(session: Session, lat: float, lon: float, minutes: float,
@@ -103,7 +104,7 @@ def search_slots(session: Session, *, lat: float | None = None, lon: float | Non
     base = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.specialty,
                    Slot.practitioner_id, Practitioner.given_name, Practitioner.family_name,
                    Practitioner.sector, Slot.location_id, Location.name, Location.kind,
-                   Location.commune_code)
+                   Location.commune_code, Slot.schedule_id)
             .join(Practitioner, Practitioner.id == Slot.practitioner_id)
             .join(Location, Location.id == Slot.location_id).where(*where))
     rows = session.execute(base.order_by(Slot.start_at, Slot.id).limit(offset + limit)).all()
@@ -122,5 +123,37 @@ def search_slots(session: Session, *, lat: float | None = None, lon: float | Non
                     location_id=r.location_id, location_name=r.name, location_kind=r.kind,
                     commune_code=r.commune_code,
                     travel_minutes=None if travel is None
-                    else round(travel[r.location_id], 1))
+                    else round(travel[r.location_id], 1), schedule_id=r.schedule_id)
             for r in page], int(total)
+
+
+def list_slots(session: Session, *, schedule_ids: list[int] | None = None,
+               practitioner_ids: list[int] | None = None,
+               location_ids: list[int] | None = None, statuses: list[str] | None = None,
+               start_from: datetime | None = None, start_to: datetime | None = None,
+               specialty: str | None = None, mode: str | None = None, limit: int = 20,
+               offset: int = 0) -> tuple[list[Slot], int]:
+    """Slots of given agendas, practitioners or sites, any status, earliest first.
+
+    The agenda view of the slots (FHIR ``Slot?schedule=…``), where the search above is
+    the patient's view (free slots near a point); the total is capped like the search.
+    """
+    where = []
+    for column, values in ((Slot.schedule_id, schedule_ids),
+                           (Slot.practitioner_id, practitioner_ids),
+                           (Slot.location_id, location_ids), (Slot.status, statuses)):
+        if values is not None:
+            where.append(column.in_(values))
+    if start_from is not None:
+        where.append(Slot.start_at >= start_from)
+    if start_to is not None:
+        where.append(Slot.start_at <= start_to)
+    if specialty:
+        where.append(Slot.specialty == specialty)
+    if mode:
+        where.append(Slot.mode == mode)
+    total = session.scalar(select(func.count()).select_from(
+        select(Slot.id).where(*where).limit(COUNT_CAP).subquery())) or 0
+    rows = session.scalars(select(Slot).where(*where).order_by(Slot.start_at, Slot.id)
+                           .limit(limit).offset(offset)).all()
+    return list(rows), int(total)

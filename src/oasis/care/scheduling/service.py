@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from oasis.care.booking.models import Appointment
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import PARIS, utcnow
-from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES
 from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
@@ -67,9 +68,8 @@ def create_schedule(session: Session, *, practitioner_id: int, location_id: int,
         raise Invalid(f"mode inconnu : {mode!r} ({', '.join(MODES)})", code="invalid_mode")
     if not 5 <= slot_minutes <= 240:
         raise Invalid("durée de créneau entre 5 et 240 minutes", code="invalid_slot_minutes")
-    practitioner = session.get(Practitioner, practitioner_id)
-    if practitioner is None:
-        raise NotFound("praticien introuvable", code="unknown_practitioner")
+    practitioner = get_or_raise(session, Practitioner, practitioner_id,
+                                "praticien introuvable", code="unknown_practitioner")
     if session.get(Location, location_id) is None:
         raise NotFound("site introuvable", code="unknown_location")
     if mode != "in_person" and not practitioner.teleconsultation:
@@ -85,8 +85,6 @@ def create_schedule(session: Session, *, practitioner_id: int, location_id: int,
         Schedule.practitioner_id == practitioner_id, Schedule.location_id == location_id,
         Schedule.mode == mode))
     if existing is not None:
-        from oasis.care.core.errors import Conflict
-
         raise Conflict(f"un agenda existe déjà pour ce praticien, ce site et ce mode "
                        f"(n° {existing.id})", code="schedule_exists")
     schedule = Schedule(practitioner_id=practitioner_id, location_id=location_id, mode=mode,
@@ -99,10 +97,8 @@ def create_schedule(session: Session, *, practitioner_id: int, location_id: int,
 
 
 def get_schedule(session: Session, schedule_id: int) -> Schedule:
-    schedule = session.get(Schedule, schedule_id)
-    if schedule is None:
-        raise NotFound("agenda introuvable", code="unknown_schedule")
-    return schedule
+    return get_or_raise(session, Schedule, schedule_id,
+                        "agenda introuvable", code="unknown_schedule")
 
 
 def set_weekly(session: Session, schedule_id: int, weekly: Weekly) -> Schedule:

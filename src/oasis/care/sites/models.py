@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, String, Time
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oasis.care.core.base import Base
@@ -29,6 +29,10 @@ class Location(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     nurse_present: Mapped[bool] = mapped_column(Boolean, default=False)
     sector1_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Participation in the service d'accès aux soins (France Santé criterion): the date it
+    # was declared and what backs it (convention with the SAS, slots published…).
+    sas_since: Mapped[date | None] = mapped_column(Date)
+    sas_evidence: Mapped[str | None] = mapped_column(String(200))
     equipment: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)

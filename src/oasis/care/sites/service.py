@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from datetime import time
+from datetime import date, time
 
 from sqlalchemy.orm import Session
 
-from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.core.errors import Conflict, Invalid
 from oasis.care.core.geo import commune_place
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_finess
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import SITE_KINDS
 from oasis.care.sites.models import Location, LocationHours
 
@@ -66,15 +67,28 @@ def create_location(session: Session, *, name: str, kind: str, commune_code: str
 
 
 def get_location(session: Session, location_id: int) -> Location:
-    location = session.get(Location, location_id)
-    if location is None:
-        raise NotFound("site introuvable", code="unknown_location")
-    return location
+    return get_or_raise(session, Location, location_id, "site introuvable", code="unknown_location")
 
 
 def set_hours(session: Session, location_id: int, hours: Hours) -> Location:
     """Replace a site's opening hours as a whole."""
     location = get_location(session, location_id)
     location.hours = _hours(hours)
+    session.flush()
+    return location
+
+
+def declare_sas(session: Session, location_id: int, since: date,
+                evidence: str | None) -> Location:
+    """Record a site's participation in the service d'accès aux soins (France Santé).
+
+    ``since`` is the date of the declaration (or of the SAS agreement); ``evidence`` what
+    backs it (agreement reference, slots published on the SAS platform…).
+    """
+    location = get_location(session, location_id)
+    if evidence is not None and len(evidence) > 200:
+        raise Invalid("preuve de participation au SAS : 200 caractères au plus",
+                      code="invalid_sas_evidence")
+    location.sas_since, location.sas_evidence = since, evidence
     session.flush()
     return location

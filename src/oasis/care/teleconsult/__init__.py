@@ -1,4 +1,4 @@
-"""Teleconsultation (issue 6): 24/7 queue, consultation record, e-prescription, orientation,
+"""Teleconsultation: 24/7 queue, consultation record, e-prescription, orientation,
 billing of the act.
 
 Domain services (``queue``, ``encounters``, ``prescriptions``, ``referrals``, ``billing``)

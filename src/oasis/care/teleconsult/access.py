@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from oasis.care.core.access import RELATIONSHIP_CHECKS
 from oasis.care.core.actor import Actor
+from oasis.care.people.models import PractitionerRole
+from oasis.care.teleconsult.models import Encounter, QueueEntry, ServiceRequest
 
 
 def practitioner_sites(session: Session, practitioner_id: int) -> list[int]:
-    from oasis.care.people.models import PractitionerRole
-
     return list(session.scalars(select(PractitionerRole.location_id).where(
         PractitionerRole.practitioner_id == practitioner_id,
         PractitionerRole.active.is_(True))))
@@ -34,8 +34,6 @@ def actor_sites(session: Session, actor: Actor) -> list[int]:
 
 
 def teleconsult_relationship(session: Session, actor: Actor, patient_id: int) -> bool:
-    from oasis.care.teleconsult.models import Encounter, QueueEntry, ServiceRequest
-
     if actor.role == "practitioner" and actor.practitioner_id is not None and session.scalar(
             select(exists().where(Encounter.patient_id == patient_id,
                                   Encounter.practitioner_id == actor.practitioner_id))):

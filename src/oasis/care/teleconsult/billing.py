@@ -1,120 +1,97 @@
-"""The statement (feuille de soins data) of a closed teleconsultation, and monthly exports.
+"""The statement of a closed teleconsultation, and monthly exports.
 
-The rules themselves are :func:`oasis.care.billing.statement.bill`; this module gathers
-what they need from the consultation and the patient's situation:
-
-* act code: TCG (general practitioner) or TCS (specialist) — an ETT consultation is a
-  teleconsultation too;
-* **parcours de soins**: by default respected when the teleconsulting doctor is the
-  patient's médecin traitant or the patient is under 16 (CSS art. L162-5-3 exceptions);
-  the doctor states it explicitly otherwise (``in_parcours: true`` when the médecin
-  traitant referred the patient or could not see them in time, the exceptions of the
-  teleconsultation agreement — avenant 6 of 2018);
-* ALD, maternity, C2S, AME: declared by the doctor for this act;
-* mutuelle: the patient's registered mutuelle, at the contract rate given (100 % BR by
-  default); a **partner** mutuelle (``OASIS_PARTNER_MUTUELLES``) pays the whole rest,
-  tiers payant intégral.
+Nothing here decides a price: the patient's situation is read by
+:func:`oasis.care.billing.situation.situation_of` (médecin traitant, mutuelle and partner,
+connaissance préalable from the platform's in-person appointments, participations already
+paid) plus what the doctor :class:`~oasis.care.billing.situation.Declared` when closing,
+and the act is priced by :func:`oasis.care.billing.engine.price` — the same call as the
+finder and the simulator.  Under the patient's counter lock, the participation forfaitaire
+charged is added to the day and year counters and the doctor's teleconsultation counted
+for the yearly share (:mod:`oasis.care.billing.counters`).  An ETT consultation also bills
+the assisting nurse's own act (TLL, lieu dédié), stored with the statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oasis.care.billing import counters
+from oasis.care.billing.engine import Act, Decision, decide, price
 from oasis.care.billing.export import AMO, payer_csv
-from oasis.care.billing.statement import BillingContext, BillingError, Coverage, Statement, bill
-from oasis.care.billing.tariffs import TariffError, act_code
-from oasis.care.core.clock import PARIS, age
+from oasis.care.billing.situation import Declared, partner_mutuelles, situation_of
+from oasis.care.billing.statement import Statement
+from oasis.care.core.clock import PARIS
 from oasis.care.core.errors import Invalid
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult.models import BillingStatement, Encounter
 
+Situation = Declared  # what the doctor declares when closing (name kept for callers)
 
-@dataclass(frozen=True)
-class Situation:
-    """The patient's situation for this act, as declared when closing the consultation."""
-
-    in_parcours: bool | None = None  # None: derived (médecin traitant, under 16)
-    ald: bool = False
-    maternity: bool = False
-    c2s: bool = False
-    ame: bool = False
-    mutuelle_rate_percent: int = 100
-    fee_cents: int | None = None  # secteur 2 / OPTAM fee; None: the tariff
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.mutuelle_rate_percent <= 1000:
-            raise Invalid("taux de mutuelle hors plage (0 à 1000 % BR)",
-                          code="invalid_mutuelle_rate")
-        if self.fee_cents is not None and self.fee_cents < 0:
-            raise Invalid("honoraires négatifs", code="invalid_fee")
+__all__ = ["AMO", "Declared", "Situation", "act_for", "bill_encounter", "conditions", "export_csv",
+           "partner_mutuelles"]
 
 
-def partner_mutuelles() -> tuple[str, ...]:
-    from oasis.config import get_settings
-
-    return tuple(get_settings().partner_mutuelles)
-
-
-
-
-def context_for(encounter: Encounter, patient: Patient, doctor: Practitioner,
-                situation: Situation, act_date: date,
-                partners: Iterable[str] | None = None) -> tuple[BillingContext, dict]:
-    """The billing context and the situation as recorded (derived values made explicit)."""
-    years = age(patient.birth_date, act_date)
-    in_parcours = situation.in_parcours
-    if in_parcours is None:
-        in_parcours = patient.gp_id == doctor.id or years < 16
-    partners = tuple(partners if partners is not None else partner_mutuelles())
-    coverage = None
-    if patient.mutuelle_name:
-        partner = patient.mutuelle_name.casefold() in {p.casefold() for p in partners}
-        coverage = Coverage(patient.mutuelle_name, situation.mutuelle_rate_percent, partner)
-    ctx = BillingContext(
-        act_date=act_date,
-        act_code=act_code(specialist=doctor.specialty != "generaliste", teleconsultation=True),
-        fee_cents=situation.fee_cents, secteur=doctor.sector, patient_age=years,
-        in_parcours=in_parcours, ald=situation.ald, maternity=situation.maternity,
-        c2s=situation.c2s, ame=situation.ame, coverage=coverage)
-    recorded = asdict(situation) | {"in_parcours": in_parcours, "patient_age": years,
-                                    "secteur": doctor.sector,
-                                    "mutuelle": patient.mutuelle_name,
-                                    "partner": bool(coverage and coverage.partner)}
-    return ctx, recorded
+def act_for(encounter_mode: str, doctor: Practitioner, on: date,
+            fee_cents: int | None = None) -> Act:
+    """The act of a teleconsultation of ``encounter_mode`` (video, phone, ett)."""
+    return Act(on=on, act="teleconsultation",
+               channel="phone" if encounter_mode == "phone" else "video",
+               specialty=doctor.specialty, sector=doctor.sector, fee_cents=fee_cents)
 
 
-def bill_encounter(session: Session, encounter: Encounter, situation: Situation,
+def bill_encounter(session: Session, encounter: Encounter, declared: Declared,
                    partners: Iterable[str] | None = None) -> BillingStatement:
     """Compute and store the statement of ``encounter`` (closed now)."""
     patient = session.get(Patient, encounter.patient_id)
     doctor = session.get(Practitioner, encounter.practitioner_id)
     act_day = (encounter.ended_at or encounter.started_at).astimezone(PARIS).date()
-    ctx, recorded = context_for(encounter, patient, doctor, situation, act_day, partners)
-    try:
-        st = bill(ctx)
-    except (BillingError, TariffError) as exc:
-        raise Invalid(str(exc), code="billing_refused") from exc
+    counters.lock_patient(session, patient.id)
+    situation = situation_of(session, patient, doctor, act_day, declared, partners=partners)
+    act = act_for(encounter.mode, doctor, act_day, declared.fee_cents)
+    st = price(act, situation)
+    nurse = None
+    if encounter.mode == "ett" and encounter.nurse_staff_id is not None:
+        nurse = price(Act(on=act_day, act="nurse_assist", channel="video",
+                          nurse_setting="lieu_dedie"), situation).as_dict()
+    counters.add_participation(session, patient.id, doctor.id, act_day,
+                               st.participation_forfaitaire_cents)
+    counters.record_teleconsultation(session, doctor.id, act_day,
+                                     own_patient=situation.is_patients_medecin_traitant)
+    recorded = declared.as_dict() | {
+        "patient_age": situation.age, "secteur": doctor.sector,
+        "medecin_traitant": situation.medecin_traitant,
+        "is_patients_medecin_traitant": situation.is_patients_medecin_traitant,
+        "seen_in_person_12_months": situation.seen_in_person_12_months,
+        "mutuelle": situation.mutuelle.name if situation.mutuelle else None,
+        "partner": bool(situation.mutuelle and situation.mutuelle.partner),
+        "pf_paid_today_cents": situation.pf_paid_today_cents,
+        "pf_paid_year_cents": situation.pf_paid_year_cents,
+        "channel": act.channel, "reimbursable": st.reimbursable}
+    details = st.as_dict() | ({"nurse_act": nurse} if nurse else {})
     row = BillingStatement(
         encounter_id=encounter.id, patient_id=encounter.patient_id, act_code=st.act_code,
         act_date=st.act_date, tariff_cents=st.tariff_cents, fee_cents=st.fee_cents,
         amo_cents=st.amo_cents, mutuelle_name=st.mutuelle_name,
         mutuelle_cents=st.mutuelle_cents, patient_cents=st.patient_cents,
         patient_advance_cents=st.patient_advance_cents, tiers_payant=st.tiers_payant,
-        situation=recorded, details=st.as_dict())
+        situation=recorded, details=details)
     session.add(row)
     session.flush()
     return row
 
 
 def statement_of(row: BillingStatement) -> Statement:
-    data = dict(row.details)
-    data["act_date"] = date.fromisoformat(data["act_date"])
-    return Statement(**data)
+    data = {k: v for k, v in row.details.items() if k != "nurse_act"}
+    return Statement.from_dict(data)
+
+
+def nurse_statement_of(row: BillingStatement) -> Statement | None:
+    data = row.details.get("nurse_act")
+    return Statement.from_dict(data) if data else None
 
 
 def act_id(row: BillingStatement) -> str:
@@ -138,10 +115,37 @@ def payers(rows: Iterable[BillingStatement]) -> list[str]:
     return [AMO, *sorted(names)]
 
 
+def export_items(rows: Iterable[BillingStatement]) -> list[tuple[str, Statement]]:
+    """Every act of the rows: the doctor's, and the assisting nurse's where there is one."""
+    items: list[tuple[str, Statement]] = []
+    for r in rows:
+        items.append((act_id(r), statement_of(r)))
+        nurse = nurse_statement_of(r)
+        if nurse is not None:
+            items.append((act_id(r) + "-IDE", nurse))
+    return items
+
+
 def export_csv(session: Session, month: str, payer: str) -> str:
     """One payer's acts of ``month`` (CSV, cents) through oasis.care.billing.export."""
     if not payer.strip():
         raise Invalid("indiquez le payeur (Assurance Maladie ou le nom d'une mutuelle)",
                       code="payer_required")
     rows = month_rows(session, month)  # an unknown payer has no acts: header only
-    return payer_csv([(act_id(r), statement_of(r)) for r in rows], payer, month)
+    return payer_csv(export_items(rows), payer, month)
+
+
+def conditions(session: Session, patient: Patient, doctor: Practitioner | None, mode: str,
+               specialty: str, on: date, declared: Declared | None = None,
+               partners: Iterable[str] | None = None) -> tuple[Decision, Statement]:
+    """Before the consultation: will it be reimbursed, why, and what will the patient pay.
+
+    ``doctor`` None (on-demand queue: whoever takes the call) cannot be the médecin
+    traitant unless the patient has none, nor have seen the patient: the answer says so.
+    """
+    situation = situation_of(session, patient, doctor, on, declared, partners=partners)
+    act = Act(on=on, act="teleconsultation",
+              channel="phone" if mode == "phone" else "video",
+              specialty=doctor.specialty if doctor else specialty,
+              sector=doctor.sector if doctor else "1")
+    return decide(act, situation), price(act, situation)

@@ -26,6 +26,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.lookup import get_or_raise
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.teleconsult.billing import Situation, bill_encounter
 from oasis.care.teleconsult.models import (
@@ -50,10 +51,7 @@ def is_participant(actor: Actor, encounter: Encounter) -> bool:
 
 
 def _load(session: Session, encounter_id: int) -> Encounter:
-    encounter = session.get(Encounter, encounter_id)
-    if encounter is None:
-        raise NotFound("Encounter introuvable", code="not_found")
-    return encounter
+    return get_or_raise(session, Encounter, encounter_id, "Encounter introuvable", code="not_found")
 
 
 def get_encounter(session: Session, actor: Actor, encounter_id: int,

@@ -20,8 +20,12 @@ from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.geo import commune_place
 from oasis.care.core.vocab import SPECIALTIES
+from oasis.care.finder import find_care
+from oasis.care.finder.serialize import option_dict
 from oasis.care.people.models import Patient
+from oasis.care.scheduling.search import search_slots
 from oasis.care.sites.models import Location
 from oasis.care.teleconsult.access import actor_sites
 from oasis.care.teleconsult.encounters import own_encounter
@@ -116,9 +120,6 @@ def in_person_options(session: Session, referral: ServiceRequest,
     when the finder's short list does not reach that site, its free slots are searched
     directly so the patient still sees when the addressed site can receive them.
     """
-    from oasis.care.finder import find_care
-    from oasis.care.finder.serialize import option_dict
-
     now = now or utcnow()
     patient = session.get(Patient, referral.patient_id)
     answer = find_care(session, patient.commune_code, referral.specialty or "generaliste",
@@ -133,9 +134,6 @@ def in_person_options(session: Session, referral: ServiceRequest,
 
 def _site_slots(session: Session, referral: ServiceRequest, patient: Patient,
                 now: datetime, geo) -> list[dict]:
-    from oasis.care.core.geo import commune_place
-    from oasis.care.scheduling.search import search_slots
-
     place = commune_place(patient.commune_code, geo)
     hits, _ = search_slots(session, lat=place.lat, lon=place.lon,
                            within_minutes=OPTIONS_MINUTES * 3, within_hours=OPTIONS_HOURS,

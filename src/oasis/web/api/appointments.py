@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from oasis.care.booking import service as booking
+from oasis.care.booking.models import WaitlistEntry
 from oasis.care.core.errors import Invalid
 from oasis.web.api.schemas.care import AppointmentOut, WaitlistOut, page_of
 from oasis.web.kit.auth import ActorDep
@@ -117,7 +118,6 @@ def join(body: WaitlistIn, session: SessionDep, actor: ActorDep) -> WaitlistOut:
 def my_entries(session: SessionDep, actor: ActorDep) -> list[WaitlistOut]:
     from sqlalchemy import select
 
-    from oasis.care.booking.models import WaitlistEntry
 
     if actor.patient_id is None:
         return []

@@ -13,12 +13,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from oasis.care.accounts.models import Account
+from oasis.care.accounts.service import actor_for
 from oasis.care.audit.service import record
 from oasis.care.booking.service import expire_offers
 from oasis.care.core.errors import Invalid, Unauthenticated
+from oasis.care.core.geo import geography
 from oasis.care.finder import PlaceError, find_care, resolve
+from oasis.care.finder.places import Choice
 from oasis.care.finder.serialize import answer_dict
 from oasis.care.people.models import Patient
+from oasis.web.api.schemas.care_options import CareAnswerOut, PlaceChoiceOut
+from oasis.web.kit.auth import optional_account
 from oasis.web.kit.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["trouver un soin"])
@@ -27,8 +32,6 @@ router = APIRouter(prefix="/api/v1", tags=["trouver un soin"])
 def lenient_account(request: Request, session: SessionDep,
                     settings: SettingsDep) -> Account | None:
     """The signed-in account, or None — a stale cookie must not block a public search."""
-    from oasis.web.kit.auth import optional_account
-
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else None
     try:
@@ -44,8 +47,6 @@ def patient_of(session, account: Account | None, purpose: str) -> Patient | None
     """The account's patient record, its read audited (it personalises the answer)."""
     if account is None or account.role != "patient" or account.patient_id is None:
         return None
-    from oasis.care.accounts.service import actor_for
-
     patient = session.get(Patient, account.patient_id)
     record(session, actor_for(session, account), "read", "Patient", patient.id,
            patient_id=patient.id, purpose=purpose)
@@ -57,7 +58,8 @@ def place_error(exc: PlaceError) -> JSONResponse:
                          "suggestions": [c.as_dict() for c in exc.suggestions]}, 422)
 
 
-@router.get("/care-options", summary="Trouver un soin : options classées pour une commune",
+@router.get("/care-options", response_model=CareAnswerOut,
+            summary="Trouver un soin : options classées pour une commune",
             responses={422: {"description": "Commune inconnue, ambiguë ou mal formée "
                                             "(avec `suggestions`), ou besoin inconnu"}})
 def care_options(
@@ -69,11 +71,9 @@ def care_options(
                                           max_length=10)] = None,
     need: Annotated[str, Query(description="generaliste ou une spécialité "
                                            "(ophtalmologue, pediatre, …)")] = "generaliste",
-) -> JSONResponse:
+):
     """In person ≤ 30 min and ≤ 48 h first (France Santé), then an ETT, teleconsultation
     now, then later options; each with travel time, start, cost and parcours de soins."""
-    from oasis.care.core.geo import geography
-
     geo = geography()
     patient = patient_of(session, account, "recherche de soins (coût, parcours)")
     try:
@@ -92,17 +92,15 @@ def care_options(
     answer = find_care(session, place, need, patient=patient, geo=geo,
                        partners=settings.partner_mutuelles)
     session.commit()
-    return JSONResponse(answer_dict(answer, personalised=patient is not None))
+    return answer_dict(answer, personalised=patient is not None)
 
 
-@router.get("/places", summary="Communes correspondant à un texte (autocomplétion)")
+@router.get("/places", response_model=list[PlaceChoiceOut],
+            summary="Communes correspondant à un texte (autocomplétion)")
 def places(q: Annotated[str, Query(min_length=2, max_length=120)],
            limit: Annotated[int, Query(ge=1, le=20)] = 8) -> list[dict]:
     """Name, INSEE or postal code → communes, most populous first; ``label`` (« Nevers
     (58194) ») typed back into ``commune=`` or the search page resolves exactly."""
-    from oasis.care.core.geo import geography
-    from oasis.care.finder.places import Choice
-
     geo = geography()
     out = []
     for i in geo.search(q, limit):

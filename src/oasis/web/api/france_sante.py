@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from oasis.care.core.actor import Actor
 from oasis.care.programmes.dashboard import dashboard
 from oasis.care.programmes.label import DEFAULT_WEEKS, SiteLabel, label_site, label_sites
-from oasis.web.api.schemas.france_sante import CriterionOut, LabelOut
+from oasis.web.api.schemas.france_sante import CriterionOut, DashboardOut, LabelOut
 from oasis.web.kit.auth import require_role
 from oasis.web.kit.deps import SessionDep
 
@@ -38,7 +38,7 @@ def _label_out(s: SiteLabel) -> LabelOut:
                   summary="Vérification du label France Santé d'un site")
 def site_label(location_id: int, session: SessionDep, _actor: Reader,
                weeks: Weeks = DEFAULT_WEEKS) -> LabelOut:
-    """Chaque critère (infirmier, 5 jours, secteur 1, 30 min, 48 h) avec ses preuves."""
+    """Chaque critère (infirmier, 5 jours, sans dépassement, médecin, SAS, 48 h) et ses preuves."""
     return _label_out(label_site(session, location_id, weeks=weeks))
 
 
@@ -49,7 +49,8 @@ def all_labels(session: SessionDep, _actor: Reader,
     return [_label_out(s) for s in label_sites(session, weeks=weeks)]
 
 
-@router.get("/dashboard", summary="Tableau de bord territorial France Santé")
+@router.get("/dashboard", response_model=DashboardOut,
+            summary="Tableau de bord territorial France Santé")
 def territory_dashboard(session: SessionDep, _actor: Reader,
                         departement: Annotated[str | None, Query(
                             max_length=3, description="Limiter à un département.")] = None,

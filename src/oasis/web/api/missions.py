@@ -16,14 +16,18 @@ from oasis.care.programmes import proposals as proposal_service
 from oasis.care.programmes import service as missions
 from oasis.care.programmes.missions import daily_rate
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
+from oasis.care.programmes.service import DoctorStatement, ZoneTotal
 from oasis.web.api.schemas.missions import (
+    AcceptOut,
     CancelIn,
+    CancelOut,
     CloseIn,
     DayIn,
     DayOut,
     MissionSiteIn,
     MissionSiteOut,
     PrefillIn,
+    PrefillOut,
     ProposalsIn,
     ZoneIn,
     ZoneOut,
@@ -54,16 +58,18 @@ def add_zone(body: ZoneIn, session: SessionDep, _actor: Coordinator) -> Priority
     return zone
 
 
-@router.post("/zones/prefill", summary="Pré-remplir depuis le classement des EPCI prioritaires")
+@router.post("/zones/prefill", response_model=PrefillOut,
+             summary="Pré-remplir depuis le classement des EPCI prioritaires")
 def prefill(body: PrefillIn, session: SessionDep, _actor: Coordinator) -> dict:
     created, updated = missions.prefill_zones(session, top=body.top)
     session.commit()
     return {"created": created, "updated": updated}
 
 
-@router.get("/zones/totals", summary="Indemnités par zone (centimes)")
-def totals(session: SessionDep, actor: Coordinator, month: Month = None) -> list[dict]:
-    return [t.__dict__ for t in missions.zone_totals(session, actor, month=month)]
+@router.get("/zones/totals", response_model=list[ZoneTotal],
+            summary="Indemnités par zone (centimes)")
+def totals(session: SessionDep, actor: Coordinator, month: Month = None) -> list[ZoneTotal]:
+    return missions.zone_totals(session, actor, month=month)
 
 
 # --------------------------------------------------------------------- mission sites
@@ -129,7 +135,8 @@ def sign_up(body: DayIn, session: SessionDep, actor: Reader) -> DayOut:
     return _day_out(day)
 
 
-@router.post("/days/{day_id}/cancel", summary="Annuler une journée (rendez-vous annulés)")
+@router.post("/days/{day_id}/cancel", response_model=CancelOut,
+             summary="Annuler une journée (rendez-vous annulés)")
 def cancel(day_id: int, body: CancelIn, session: SessionDep, actor: Reader) -> dict:
     day, cancelled = missions.cancel_day(session, actor, day_id, reason=body.reason)
     session.commit()
@@ -145,17 +152,18 @@ def close(day_id: int, body: CloseIn, session: SessionDep, actor: Coordinator) -
     return _day_out(day)
 
 
-@router.get("/statements", summary="Relevés mensuels d'indemnités (centimes)")
+@router.get("/statements", response_model=list[DoctorStatement],
+            summary="Relevés mensuels d'indemnités (centimes)")
 def statements(session: SessionDep, actor: Reader, month: Month = None,
-               practitioner_id: int | None = None) -> list[dict]:
-    return [s.__dict__ for s in missions.statements(session, actor, month=month,
-                                                    practitioner_id=practitioner_id)]
+               practitioner_id: int | None = None) -> list[DoctorStatement]:
+    return missions.statements(session, actor, month=month, practitioner_id=practitioner_id)
 
 
 # ------------------------------------------------------------------------- optimiser
 
 
-@router.post("/proposals/accept", summary="Accepter les propositions de l'optimiseur")
+@router.post("/proposals/accept", response_model=AcceptOut,
+             summary="Accepter les propositions de l'optimiseur")
 def accept(body: ProposalsIn, session: SessionDep, actor: Coordinator) -> dict:
     outcomes = proposal_service.accept_proposals(session, actor,
                                                  [p.model_dump() for p in body.proposals])

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from oasis.care.accounts import service as accounts
-from oasis.care.audit.service import record
-from oasis.care.booking.models import Appointment
+from oasis.care.accounts import onboarding
 from oasis.care.core.actor import Actor
 from oasis.care.people import service as people
-from oasis.care.people.models import Patient
 from oasis.web.api.schemas.care import PatientOut, page_of
 from oasis.web.kit.auth import ActorDep, require_role
-from oasis.web.kit.deps import PageDep, SessionDep, SettingsDep
+from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
@@ -38,25 +34,22 @@ class Registration(BaseModel):
     mutuelle_member_number: str | None = None
 
 
-class RegistrationOut(BaseModel):
-    patient: PatientOut
-    access_token: str
-    token_type: str = "bearer"
+class SignupOut(BaseModel):
+    detail: str
+    code: str = "signup_requested"
 
 
-@router.post("", status_code=201, response_model=RegistrationOut,
-             summary="Inscription d'un patient (création de son compte)")
-def register(body: Registration, session: SessionDep, settings: SettingsDep) -> RegistrationOut:
+@router.post("", status_code=202, response_model=SignupOut,
+             summary="Inscription d'un patient (lien d'activation envoyé par e-mail)")
+def register(body: Registration, request: Request, session: SessionDep) -> SignupOut:
+    """The same answer whether or not the address or the NIR is already registered: the
+    account is activated from the link sent to the address (``POST /api/v1/auth/confirm``).
+    """
     data = body.model_dump(exclude={"email", "password"})
-    patient = people.create_patient(session, Actor(account_id=None, role="patient"),
-                                    email=body.email, **data)
-    account = accounts.create_account(session, email=body.email, password=body.password,
-                                      role="patient", patient_id=patient.id,
-                                      display_name=f"{patient.given_name} "
-                                                   f"{patient.family_name}")
+    onboarding.request_signup(session, email=body.email, password=body.password,
+                              link_base=str(request.base_url).rstrip("/"), **data)
     session.commit()
-    return RegistrationOut(patient=PatientOut.model_validate(patient),
-                           access_token=accounts.issue_token(account, settings.secret_key))
+    return SignupOut(detail=onboarding.SIGNUP_SENT)
 
 
 @router.get("/me", response_model=PatientOut, summary="Mon dossier patient")
@@ -71,15 +64,8 @@ def my_record(session: SessionDep,
             summary="Mes patients (praticien : patients avec qui j'ai eu un rendez-vous)")
 def my_patients(session: SessionDep, page: PageDep,
                 actor: Annotated[Actor, Depends(require_role("practitioner"))]) -> dict:
-    ids = (select(Appointment.patient_id)
-           .where(Appointment.practitioner_id == actor.practitioner_id).distinct())
-    stmt = select(Patient).where(Patient.id.in_(ids))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Patient.family_name, Patient.id)
-                           .limit(page.per_page).offset(page.offset)).all()
-    for p in rows:
-        record(session, actor, "read", "Patient", p.id, patient_id=p.id,
-               purpose="liste des patients")
+    rows, total = people.patients_of(session, actor, limit=page.per_page,
+                                     offset=page.offset)
     session.commit()
     return page.wrap([PatientOut.model_validate(p) for p in rows], int(total))
 

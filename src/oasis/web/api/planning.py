@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+from functools import lru_cache
 from typing import Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from oasis.territory import indicators as data
-from oasis.territory.demo import DEFAULT_MINUTES, check_coverage_parameters, demo_coverage
-from oasis.web.api.schemas.territory import CoverageOut, KeyFiguresOut, PriorityRankingOut
+from oasis.territory.demo import (
+    DEFAULT_MINUTES,
+    check_coverage_parameters,
+    demo_coverage,
+    depends_on_demo_apl,
+)
+from oasis.web.api.schemas.territory import (
+    CoverageOut,
+    KeyFiguresOut,
+    OutlookOut,
+    PriorityRankingOut,
+)
 
 router = APIRouter(tags=["planification"])
 CSV = {200: {"content": {"text/csv": {}}, "description": "Le classement au format CSV"}}
@@ -64,5 +76,48 @@ def coverage_api(minutes: int = Query(DEFAULT_MINUTES, description="minutes (5 �
     minutes, kinds = check_coverage_parameters(minutes, types)
     result = demo_coverage(minutes, kinds)
     uncovered = result.uncovered()[["code", "name", "dep", "population", "minutes_to_site"]]
-    return {**result.summary(), "site_kinds": list(kinds),
-            "uncovered": uncovered.round({"minutes_to_site": 1}).to_dict("records")}
+    rows = uncovered.round({"minutes_to_site": 1}).to_dict("records")
+    for row in rows:  # out of reach (no site in the travel area): null, « hors de portée »
+        if not math.isfinite(row["minutes_to_site"]):
+            row["minutes_to_site"] = None
+    return {**result.summary(), "site_kinds": list(kinds), "uncovered": rows}
+
+
+# ------------------------------------------------------------------ « Et dans 5 ans ? »
+OUTLOOK_DOCTORS, OUTLOOK_SEED, OUTLOOK_SOLVER_SECONDS = 500, 0, 5.0
+
+
+@depends_on_demo_apl
+@lru_cache(maxsize=1)
+def outlook_data():
+    """The demo outlook (territory/outlook.py): demo APL, the 20 proposed sites of the
+    map, and the volunteer plan of the demo (500 synthetic volunteers on the 151
+    priority EPCIs, today's mission terms), computed once per process."""
+    from oasis.care.core.clock import paris_today
+    from oasis.care.programmes.missions import mission_terms
+    from oasis.territory.demo import demo_apl
+    from oasis.territory.maps import siting_points
+    from oasis.territory.outlook import outlook
+    from oasis.territory.volunteers import plan_volunteers, synthetic_doctors
+
+    apl = demo_apl()
+    today = paris_today()
+    epcis = data.priority_epci().sort_values("rank").index[
+        :data.PRIORITY_PROGRAMME_SIZE].astype(str).tolist()
+    plan = plan_volunteers(apl, synthetic_doctors(apl, OUTLOOK_DOCTORS, OUTLOOK_SEED), epcis,
+                           mission_terms(today), time_limit=OUTLOOK_SOLVER_SECONDS)
+    return outlook(apl, apl.supply, base_year=today.year,
+                   site_codes=[p["code"] for p in siting_points()],
+                   volunteer_gain=plan.apl_after - apl.apl)
+
+
+@router.get("/api/v1/planification/dans-5-ans", response_model=OutlookOut,
+            summary="APL aujourd'hui et dans 5 ans, avec et sans sites proposés et "
+                    "volontaires (offre de démonstration)")
+def outlook_api() -> dict:
+    o = outlook_data()
+    deps = o.departments()
+    return {"year_now": o.base_year, "year_horizon": o.horizon, "variant": o.variant,
+            "synthetic_supply": o.synthetic, "notes": o.notes,
+            "national": o.national().round(4).to_dict("records"),
+            "departments": deps.round(4).to_dict("records")}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from oasis.care.accounts import service as accounts
+from oasis.care.accounts import onboarding
 from oasis.care.core.actor import Actor
+from oasis.care.core.errors import Invalid
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.sites.models import Location
@@ -30,8 +31,11 @@ class PractitionerIn(BaseModel):
     sector: str = "1"
     teleconsultation: bool = False
     phone: str | None = None
-    email: str | None = Field(default=None, description="Crée aussi un compte si password")
-    password: str | None = Field(default=None, min_length=8)
+    email: str | None = Field(default=None, max_length=200,
+                              description="Invite le praticien : un lien pour choisir son "
+                                          "mot de passe est envoyé à cette adresse")
+    password: str | None = Field(default=None, description="Refusé : le professionnel "
+                                 "choisit lui-même son mot de passe (invitation)")
     location_ids: list[int] = []
 
 
@@ -73,15 +77,20 @@ def read(practitioner_id: int, session: SessionDep) -> PractitionerDetail:
 
 @router.post("", status_code=201, response_model=PractitionerDetail,
              summary="Ajouter un praticien (coordinateur, admin)")
-def create(body: PractitionerIn, session: SessionDep, _actor: Manager) -> PractitionerDetail:
+def create(body: PractitionerIn, request: Request, session: SessionDep,
+           actor: Manager) -> PractitionerDetail:
+    """With ``email``, the practitioner is invited; their creator never holds their
+    password, so creating an account never lets anyone act as someone else."""
+    if body.password is not None:
+        raise Invalid("un professionnel choisit lui-même son mot de passe : indiquez son "
+                      "e-mail, une invitation lui est envoyée", code="password_not_allowed")
     p = people.create_practitioner(session, **body.model_dump(
         exclude={"password", "location_ids"}))
     for location_id in body.location_ids:
         people.add_role(session, p.id, location_id)
-    if body.email and body.password:
-        accounts.create_account(session, email=body.email, password=body.password,
-                                role="practitioner", practitioner_id=p.id,
-                                display_name=p.display_name)
+    if body.email:
+        onboarding.invite_professional(session, actor, p, body.email,
+                                       link_base=str(request.base_url).rstrip("/"))
     session.commit()
     return _detail(session, p)
 

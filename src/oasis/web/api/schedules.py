@@ -12,7 +12,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Forbidden
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule
-from oasis.web.api.schemas.care import ORM
+from oasis.web.api.schemas.care import ORM, SlotsCreatedOut
 from oasis.web.kit.auth import ActorDep
 from oasis.web.kit.deps import SessionDep
 
@@ -125,7 +125,8 @@ def add_exception(schedule_id: int, body: ExceptionIn, session: SessionDep,
                         booked_appointment_ids=booked)
 
 
-@router.post("/{schedule_id}/generate", summary="Générer les créneaux à l'avance")
+@router.post("/{schedule_id}/generate", response_model=SlotsCreatedOut,
+             summary="Générer les créneaux à l'avance")
 def generate(schedule_id: int, session: SessionDep, actor: ActorDep,
              days: int = Query(default=scheduling.DEFAULT_HORIZON_DAYS, ge=1, le=120)) -> dict:
     _may_manage(actor, scheduling.get_schedule(session, schedule_id).practitioner_id)

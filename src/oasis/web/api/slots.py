@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,30 +11,14 @@ from oasis.care.booking.service import expire_offers
 from oasis.care.core.errors import Invalid
 from oasis.care.core.geo import commune_place
 from oasis.care.core.vocab import MODES, SPECIALTIES
-from oasis.care.scheduling.search import COUNT_CAP, search_slots
+from oasis.care.scheduling.search import COUNT_CAP, SlotHit, search_slots
 from oasis.web.kit.deps import PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/slots", tags=["créneaux"])
 
 
-class SlotOut(BaseModel):
-    slot_id: int
-    start_at: datetime
-    end_at: datetime
-    mode: str
-    specialty: str
-    practitioner_id: int
-    practitioner_name: str
-    sector: str
-    location_id: int
-    location_name: str
-    location_kind: str
-    commune_code: str
-    travel_minutes: float | None
-
-
 class SlotPage(BaseModel):
-    items: list[SlotOut]
+    items: list[SlotHit]  # the search's own record: one list of fields
     total: int
     page: int
     per_page: int
@@ -68,6 +51,6 @@ def find_slots(
                                within_minutes=within_minutes, within_hours=within_hours,
                                specialty=specialty, mode=mode, limit=page.per_page,
                                offset=page.offset)
-    wrapped = page.wrap([SlotOut(**h.__dict__) for h in hits], total)
+    wrapped = page.wrap(list(hits), total)
     origin = {"commune": place.code, "name": place.name, "lat": place.lat, "lon": place.lon}
     return SlotPage(**wrapped, total_capped=total >= COUNT_CAP, origin=origin)

@@ -9,18 +9,19 @@ to a patient is never ahead of the database.  The websocket lives in
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
+from oasis.care.accounts import throttle
 from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
+from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
+from oasis.care.teleconsult import billing as tele_billing
 from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
 from oasis.care.teleconsult.billing import Situation, export_csv
 from oasis.care.teleconsult.models import (
@@ -30,81 +31,35 @@ from oasis.care.teleconsult.models import (
     QueueEntry,
     ServiceRequest,
 )
-from oasis.web.kit.auth import ActorDep, require_role
+from oasis.care.teleconsult.queue import QueueView
+from oasis.web.api.schemas.teleconsult import (
+    CallOut,
+    CloseOut,
+    EmergencyOut,
+    EncounterOut,
+    JoinIn,
+    JoinOut,
+    MeasurementOut,
+    PrescriptionIn,
+    PrescriptionOut,
+    PresenceIn,
+    PresenceOut,
+    QueueSummaryOut,
+    RecordIn,
+    ReferralIn,
+    ReferralOut,
+    SituationIn,
+    StatementOut,
+    TakeNextOut,
+    VerificationOut,
+)
+from oasis.web.kit.auth import ActorDep, client_address, require_role
 from oasis.web.kit.deps import SessionDep, SettingsDep
 from oasis.web.kit.rooms import call_link
 from oasis.web.live.queue import notify_queue
+from oasis.web.live.visio import end_room
 
 router = APIRouter(prefix="/api/v1", tags=["téléconsultation"])
-
-
-# ---------------------------------------------------------------------------- schemas
-class NewPatientIn(BaseModel):
-    """A walk-in patient registered by the ETT nurse."""
-
-    family_name: str = Field(min_length=1, max_length=100)
-    given_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
-    commune_code: str = Field(min_length=5, max_length=5)
-    sex: str | None = None
-    nir: str | None = None
-    phone: str | None = None
-    mutuelle_name: str | None = None
-
-
-class JoinIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Motif, en texte libre")
-    triage: list[str] = Field(default_factory=list, description="Signes d'alerte cochés "
-                              "(codes de oasis.care.teleconsult.triage.RED_FLAGS)")
-    specialty: str = "generaliste"
-    mode: str = Field(default="video", description="video, phone (audio seul, rappel) ou ett")
-    callback_phone: str | None = Field(default=None, max_length=30)
-    patient_id: int | None = Field(default=None, description="ETT : le patient accueilli")
-    patient_birth_date: date | None = Field(default=None, description="ETT : sa date de "
-                                            "naissance, vérifiée (pièce d'identité, carte "
-                                            "Vitale)")
-    new_patient: NewPatientIn | None = Field(default=None, description="ETT : patient "
-                                             "sans compte, enregistré par l'infirmier·ère")
-
-
-class PresenceIn(BaseModel):
-    status: str = Field(description="available ou offline")
-
-
-class RecordIn(BaseModel):
-    notes: str | None = None
-    diagnosis_text: str | None = Field(default=None, max_length=2000)
-    diagnosis_code: str | None = Field(default=None, max_length=10, description="CIM-10")
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class SituationIn(BaseModel):
-    in_parcours: bool | None = Field(default=None, description="Parcours de soins respecté ; "
-                                     "par défaut : médecin traitant ou moins de 16 ans")
-    ald: bool = False
-    maternity: bool = False
-    c2s: bool = False
-    ame: bool = False
-    mutuelle_rate_percent: int = Field(default=100, ge=0, le=1000)
-    fee_cents: int | None = Field(default=None, ge=0)
-
-
-class LineIn(BaseModel):
-    name: str = Field(max_length=200)
-    dosage: str = Field(max_length=200)
-    duration: str = Field(max_length=100)
-    instructions: str = Field(default="", max_length=500)
-
-
-class PrescriptionIn(BaseModel):
-    lines: list[LineIn] = Field(min_length=1, max_length=prescriptions.MAX_LINES)
-
-
-class ReferralIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-    target_location_id: int | None = None
-    specialty: str | None = None
-    priority: str = "routine"
 
 
 # ----------------------------------------------------------------------------- output
@@ -163,12 +118,17 @@ def base_url(request: Request) -> str:
 def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
     if body.patient_id is not None:
         # The nurse proves the patient is in front of them: a patient id alone would let
-        # any ETT open (and then read) anyone's record.
+        # any ETT open (and then read) anyone's record.  Misses are throttled per nurse
+        # and per patient, so a birth date cannot be found by trying them all.
+        keys = [(throttle.ETT_NURSE, f"account-{actor.account_id}"),
+                (throttle.ETT_PATIENT, f"patient-{body.patient_id}")]
+        throttle.check(session, "ett", keys)
         patient = session.get(Patient, body.patient_id)
         if patient is None or patient.birth_date != body.patient_birth_date:
-            record(session, actor, "create", "QueueEntry", None, patient_id=body.patient_id,
+            record(session, actor, "create", "QueueEntry", None,
+                   patient_id=body.patient_id if patient is not None else None,
                    purpose="séance ETT : identité non vérifiée", outcome="denied")
-            session.commit()
+            throttle.fail(session, keys)  # commits the audit event with the count
             raise NotFound("patient introuvable (vérifiez la date de naissance)",
                            code="not_found")
         return body.patient_id
@@ -178,9 +138,10 @@ def _ett_patient(session, actor: Actor, body: JoinIn) -> int:
     return p.id
 
 
-@router.post("/teleconsult/queue", status_code=201, summary="Rejoindre la file (24 h/24)",
-             responses={200: {"description": "Signes d'alerte : appelez le 15 / 112, pas de "
-                                             "file (queued = false)"}})
+@router.post("/teleconsult/queue", status_code=201, response_model=JoinOut,
+             summary="Rejoindre la file (24 h/24)",
+             responses={200: {"model": EmergencyOut, "description": "Signes d'alerte : appelez "
+                                                                "le 15 / 112, pas de file"}})
 def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: ActorDep,
                background: BackgroundTasks) -> Any:
     if body.mode == "ett":
@@ -201,17 +162,39 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
                              "flags": out.flags, "numbers": out.numbers}, status_code=200)
     background.add_task(notify_queue, request.app, "joined", out.specialty)
     return {"queued": True, "entry": queue.view(session, out).as_dict(),
-            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}"}
+            "patient_id": out.patient_id, "live": f"/ws/teleconsult/queue/{out.id}",
+            "reimbursement": reimbursement_out(session, out.patient_id, out.mode,
+                                              out.specialty, request)}
 
 
-@router.get("/teleconsult/queue/{entry_id}", summary="Ma place dans la file")
+def reimbursement_out(session, patient_id: int, mode: str, specialty: str,
+                      request: Request) -> dict:
+    """Before the call: will the Assurance Maladie reimburse it, why, what is left to pay.
+
+    Read from the patient's record (the doctor on duty is not known yet); the doctor
+    confirms the conditions when closing.
+    """
+    patient = session.get(Patient, patient_id)
+    decision, st = tele_billing.conditions(
+        session, patient, None, mode, specialty, paris_today(),
+        partners=request.app.state.settings.partner_mutuelles)
+    session.commit()
+    return {"reimbursable": decision.reimbursable, "reasons": decision.reasons,
+            "act_code": st.act_code, "patient_cents": st.patient_cents,
+            "patient_advance_cents": st.patient_advance_cents,
+            "tiers_payant": st.tiers_payant}
+
+
+@router.get("/teleconsult/queue/{entry_id}", response_model=QueueView,
+            summary="Ma place dans la file")
 def queue_position(entry_id: int, session: SessionDep, actor: ActorDep) -> dict:
     out = queue.get_view(session, actor, entry_id).as_dict()
     session.commit()
     return out
 
 
-@router.delete("/teleconsult/queue/{entry_id}", summary="Quitter la file")
+@router.delete("/teleconsult/queue/{entry_id}", response_model=QueueView,
+               summary="Quitter la file")
 def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: ActorDep,
                 background: BackgroundTasks) -> dict:
     entry = queue.leave(session, actor, entry_id)
@@ -220,7 +203,8 @@ def leave_queue(entry_id: int, request: Request, session: SessionDep, actor: Act
     return queue.view(session, entry).as_dict()
 
 
-@router.get("/teleconsult/queue", summary="État de la file (médecins)")
+@router.get("/teleconsult/queue", response_model=QueueSummaryOut,
+            summary="État de la file (médecins)")
 def queue_summary(session: SessionDep,
                   actor: Annotated[Actor, Depends(require_role("practitioner"))],
                   specialty: str | None = None) -> dict:
@@ -229,7 +213,8 @@ def queue_summary(session: SessionDep,
         "me": queue.presence_of(session, doctor.id)}
 
 
-@router.put("/teleconsult/presence", summary="Je suis disponible / indisponible")
+@router.put("/teleconsult/presence", response_model=PresenceOut,
+            summary="Je suis disponible / indisponible")
 def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor: ActorDep,
                  background: BackgroundTasks) -> dict:
     presence = queue.set_presence(session, actor, body.status)
@@ -240,7 +225,8 @@ def set_presence(body: PresenceIn, request: Request, session: SessionDep, actor:
             "since": iso(presence.since)}
 
 
-@router.post("/teleconsult/queue/next", status_code=201, summary="Prendre le patient suivant",
+@router.post("/teleconsult/queue/next", response_model=TakeNextOut, status_code=201,
+             summary="Prendre le patient suivant",
              responses={404: {"description": "File vide (code queue_empty)"},
                         409: {"description": "Non disponible ou déjà en consultation"}})
 def take_next(request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep,
@@ -254,7 +240,7 @@ def take_next(request: Request, session: SessionDep, settings: SettingsDep, acto
 
 
 # -------------------------------------------------------------------------- encounters
-@router.get("/encounters", summary="Mes téléconsultations")
+@router.get("/encounters", response_model=list[EncounterOut], summary="Mes téléconsultations")
 def my_encounters(session: SessionDep, actor: ActorDep,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                   offset: Annotated[int, Query(ge=0)] = 0) -> list[dict]:
@@ -263,7 +249,8 @@ def my_encounters(session: SessionDep, actor: ActorDep,
     return [encounter_out(e) for e in rows]
 
 
-@router.get("/encounters/{encounter_id}", summary="Compte rendu de téléconsultation")
+@router.get("/encounters/{encounter_id}", response_model=EncounterOut,
+            summary="Compte rendu de téléconsultation")
 def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
     e = encounters.get_encounter(session, actor, encounter_id)
     out = encounter_out(e)
@@ -273,7 +260,8 @@ def get_encounter(encounter_id: int, session: SessionDep, actor: ActorDep) -> di
     return out
 
 
-@router.patch("/encounters/{encounter_id}", summary="Rédiger le compte rendu")
+@router.patch("/encounters/{encounter_id}", response_model=EncounterOut,
+              summary="Rédiger le compte rendu")
 def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
                  actor: ActorDep) -> dict:
     e = encounters.update_record(session, actor, encounter_id, **body.model_dump())
@@ -281,14 +269,16 @@ def write_record(encounter_id: int, body: RecordIn, session: SessionDep,
     return encounter_out(e)
 
 
-@router.get("/encounters/{encounter_id}/call", summary="Lien de l'appel vidéo (participants)")
+@router.get("/encounters/{encounter_id}/call", response_model=CallOut,
+            summary="Lien de l'appel vidéo (participants)")
 def encounter_call(encounter_id: int, session: SessionDep, settings: SettingsDep,
               actor: ActorDep, for_patient: bool = False) -> dict:
     """``for_patient=true``: the ETT nurse opens the walk-in patient's link."""
     return call_link(session, settings, actor, encounter_id, for_patient)
 
 
-@router.post("/encounters/{encounter_id}/measurements", status_code=201,
+@router.post("/encounters/{encounter_id}/measurements", response_model=MeasurementOut,
+             status_code=201,
              summary="Saisir des mesures (infirmier·ère ETT, médecin)")
 def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionDep,
                     actor: ActorDep) -> dict:
@@ -297,7 +287,8 @@ def add_measurement(encounter_id: int, values: dict[str, Any], session: SessionD
     return {"id": m.event_id, "recorded_at": iso(m.recorded_at), "values": m.values}
 
 
-@router.post("/encounters/{encounter_id}/close", summary="Clore la consultation (facturation)")
+@router.post("/encounters/{encounter_id}/close", response_model=CloseOut,
+             summary="Clore la consultation (facturation)")
 def close_encounter(encounter_id: int, body: SituationIn, request: Request,
                     session: SessionDep, settings: SettingsDep, actor: ActorDep,
                     background: BackgroundTasks) -> dict:
@@ -306,10 +297,12 @@ def close_encounter(encounter_id: int, body: SituationIn, request: Request,
     session.commit()
     specialty = session.get(Practitioner, e.practitioner_id).specialty
     background.add_task(notify_queue, request.app, "closed", specialty)
+    background.add_task(end_room, request.app, e.room)
     return {"encounter": encounter_out(e), "statement": statement_out(st)}
 
 
-@router.get("/encounters/{encounter_id}/statement", summary="Feuille de soins")
+@router.get("/encounters/{encounter_id}/statement", response_model=StatementOut,
+            summary="Feuille de soins")
 def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> dict:
     st = encounters.statement_for(session, actor, encounter_id)
     session.commit()
@@ -317,7 +310,8 @@ def get_statement(encounter_id: int, session: SessionDep, actor: ActorDep) -> di
 
 
 # ---------------------------------------------------------------------- prescriptions
-@router.post("/encounters/{encounter_id}/prescriptions", status_code=201,
+@router.post("/encounters/{encounter_id}/prescriptions", response_model=PrescriptionOut,
+             status_code=201,
              summary="Prescrire (ordonnance électronique)")
 def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session: SessionDep,
               settings: SettingsDep, actor: ActorDep) -> dict:
@@ -328,14 +322,23 @@ def prescribe(encounter_id: int, body: PrescriptionIn, request: Request, session
         base_url(request), rx.id, settings.secret_key)}
 
 
-@router.get("/prescriptions/verify/{prescription_id}", tags=["public"],
+@router.get("/prescriptions/verify/{prescription_id}", response_model=VerificationOut,
+            tags=["public"],
             summary="Vérifier une ordonnance (public, sans contenu)")
-def verify_prescription(prescription_id: str, session: SessionDep, settings: SettingsDep,
+def verify_prescription(prescription_id: str, request: Request, session: SessionDep,
+                        settings: SettingsDep,
                         code: Annotated[str, Query(max_length=40)] = "") -> dict:
-    return prescriptions.check(session, prescription_id[:40], code, settings.secret_key)
+    """Wrong codes are throttled per address: codes cannot be found by trying them all."""
+    keys = [(throttle.RX_ADDRESS, client_address(request) or "unknown")]
+    throttle.check(session, "rx", keys)
+    out = prescriptions.check(session, prescription_id[:40], code, settings.secret_key)
+    if not out["genuine"]:
+        throttle.fail(session, keys)
+    return out
 
 
-@router.get("/prescriptions/{prescription_id}", summary="Une ordonnance (patient, prescripteur)")
+@router.get("/prescriptions/{prescription_id}", response_model=PrescriptionOut,
+            summary="Une ordonnance (patient, prescripteur)")
 def get_prescription(prescription_id: str, session: SessionDep, actor: ActorDep) -> dict:
     rx = prescriptions.get(session, actor, prescription_id)
     session.commit()
@@ -355,7 +358,7 @@ def prescription_pdf(prescription_id: str, request: Request, session: SessionDep
 
 
 # -------------------------------------------------------------------------- referrals
-@router.post("/encounters/{encounter_id}/referrals", status_code=201,
+@router.post("/encounters/{encounter_id}/referrals", response_model=ReferralOut, status_code=201,
              summary="Orienter vers un site ou une spécialité")
 def refer(encounter_id: int, body: ReferralIn, session: SessionDep, actor: ActorDep) -> dict:
     r = referrals.create(session, actor, encounter_id, **body.model_dump())
@@ -363,7 +366,8 @@ def refer(encounter_id: int, body: ReferralIn, session: SessionDep, actor: Actor
     return referral_out(r)
 
 
-@router.get("/referrals/mine", summary="Mes orientations (patient)")
+@router.get("/referrals/mine", response_model=list[ReferralOut],
+            summary="Mes orientations (patient)")
 def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
     if actor.role != "patient":
         raise Forbidden("réservé aux patients", code="forbidden_role")
@@ -372,7 +376,8 @@ def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
     return [referral_out(r) for r in rows]
 
 
-@router.get("/referrals/{referral_id}", summary="Une orientation, avec les créneaux proches")
+@router.get("/referrals/{referral_id}", response_model=ReferralOut,
+            summary="Une orientation, avec les créneaux proches")
 def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
                  actor: ActorDep) -> dict:
     r = referrals.get(session, actor, referral_id)
@@ -384,7 +389,8 @@ def get_referral(referral_id: int, session: SessionDep, settings: SettingsDep,
     return out
 
 
-@router.get("/sites/{location_id}/referrals", summary="Orientations reçues par un site")
+@router.get("/sites/{location_id}/referrals", response_model=list[ReferralOut],
+            summary="Orientations reçues par un site")
 def site_referrals(location_id: int, session: SessionDep, actor: ActorDep) -> list[dict]:
     rows = referrals.for_site(session, actor, location_id)
     session.commit()

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from oasis.territory import maps
-from oasis.web.api.schemas.territory import DepartmentOut, IndicatorOut
+from oasis.web.api.schemas.territory import (
+    DepartmentOut,
+    IndicatorOut,
+    MapPointOut,
+    PlaceLabelOut,
+    PlaceOut,
+    TerritorySheetOut,
+)
 
 router = APIRouter(prefix="/api/v1/carte", tags=["cartes"])
 GEOJSON = {200: {"content": {"application/geo+json": {}},
@@ -55,5 +62,52 @@ def territories_geojson(
 def indicator(
     name: str,
     niveau: str = Query("commune", description="commune, epci, departement ou region"),
-) -> dict:
-    return maps.indicator_values(name, niveau)
+) -> Response:
+    # IndicatorOut documents the body; it is encoded once per process (maps.indicator_json)
+    return Response(maps.indicator_json(name, niveau), media_type="application/json")
+
+
+@router.get("/etiquettes", response_model=list[PlaceLabelOut],
+            summary="Préfectures et villes de 50 000 habitants ou plus, à étiqueter")
+def labels(dep: str | None = Query(None, max_length=3,
+                                   description="Code département ; absent : la métropole")
+           ) -> list[dict]:
+    return maps.place_labels(dep)
+
+
+@router.get("/recherche", response_model=list[PlaceOut],
+            summary="Chercher une commune (nom, code INSEE ou code postal) pour y zoomer")
+def search(q: str = Query(..., max_length=80, description="texte cherché")) -> list[dict]:
+    return maps.search_places(q)
+
+
+@router.get("/fiche/{niveau}/{code}", response_model=TerritorySheetOut,
+            summary="Fiche d'un territoire : APL, classe, population, site le plus proche, "
+                    "rang de priorité, couverture")
+def sheet(niveau: str, code: str) -> dict:
+    return maps.territory_sheet(niveau, code)
+
+
+@router.get("/sites-proposes", response_model=list[MapPointOut],
+            summary="Sites proposés par l'implantation de démonstration (20 sites, 30 min)")
+def proposed_sites() -> list[dict]:
+    return maps.siting_points()
+
+
+@router.get("/chemins/{niveau}.json", response_class=Response,
+            summary="Contours projetés et quantifiés en chemins SVG (affichage rapide)",
+            responses={200: {"content": {"application/json": {}},
+                             "description": "bbox, k et [code, nom, chemin SVG] par "
+                                            "territoire"}})
+def paths_layer(
+    request: Request, niveau: str,
+    dep: str | None = Query(None, max_length=3,
+                            description="Code département ; absent : la métropole"),
+) -> Response:
+    path = str(request.app.state.settings.geography_file)
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(maps.path_layer_gzip(path, niveau, dep), media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(maps.path_layer(path, niveau, dep), media_type="application/json",
+                    headers=headers)

@@ -35,6 +35,11 @@ from oasis.web.kit.errors import PageNotFound, SignInRequired
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+def client_address(request: Request) -> str | None:
+    """The address guesses are counted against (behind a proxy: ``--proxy-headers``)."""
+    return request.client.host if request.client else None
+
+
 def optional_account(request: Request, session: SessionDep, settings: SettingsDep,
                      token: Annotated[str | None, Depends(bearer)] = None) -> Account | None:
     token = token or request.cookies.get(COOKIE_NAME)

@@ -24,12 +24,14 @@ from oasis.care.core.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 from oasis.territory.errors import TerritoryError
 from oasis.web.kit.templating import render
 
-STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, Forbidden: 403, Unauthenticated: 401}
+STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, Forbidden: 403, Unauthenticated: 401,
+          TooManyAttempts: 429}
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
          422: "validation_error", 429: "too_many_requests"}
@@ -77,6 +79,8 @@ def install_errors(app: FastAPI) -> None:
     async def care_error(_request: Request, exc: CareError) -> JSONResponse:
         status = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return error_response(status, exc.message, exc.code, headers)
 
     @app.exception_handler(TerritoryError)

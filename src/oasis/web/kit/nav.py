@@ -20,11 +20,13 @@ PUBLIC = (Link("/", "Accueil", "accueil"),
           Link("/teleconsultation", "Téléconsultation", "teleconsultation"),
           Link("/carte", "Carte", "carte"),
           Link("/planification", "Planification", "planification"),
+          Link("/regles", "Règles et tarifs", "regles"),
           Link("/pro", "Espace professionnel", "pro"))
 PATIENT = (Link("/trouver-un-soin", "Trouver un soin", "trouver"),
            Link("/teleconsultation", "Téléconsultation", "teleconsultation"),
            Link("/mes-rendez-vous", "Mes rendez-vous", "rendez-vous"),
-           Link("/mes-consultations", "Mes consultations", "consultations"))
+           Link("/mes-consultations", "Mes consultations", "consultations"),
+           Link("/combien-vais-je-payer", "Combien vais-je payer ?", "combien"))
 PRACTITIONER = (Link("/pro/agenda", "Mon agenda", "agenda"),
                 Link("/pro/disponibilites", "Mes disponibilités", "disponibilites"),
                 Link("/teleconsultation/medecin", "File de téléconsultation", "file"),

@@ -1,7 +1,8 @@
 """The consultation side of the video room: measurements kept in the record.
 
 The room's measurement hook stores the ETT nurse's entries in the Encounter before the
-room shows them, and feeds late joiners from the database.
+room shows them, and feeds late joiners from the database; the room check shuts the
+room of a closed consultation to every token.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from oasis.care.core.clock import PARIS
 from oasis.care.core.db import session_factory
 from oasis.care.teleconsult import encounters
 from oasis.care.teleconsult.vitals import Vitals
-from oasis.web.live.visio_hooks import MeasurementEvent, on_measurement, set_measurement_history
+from oasis.web.live.visio_hooks import (
+    MeasurementEvent,
+    on_measurement,
+    set_measurement_history,
+    set_room_check,
+)
 
 
 def _encounter_for_room(session, room: str):
@@ -62,8 +68,18 @@ def install_measurement_hooks(app: FastAPI) -> None:
         finally:
             session.close()
 
+    def is_open(room: str) -> bool:
+        """A consultation's room closes with it; other rooms (tests, demos) stay open."""
+        session = session_factory(app.state.settings.database_url)()
+        try:
+            encounter = _encounter_for_room(session, room)
+            return encounter is None or encounter.status == "in-progress"
+        finally:
+            session.close()
+
     on_measurement(app, persist)
     set_measurement_history(app, history)
+    set_room_check(app, is_open)
 
 
 def _paris(value: datetime) -> datetime:

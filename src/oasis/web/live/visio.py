@@ -17,7 +17,8 @@ server -> client
   {"type": "error", "code": CODE, "message": "French text"}
 PEER is {"id", "role", "name"}.  Refusals close the socket after an error message with
 4400 (bad room), 4401 (token), 4403 (other room), 4409 (room full), 4410 (same person
-joined from another tab) or 4408 (presence lost: the client reconnects).
+joined from another tab), 4408 (presence lost: the client reconnects) or 4404 (the
+consultation is closed: its room is over, whatever the token's expiry).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ PRESENCE_TTL = 30.0  # seconds a member survives without heartbeat (crashed work
 HEARTBEAT = 10.0
 MAX_FRAME = 64 * 1024
 MEASURING_ROLES = {"nurse", "doctor"}
+ENDED = "La consultation est terminée : cette salle est fermée."
 
 
 def channel(room: str) -> str:
@@ -223,6 +225,9 @@ class RoomSession:
                 await self.send({"type": "signal", "from": peer_id, "data": message["data"]})
             elif kind == "measurement":
                 await self.send({"type": "measurement", **message["event"]})
+            elif kind == "ended":
+                await self.error("ended", ENDED)
+                raise Closed(4404, "consultation closed")
 
     async def _heartbeat(self) -> None:
         while True:
@@ -250,6 +255,10 @@ async def visio_socket(websocket: WebSocket, room: str, token: str = "") -> None
             await websocket.send_json({"type": "error", "code": "token", "message":
                                        "Ce lien ne donne pas accès à cette salle."})
             raise Closed(4403, "other room")
+        check = visio_hooks(websocket.app).is_open
+        if check is not None and not await call(check, room):
+            await websocket.send_json({"type": "error", "code": "ended", "message": ENDED})
+            raise Closed(4404, "consultation closed")
         session = RoomSession(websocket, grant, get_hub(websocket.app))
         await session.run()
     except Closed as closed:
@@ -263,6 +272,11 @@ async def visio_socket(websocket: WebSocket, room: str, token: str = "") -> None
         await _close(websocket, 1000, "bye")
 
 
+async def end_room(app, room: str) -> None:
+    """Close every socket of ``room`` (on every worker, through the hub)."""
+    await get_hub(app).publish(channel(room), {"kind": "ended", "peer": {"id": "server"}})
+
+
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.application_state == WebSocketState.CONNECTED \
             and websocket.client_state == WebSocketState.CONNECTED:
@@ -270,4 +284,4 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code, reason)
 
 
-__all__ = ["MAX_PARTICIPANTS", "RoomSession", "router"]
+__all__ = ["MAX_PARTICIPANTS", "RoomSession", "end_room", "router"]

@@ -47,12 +47,16 @@ class MeasurementEvent:
 
 MeasurementHook = Callable[[MeasurementEvent], Awaitable[None] | None]
 HistoryProvider = Callable[[str], Awaitable[list[MeasurementEvent]] | list[MeasurementEvent]]
+RoomCheck = Callable[[str], Awaitable[bool] | bool]
 
 
 @dataclass
 class VisioHooks:
     measurement: list[MeasurementHook] = field(default_factory=list)
     history: HistoryProvider | None = None
+    # ``is_open(room)``: False once the consultation behind the room has closed, so a
+    # still-valid room token no longer admits anyone.
+    is_open: RoomCheck | None = None
 
 
 def visio_hooks(app: Any) -> VisioHooks:
@@ -73,6 +77,11 @@ def on_measurement(app: Any, hook: MeasurementHook | None = None):
 def set_measurement_history(app: Any, provider: HistoryProvider) -> None:
     """``provider(room)`` returns the room's earlier measurements, oldest first."""
     visio_hooks(app).history = provider
+
+
+def set_room_check(app: Any, check: RoomCheck) -> None:
+    """``check(room)`` says whether the room may still be entered."""
+    visio_hooks(app).is_open = check
 
 
 async def call(fn: Callable[..., Any], *args: Any) -> Any:

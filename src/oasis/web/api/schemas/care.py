@@ -79,3 +79,7 @@ def page_of(model: type[BaseModel]):
     """A paginated response model for ``model`` items (same shape everywhere)."""
     return create_model(f"{model.__name__}Page", items=(list[model], ...), total=(int, ...),
                         page=(int, ...), per_page=(int, ...), pages=(int, ...))
+
+
+class SlotsCreatedOut(BaseModel):
+    slots_created: int

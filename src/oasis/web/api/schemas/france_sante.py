@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -26,3 +27,20 @@ class LabelOut(BaseModel):
     period_start: datetime
     period_end: datetime
     catchment_communes: int
+
+
+class LabelledSiteOut(BaseModel):
+    location_id: int
+    name: str
+    commune_code: str
+    free_slot_48h: bool
+
+
+class DashboardOut(BaseModel):
+    """Per commune: a labelled site within 30 min and a free slot within 48 h, now."""
+
+    summary: dict[str, Any]
+    labelled_sites: list[LabelledSiteOut]
+    departments: list[dict[str, Any]]
+    gaps_total: int
+    gaps: list[dict[str, Any]]

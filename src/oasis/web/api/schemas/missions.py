@@ -90,3 +90,28 @@ class ProposalIn(BaseModel):
 
 class ProposalsIn(BaseModel):
     proposals: list[ProposalIn] = Field(min_length=1, max_length=5000)
+
+
+class PrefillOut(BaseModel):
+    created: int
+    updated: int
+
+
+class CancelOut(BaseModel):
+    day: DayOut
+    cancelled_appointment_ids: list[int]
+
+
+class OutcomeOut(BaseModel):
+    doctor: int | str
+    date: str
+    accepted: bool
+    mission_day_id: int | None
+    code: str | None
+    message: str | None
+
+
+class AcceptOut(BaseModel):
+    accepted: int
+    refused: int
+    outcomes: list[OutcomeOut]

@@ -16,6 +16,7 @@ class IndicatorOut(BaseModel):
     level: str
     values: dict[str, float]
     categories: list[str] | None = None
+    legend: LegendOut | None = None
 
 
 class PriorityEpciOut(BaseModel):
@@ -67,3 +68,100 @@ class CoverageOut(BaseModel):
 
     site_kinds: list[str]
     uncovered: list[UncoveredOut]
+
+
+class LegendOut(BaseModel):
+    unit: str
+    palette: str
+    palette_source: str
+    method: str
+    digits: int
+    breaks: list[float]
+    colors: list[str]
+    names: list[str] | None = None
+    missing: str
+    background: str
+
+
+class PlaceLabelOut(BaseModel):
+    code: str
+    name: str
+    lat: float
+    lon: float
+    population: int
+    kind: str
+
+
+class PlaceOut(BaseModel):
+    code: str
+    name: str
+    dep: str
+    dep_name: str
+    lat: float
+    lon: float
+    population: int
+    zone: str
+
+
+class TerritorySheetOut(BaseModel):
+    level: str
+    code: str
+    name: str
+    population: int
+    apl: float
+    apl_unit: str
+    apl_class: str
+    priority_rank: int | None
+    priority_of: int
+    synthetic: bool
+    nearest_site: str | None
+    minutes_to_site: float | None
+    drive_time: str
+    covered: bool
+    coverage_share: float
+    coverage_text: str
+
+
+class MapPointOut(BaseModel):
+    code: str
+    name: str
+    lat: float
+    lon: float
+    rank: int
+    label: str
+
+
+IndicatorOut.model_rebuild()
+
+
+class OutlookScenarioOut(BaseModel):
+    scenario: str
+    label: str
+    year_now: int
+    year_horizon: int
+    apl_now: float
+    apl_horizon: float
+    share_sous_dense_now: float
+    share_sous_dense_horizon: float
+    variant: str
+
+
+class OutlookDepartmentOut(BaseModel):
+    dep: str
+    name: str
+    population: float
+    apl_now: float
+    apl_tendance: float
+    apl_sites: float | None = None
+    apl_sites_volontaires: float | None = None
+    change: float
+
+
+class OutlookOut(BaseModel):
+    year_now: int
+    year_horizon: int
+    variant: str
+    synthetic_supply: bool
+    notes: list[str]
+    national: list[OutlookScenarioOut]
+    departments: list[OutlookDepartmentOut]

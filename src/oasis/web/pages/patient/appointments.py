@@ -20,7 +20,7 @@ from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import to_login
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 STATUS_FR = {"booked": "prévu", "arrived": "arrivé·e", "fulfilled": "effectué",
              "cancelled": "annulé", "noshow": "absent·e"}
 

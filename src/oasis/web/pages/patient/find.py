@@ -8,11 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from oasis.care.billing.situation import seen_in_person
 from oasis.care.booking import service as booking
 from oasis.care.core.errors import CareError, NotFound
+from oasis.care.core.geo import geography
 from oasis.care.core.vocab import SITE_KINDS, SPECIALTIES
 from oasis.care.finder import PlaceError, Situation, costs, find_care, resolve
 from oasis.care.finder.service import CATEGORIES, TITLES
+from oasis.care.finder.text import local
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location
@@ -23,15 +26,13 @@ from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next, to_login
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 TELECONSULTATION_PAGE = "/teleconsultation"
 
 
 @router.get("/trouver-un-soin")
 def find_page(request: Request, session: SessionDep, ou: str | None = None,
               besoin: str = "generaliste"):
-    from oasis.care.core.geo import geography
-
     who = visitor(request, session)
     if besoin not in SPECIALTIES:
         besoin = "generaliste"
@@ -62,18 +63,21 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
 
 def _slot_view(session: Session, slot_id: int, patient: Patient, partners) -> dict:
     """What the confirmation page shows about a slot, with this patient's cost."""
-    from oasis.care.finder.text import local
-
     slot = session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("ce créneau n'existe pas", code="unknown_slot")
     doctor = session.get(Practitioner, slot.practitioner_id)
     site = session.get(Location, slot.location_id)
-    situation = Situation.of_patient(patient, local(slot.start_at).date())
-    parcours = costs.parcours(situation, specialty=slot.specialty, practitioner_id=doctor.id)
+    day = local(slot.start_at).date()
+    remote = slot.mode != "in_person"
+    situation = Situation.of_patient(patient, day)
+    parcours = costs.parcours(situation, specialty=slot.specialty, practitioner_id=doctor.id,
+                              on=day, remote=remote)
+    seen = seen_in_person(session, patient.id, doctor.id, day) if remote else None
     cost = costs.estimate(situation, specialty=slot.specialty, sector=doctor.sector,
-                          remote=slot.mode != "in_person", on=local(slot.start_at).date(),
-                          in_parcours=parcours.respected, partners=partners)
+                          remote=remote, on=day, partners=partners,
+                          practitioner_id=doctor.id, seen=seen,
+                          channel="phone" if slot.mode == "phone" else "video")
     return {"slot": slot, "doctor": doctor, "site": site, "cost": cost, "parcours": parcours,
             "specialty": SPECIALTIES[slot.specialty]}
 

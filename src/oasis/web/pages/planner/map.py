@@ -25,7 +25,6 @@ def map_page(request: Request, session: SessionDep,
         "level_units": LEVEL_LABELS,
         "selected": {"indicateur": indicateur, "niveau": niveau, "territoire": territoire},
         "departements": maps.departments(),
-        "legends": maps.LEGENDS,
     }
     return render(request, "carte.html", visitor(request, session), section="carte",
                   **context)

@@ -16,12 +16,13 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from sqlalchemy import select
 
 from oasis.care.audit.service import record
+from oasis.care.billing import counters
 from oasis.care.core.errors import CareError
 from oasis.care.core.vocab import SPECIALTIES
-from oasis.care.finder.text import euros
-from oasis.care.people.models import Patient
+from oasis.care.finder.text import euros, local
+from oasis.care.people.models import Patient, Practitioner
 from oasis.care.sites.models import Location
-from oasis.care.teleconsult import encounters, prescriptions, referrals
+from oasis.care.teleconsult import billing, encounters, prescriptions, referrals
 from oasis.care.teleconsult.billing import Situation
 from oasis.care.teleconsult.models import (
     ENCOUNTER_MODES,
@@ -34,8 +35,10 @@ from oasis.web.kit.auth import Visitor, page_gate
 from oasis.web.kit.csrf import csrf_valid
 from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.errors import PageNotFound
+from oasis.web.kit.rooms import invite
 from oasis.web.kit.templating import render
 from oasis.web.live.queue import notify_queue
+from oasis.web.live.visio import end_room
 from oasis.web.pages.pro.common import see_other
 
 router = APIRouter(include_in_schema=False)
@@ -96,8 +99,6 @@ def consultation_page(encounter_id: int, request: Request, session: SessionDep, 
     patient = session.get(Patient, encounter.patient_id)
     call_url = None
     if encounter.status == "in-progress":
-        from oasis.web.kit.rooms import invite
-
         grant = encounters.call_grant(session, who.actor, encounter_id)
         call_url = invite(request.app.state.settings, room=grant.room,
                           participant=grant.participant, role=grant.role,
@@ -109,12 +110,22 @@ def consultation_page(encounter_id: int, request: Request, session: SessionDep, 
         BillingStatement.encounter_id == encounter_id))
     sites = list(session.scalars(select(Location).where(Location.active.is_(True))
                                  .order_by(Location.name).limit(200)))
+    preview = None
+    doctor = session.get(Practitioner, encounter.practitioner_id)
+    share = counters.doctor_share(session, doctor.id, local(encounter.started_at).year,
+                                  doctor.specialty)
+    if statement is None:
+        preview, _ = billing.conditions(
+            session, patient, doctor, encounter.mode, doctor.specialty,
+            local(encounter.started_at).date(),
+            partners=request.app.state.settings.partner_mutuelles)
     session.commit()
     return render(request, "pro/consultation.html", who,
                   title=f"Consultation — {patient.given_name} {patient.family_name}",
                   section="consultations", e=encounter, patient=patient, call_url=call_url,
                   measurements=_measurements(encounter), prescriptions=rxs, referrals=refs,
-                  statement=statement, euros=euros, sites=sites, specialties=SPECIALTIES,
+                  statement=statement, preview=preview, share=share, euros=euros, sites=sites,
+                  specialties=SPECIALTIES,
                   modes=ENCOUNTER_MODES, rx_rows=RX_ROWS, ok=ok, erreur=erreur)
 
 
@@ -181,22 +192,28 @@ def close(encounter_id: int, request: Request, session: SessionDep, who: Doctor,
           background: BackgroundTasks,
           csrf: Annotated[str, Form()] = "", ald: Annotated[str, Form()] = "",
           maternite: Annotated[str, Form()] = "", c2s: Annotated[str, Form()] = "",
-          ame: Annotated[str, Form()] = ""):
+          ame: Annotated[str, Form()] = "", oriente: Annotated[str, Form()] = "",
+          urgence: Annotated[str, Form()] = "", organisation: Annotated[str, Form()] = "",
+          mt_indisponible: Annotated[str, Form()] = "", detenu: Annotated[str, Form()] = "",
+          ehpad: Annotated[str, Form()] = ""):
     _mine(session, who, encounter_id)
     if not csrf_valid(request, csrf):
         return see_other(_path(encounter_id), erreur=CSRF_ERROR)
     try:
-        encounters.close(session, who.actor, encounter_id,
+        closed, _ = encounters.close(session, who.actor, encounter_id,
                          Situation(ald=bool(ald), maternity=bool(maternite), c2s=bool(c2s),
-                                   ame=bool(ame)),
+                                   ame=bool(ame), referred=bool(oriente),
+                                   emergency=bool(urgence),
+                                   territorial_organisation=bool(organisation),
+                                   medecin_traitant_unavailable=bool(mt_indisponible),
+                                   detention=bool(detenu), ehpad=bool(ehpad)),
                          partners=request.app.state.settings.partner_mutuelles)
     except CareError as exc:
         session.rollback()
         return see_other(_path(encounter_id), erreur=_sentence(exc.message))
     session.commit()
-    from oasis.care.people.models import Practitioner
-
     specialty = session.get(Practitioner, who.actor.practitioner_id).specialty
     background.add_task(notify_queue, request.app, "closed", specialty)
+    background.add_task(end_room, request.app, closed.room)
     return see_other(_path(encounter_id),
                      ok="Consultation close ; feuille de soins établie.")

@@ -8,7 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from oasis.care.core.clock import paris_today
+from oasis.care.teleconsult import billing
 from oasis.care.teleconsult.triage import RED_FLAGS
+from oasis.web.api.care_options import patient_of
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.templating import render
@@ -21,8 +24,19 @@ SECTIONS = {"patient": "teleconsultation", "medecin": "file", "ett": "ett"}
 
 def _page(request: Request, session, view: str) -> HTMLResponse:
     who = visitor(request, session)
+    preview = preview_cost = phone_cost = None
+    patient = patient_of(session, who.account, "conditions de remboursement")
+    if view == "patient" and patient is not None:
+        partners = request.app.state.settings.partner_mutuelles
+        preview, preview_cost = billing.conditions(session, patient, None, "video",
+                                                   "generaliste", paris_today(),
+                                                   partners=partners)
+        _, phone_cost = billing.conditions(session, patient, None, "phone", "generaliste",
+                                           paris_today(), partners=partners)
+    session.commit()
     return render(request, "teleconsultation.html", who, view=view, title=TITLES[view],
-                  section=SECTIONS[view], account=who.account, red_flags=RED_FLAGS)
+                  section=SECTIONS[view], account=who.account, red_flags=RED_FLAGS,
+                  preview=preview, preview_cost=preview_cost, phone_cost=phone_cost)
 
 
 @router.get("/teleconsultation", response_class=HTMLResponse)

@@ -54,6 +54,9 @@
 
   const fmt = (x) => (Math.abs(x) >= 100 ? Math.round(x) : Math.round(x * 100) / 100)
     .toLocaleString("fr-FR");
+  const withUnit = (text, unit) => (unit ? `${text} ${unit}` : text);
+  const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;",
+    ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
   class OasisMap {
     constructor(root, options) {
@@ -83,8 +86,89 @@
       reset.type = "button"; reset.textContent = "Vue d'ensemble";
       reset.addEventListener("click", () => this.fit());
       tools.appendChild(reset);
-      root.replaceChildren(tools, this.svg, this.legend, this.info);
+      for (const [label, kind] of [["Exporter en SVG", "svg"], ["Exporter en PNG", "png"]]) {
+        const b = document.createElement("button");
+        b.type = "button"; b.textContent = label; b.dataset.export = kind;
+        b.addEventListener("click", () => this.exportImage(kind));
+        tools.appendChild(b);
+      }
+      this.labelsLayer = document.createElementNS(SVG, "g");
+      this.labelsLayer.setAttribute("class", "map-labels");
+      this.pointsLayer = document.createElementNS(SVG, "g");
+      this.pointsLayer.setAttribute("class", "map-points");
+      this.svg.appendChild(this.pointsLayer);
+      this.svg.appendChild(this.labelsLayer);
+      this.sheet = document.createElement("aside");
+      this.sheet.className = "map-sheet";
+      this.sheet.hidden = true;
+      this.sheet.setAttribute("aria-live", "polite");
+      root.replaceChildren(tools, this.svg, this.legend, this.info, this.sheet);
       this.bindInteractions();
+    }
+
+    async loadPaths(pathsUrl, valuesUrl) {
+      this.info.textContent = "Chargement de la carte…";
+      const [layer, values] = await Promise.all([
+        fetch(pathsUrl).then((r) => r.json()),
+        fetch(valuesUrl).then((r) => r.json()),
+      ]);
+      this.drawPaths(layer, values);
+    }
+
+    /* Pre-projected integer paths (territory/maps.py path_layer): no per-point work. */
+    drawPaths(layer, indicator) {
+      const b = layer.bbox;
+      const k = layer.k;
+      const u = layer.units_per_degree;
+      this.bbox = b;
+      this.proj = (lon, lat) => [(lon - b[0]) * k * u, (b[3] - lat) * u];
+      this.full = [0, 0, layer.width, layer.height];
+      const legend = indicator.legend || {};
+      const values = indicator.values || {};
+      const categories = indicator.categories || null;
+      const unit = legend.unit || "";
+      const digits = legend.digits === undefined ? 2 : legend.digits;
+      this.show = (v) => (categories ? categories[v] : withUnit(
+        v.toLocaleString("fr-FR", { maximumFractionDigits: digits }), unit));
+      const breaks = legend.breaks || [];
+      const colors = legend.colors || DEFAULT_COLORS;
+      const missing = legend.missing || "#bdbdbd";
+      const parts = new Array(layer.features.length);
+      const classes = new Set();
+      const names = {};
+      const fills = colors.map((c) => `" fill="${c}" data-cls="`);
+      const none = `" fill="${missing}" data-cls="`;
+      layer.features.forEach(([code, name, d], i) => {
+        names[code] = name;
+        const value = values[code];
+        const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
+        classes.add(cls);
+        // INSEE and SIREN codes are plain digits/letters: no escaping needed
+        parts[i] = `<path d="${d}${cls >= 0 ? fills[cls] : none}${cls}" data-code="${code}"/>`;
+      });
+      this.names = names;
+      this.layer.innerHTML = parts.join("");
+      this.features = layer.features;
+      this.values = values;
+      this.renderLegend(indicator.label || "", breaks, colors, categories, legend);
+      const what = this.options.unitLabel || "communes";
+      this.root.dataset.features = String(layer.features.length);
+      this.root.dataset.classes = String(classes.size);
+      this.info.textContent = `${layer.features.length.toLocaleString("fr-FR")} ${what}. ` +
+        "Survolez ou touchez un territoire pour sa valeur, cliquez pour sa fiche.";
+      this.fit();
+      // first paint: after the browser has laid out and painted the paths
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        this.root.dataset.painted = String(performance.now());
+      }));
+    }
+
+    describe(el) {
+      const code = el.dataset.code;
+      const value = this.values ? this.values[code] : undefined;
+      const name = el.dataset.name || (this.names && this.names[code]) || code;
+      return `${name} (${code}) : ` +
+        (Number.isFinite(value) ? this.show(value) : "pas de valeur");
     }
 
     async load(geometryUrl, valuesUrl) {
@@ -100,61 +184,203 @@
       const features = geo.features.filter((f) => f.geometry);
       this.bbox = bounds(features);
       const proj = project(this.bbox);
+      this.proj = proj;
       const [w, h] = proj(this.bbox[2], this.bbox[1]);
       this.full = [0, 0, w, h];
       const values = indicator.values || {};
+      const legend = indicator.legend || {};
       const categories = indicator.categories || null;
-      const show = (v) => (categories ? categories[v] : fmt(v));
-      const breaks = this.options.breaks ||
+      const unit = legend.unit || "";
+      this.unit = unit;
+      const digits = legend.digits === undefined ? 2 : legend.digits;
+      const show = (v) => (categories ? categories[v] : withUnit(
+        v.toLocaleString("fr-FR", { maximumFractionDigits: digits }), unit));
+      this.show = show;
+      const breaks = legend.breaks ||
         quantileBreaks(features.map((f) => values[f.properties.code]), 5);
-      const colors = this.options.colors || DEFAULT_COLORS;
+      const colors = legend.colors || DEFAULT_COLORS;
+      const missing = legend.missing || "#bdbdbd";
       const frag = document.createDocumentFragment();
       for (const f of features) {
         const p = document.createElementNS(SVG, "path");
         const value = values[f.properties.code];
         p.setAttribute("d", pathData(f.geometry, proj));
-        p.setAttribute("fill", Number.isFinite(value) ? colors[classOf(value, breaks)] : "#d9d9d9");
+        const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
+        p.setAttribute("fill", cls >= 0 ? colors[cls] : missing);
         p.dataset.code = f.properties.code;
+        p.dataset.name = f.properties.name;
+        p.dataset.cls = String(cls);
         const title = document.createElementNS(SVG, "title");
         title.textContent = `${f.properties.name} (${f.properties.code}) : ` +
-          (Number.isFinite(value) ? show(value) : "n.d.");
+          (Number.isFinite(value) ? show(value) : "pas de valeur");
         p.appendChild(title);
         frag.appendChild(p);
       }
       this.layer.replaceChildren(frag);
       this.features = features;
       this.values = values;
-      this.renderLegend(indicator.label || "", breaks, colors, categories);
-      const unit = this.options.unitLabel || "communes";
+      this.renderLegend(indicator.label || "", breaks, colors, categories, legend);
+      const what = this.options.unitLabel || "communes";
       this.root.dataset.features = String(features.length);
-      this.info.textContent = `${features.length.toLocaleString("fr-FR")} ${unit}. ` +
-        "Survolez ou touchez un territoire pour sa valeur.";
+      this.root.dataset.classes = String(new Set(
+        [...this.layer.children].map((p) => p.dataset.cls)).size);
+      this.info.textContent = `${features.length.toLocaleString("fr-FR")} ${what}. ` +
+        "Survolez ou touchez un territoire pour sa valeur, cliquez pour sa fiche.";
       this.fit();
+      this.root.dataset.painted = String(performance.now());
     }
 
-    renderLegend(label, breaks, colors, categories) {
+    renderLegend(label, breaks, colors, categories, legend) {
+      const unit = legend.unit ? ` (${esc(legend.unit)})` : "";
+      const title = `<p class="legend-title">${esc(label)}</p>` +
+        `<p class="legend-unit">Unité : ${legend.unit ? esc(legend.unit) : "classe"}` +
+        (legend.method === "quantiles" ? " — classes par quantiles de ce niveau" : "") +
+        (legend.method === "diverging" ? " — orange : sous le seuil, violet : au-dessus" : "") +
+        "</p>";
+      let items;
       if (categories) {
-        const items = colors.map((c, i) =>
-          `<li><span class="swatch" style="background:${c}"></span>${categories[i]}</li>`);
-        this.legend.innerHTML = `<p class="legend-title">${label}</p><ul>${items.join("")}</ul>`;
-        return;
+        items = colors.map((c, i) =>
+          `<li><span class="swatch" data-color="${c}"></span>${esc(categories[i])}</li>`);
+      } else {
+        items = colors.map((c, i) => {
+          const lo = i === 0 ? null : breaks[i - 1];
+          const hi = i < breaks.length ? breaks[i] : null;
+          const text = lo === null ? `moins de ${fmt(hi)}` : hi === null ? `${fmt(lo)} et plus`
+            : `de ${fmt(lo)} à ${fmt(hi)}`;
+          return `<li><span class="swatch" data-color="${c}"></span>${text}${unit}</li>`;
+        });
       }
-      const items = colors.map((c, i) => {
-        const lo = i === 0 ? null : breaks[i - 1];
-        const hi = i < breaks.length ? breaks[i] : null;
-        const text = lo === null ? `moins de ${fmt(hi)}` : hi === null ? `${fmt(lo)} et plus`
-          : `de ${fmt(lo)} à ${fmt(hi)}`;
-        return `<li><span class="swatch" style="background:${c}"></span>${text}</li>`;
+      items.push(`<li><span class="swatch" data-color="${legend.missing || "#bdbdbd"}">` +
+        "</span>pas de valeur</li>");
+      this.legend.innerHTML = `${title}<ul>${items.join("")}</ul>`;
+      // Colours set through the CSSOM: the CSP refuses inline style attributes.
+      for (const s of this.legend.querySelectorAll(".swatch")) s.style.background = s.dataset.color;
+    }
+
+    drawLabels(places) {
+      if (!this.proj) return;
+      const frag = document.createDocumentFragment();
+      for (const place of places) {
+        const [x, y] = this.proj(place.lon, place.lat);
+        const t = document.createElementNS(SVG, "text");
+        t.setAttribute("x", x.toFixed(1)); t.setAttribute("y", y.toFixed(1));
+        t.setAttribute("class", `map-label ${place.kind}`);
+        t.textContent = place.name;
+        t.dataset.population = String(place.population);
+        frag.appendChild(t);
+      }
+      this.labelsLayer.replaceChildren(frag);
+      this.scaleLabels();
+    }
+
+    drawPoints(points) {
+      if (!this.proj) return;
+      const frag = document.createDocumentFragment();
+      for (const pt of points) {
+        const [x, y] = this.proj(pt.lon, pt.lat);
+        const c = document.createElementNS(SVG, "circle");
+        c.setAttribute("cx", x.toFixed(1)); c.setAttribute("cy", y.toFixed(1));
+        c.setAttribute("class", "map-point");
+        const title = document.createElementNS(SVG, "title");
+        title.textContent = pt.label;
+        c.appendChild(title);
+        frag.appendChild(c);
+      }
+      this.pointsLayer.replaceChildren(frag);
+      this.scaleLabels();
+    }
+
+    scaleLabels() {
+      if (!this.view) return;
+      const r = this.svg.getBoundingClientRect();
+      const s = Math.max(this.view[2] / (r.width || 1), this.view[3] / (r.height || 1));
+      this.labelsLayer.setAttribute("font-size", (12 * s).toFixed(2));
+      this.labelsLayer.setAttribute("stroke-width", (3 * s).toFixed(2));
+      const zoomed = this.full && this.view[2] < this.full[2] * 0.45;
+      this.labelsLayer.classList.toggle("zoomed", Boolean(zoomed));
+      // a phone-sized whole-country map has no room for 100 names: labels once zoomed
+      this.labelsLayer.classList.toggle("compact", !zoomed && (r.width || 0) < 600);
+      for (const c of this.pointsLayer.children) c.setAttribute("r", (5 * s).toFixed(2));
+    }
+
+    highlight(code) {
+      for (const p of this.layer.querySelectorAll(".selected")) p.classList.remove("selected");
+      const p = this.layer.querySelector(`[data-code="${CSS.escape(code)}"]`);
+      if (p) p.classList.add("selected");
+      return p;
+    }
+
+    zoomTo(lon, lat, code) {
+      if (!this.proj) return false;
+      const [x, y] = this.proj(lon, lat);
+      const w = this.full[2] / 12;
+      const h = this.full[3] / 12;
+      this.setView([x - w / 2, y - h / 2, w, h]);
+      return Boolean(code && this.highlight(code));
+    }
+
+    showSheet(sheet) {
+      const rank = sheet.priority_rank ? `${sheet.priority_rank.toLocaleString("fr-FR")} sur ` +
+        `${sheet.priority_of.toLocaleString("fr-FR")}` : "—";
+      const site = sheet.nearest_site ? `${esc(sheet.nearest_site)}, ${esc(sheet.drive_time)}`
+        : esc(sheet.drive_time);
+      this.sheet.innerHTML = `<h2>${esc(sheet.name)} (${esc(sheet.code)})</h2><dl>` +
+        `<dt>APL</dt><dd>${sheet.apl.toLocaleString("fr-FR")} ${esc(sheet.apl_unit)}</dd>` +
+        `<dt>Classe</dt><dd>${esc(sheet.apl_class)}</dd>` +
+        `<dt>Population</dt><dd>${sheet.population.toLocaleString("fr-FR")} habitants</dd>` +
+        `<dt>Site le plus proche</dt><dd>${site}</dd>` +
+        `<dt>Rang de priorité</dt><dd>${rank}</dd>` +
+        `<dt>Couverture France Santé</dt><dd>${esc(sheet.coverage_text)}</dd></dl>` +
+        (sheet.synthetic ? "<p class=\"note\">Offre et sites de démonstration " +
+          "SYNTHÉTIQUES.</p>" : "") +
+        "<button type=\"button\" class=\"sheet-close\">Fermer</button>";
+      this.sheet.hidden = false;
+      this.sheet.querySelector(".sheet-close").addEventListener("click", () => {
+        this.sheet.hidden = true;
       });
-      const names = this.options.classNames;
-      const named = names ? items.map((html, i) => html.replace("</li>", ` — ${names[i]}</li>`))
-        : items;
-      this.legend.innerHTML = `<p class="legend-title">${label}</p><ul>${named.join("")}</ul>`;
+    }
+
+    serialise() {
+      const clone = this.svg.cloneNode(true);
+      clone.setAttribute("xmlns", SVG);
+      const [, , w, h] = this.view;
+      const width = 1200;
+      clone.setAttribute("width", String(width));
+      clone.setAttribute("height", String(Math.round(width * h / w)));
+      const style = document.createElementNS(SVG, "style");
+      style.textContent = "path{stroke:#fff;stroke-width:.3;vector-effect:non-scaling-stroke}" +
+        "text{font-family:sans-serif;fill:#111;stroke:#fff;paint-order:stroke}" +
+        ".map-label.ville{display:none}.zoomed .map-label.ville{display:inline}" +
+        "circle{fill:#e66101;stroke:#000}";
+      clone.insertBefore(style, clone.firstChild);
+      return new XMLSerializer().serializeToString(clone);
+    }
+
+    exportImage(kind) {
+      const text = this.serialise();
+      const blob = new Blob([text], { type: "image/svg+xml" });
+      const url = URL.createObjectURL(blob);
+      const save = (href, name) => {
+        const a = document.createElement("a");
+        a.href = href; a.download = name; document.body.appendChild(a); a.click(); a.remove();
+      };
+      if (kind === "svg") { save(url, "carte-oasis.svg"); return; }
+      const img = new Image();
+      img.onload = () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = img.width; canvas.height = img.height;
+        const ctx = canvas.getContext("2d");
+        ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.drawImage(img, 0, 0);
+        canvas.toBlob((png) => save(URL.createObjectURL(png), "carte-oasis.png"), "image/png");
+      };
+      img.src = url;
     }
 
     setView(box) {
       this.view = box;
       this.svg.setAttribute("viewBox", box.map((x) => x.toFixed(1)).join(" "));
+      this.scaleLabels();
     }
 
     fit() { this.setView(this.full.slice()); }
@@ -186,6 +412,21 @@
         const [cx, cy] = this.toView(e);
         this.zoom(e.deltaY < 0 ? 0.8 : 1.25, cx, cy);
       }, { passive: false });
+      this.tooltip = document.createElement("div");
+      this.tooltip.className = "map-tooltip";
+      this.tooltip.hidden = true;
+      this.tooltip.setAttribute("role", "tooltip");
+      this.root.appendChild(this.tooltip);
+      this.svg.addEventListener("pointermove", (e) => {
+        if (!e.target.dataset || !e.target.dataset.code) { this.tooltip.hidden = true; return; }
+        this.tooltip.textContent = this.describe(e.target);
+        const r = this.root.getBoundingClientRect();
+        const x = Math.min(e.clientX - r.left + 12, r.width - 180);
+        this.tooltip.style.left = `${Math.max(0, x)}px`;
+        this.tooltip.style.top = `${e.clientY - r.top + 14}px`;
+        this.tooltip.hidden = false;
+      });
+      this.svg.addEventListener("pointerleave", () => { this.tooltip.hidden = true; });
       let drag = null;
       this.svg.addEventListener("pointerdown", (e) => { drag = [e.clientX, e.clientY]; });
       window.addEventListener("pointerup", () => { drag = null; });
@@ -199,7 +440,8 @@
         const code = e.target.dataset && e.target.dataset.code;
         if (!code) return;
         const title = e.target.querySelector("title");
-        this.info.textContent = title ? title.textContent : code;
+        this.info.textContent = title ? title.textContent : this.describe(e.target);
+        this.highlight(code);
         if (this.options.onSelect) this.options.onSelect(code);
       });
       this.svg.addEventListener("keydown", (e) => {

@@ -56,6 +56,22 @@
       s.doctors_on_duty + " médecin" + (s.doctors_on_duty > 1 ? "s" : "") + " en service).";
   }
 
+  function showReimbursement(r) {
+    const box = $("tc-reimbursement");
+    if (!box || !r) return;
+    const euros = (c) => (c / 100).toFixed(2).replace(".", ",") + " €";
+    box.hidden = false;
+    box.dataset.reimbursable = r.reimbursable ? "oui" : "non";
+    $("tc-reimbursement-title").textContent = r.tiers_payant === "partenaire"
+      ? "Financée par votre mutuelle partenaire : rien à payer."
+      : (r.reimbursable ? "Remboursée par l'Assurance Maladie" : "Non remboursée par l'Assurance Maladie") +
+        " — il vous restera " + euros(r.patient_cents) + ".";
+    const list = $("tc-reimbursement-reasons");
+    list.replaceChildren(...r.reasons.map((text) => {
+      const li = document.createElement("li"); li.textContent = text; return li;
+    }));
+  }
+
   function watch(entryId) {
     window.oasisTele.entry = entryId;
     $("tc-join").hidden = true;
@@ -121,6 +137,7 @@
           $("tc-emergency-message").textContent = out.message;
           return;
         }
+        showReimbursement(out.reimbursement);
         watch(out.entry.entry_id);
       } catch (error) {
         showError(error.message);

@@ -1,7 +1,7 @@
 """background jobs: notification outbox, France Santé label snapshots
 
-Revision ID: 0006_load
-Revises: 0005_slot_free_search
+Revision ID: 0008_load
+Revises: 0007_sec
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_load"
-down_revision = "0005_slot_free_search"
+revision = "0008_load"
+down_revision = "0007_sec"
 branch_labels = None
 depends_on = None
 
