@@ -10,7 +10,7 @@ GEO    := src/oasis/data/geo/communes.parquet
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install data lint bench clean help browser assets
+.PHONY: run run-prod test install data lint bench bench-load clean help browser assets
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
@@ -46,6 +46,14 @@ run: install data assets  ## set up, migrate, load demo data and serve on http:/
 	$(BIN)/oasis demo load
 	OASIS_ENV=$${OASIS_ENV:-development} $(BIN)/oasis serve --host $(HOST) --port $(PORT)
 
+WORKERS ?= 2
+run-prod: install data  ## web (--workers $(WORKERS)) + job worker together, as deploy/Procfile (needs DATABASE_URL, REDIS_URL)
+	$(BIN)/oasis db upgrade
+	@trap 'kill -TERM $$worker $$web 2>/dev/null; wait' INT TERM; \
+	  $(BIN)/oasis worker & worker=$$!; \
+	  $(BIN)/oasis serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-jobs & web=$$!; \
+	  wait
+
 lint: install  ## ruff and the import contracts (pyproject.toml [tool.importlinter])
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
@@ -64,6 +72,10 @@ test: install data browser assets  ## lint, check the import contracts and run t
 
 bench: install data  ## run every benchmark
 	for b in benchmarks/[!_]*.py; do $(BIN)/python $$b || exit 1; done
+
+LOAD_ARGS ?=
+bench-load: install data  ## locust load test over HTTP (PostgreSQL from OASIS_TEST_POSTGRES_URL, 2 workers, 127.0.0.1)
+	$(BIN)/python benchmarks/load/run.py $(LOAD_ARGS)
 
 clean:  ## remove the virtualenv, built data and the demo database
 	rm -rf $(VENV) src/oasis/data/geo oasis.db node_modules $(SWAGGER)

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = None
     attachment_max_bytes: int = 10 * 1024 * 1024
     expertise_answer_days: int = 7  # promised answer time of a téléexpertise
+    # OASIS_NOTIFIER="package.module:function": delivers the outbox (default: kept there)
+    notifier: str | None = None
+    # OASIS_JOBS_IN_PROCESS=1: the web server runs the background jobs itself (`oasis
+    # serve` turns it on for SQLite; with PostgreSQL run `oasis worker` instead)
+    jobs_in_process: bool = False
 
     @property
     def geography_file(self) -> Path:

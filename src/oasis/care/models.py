@@ -11,6 +11,7 @@ from oasis.care.audit.models import AuditEvent
 from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
+from oasis.care.jobs.models import JobMessage, LabelSnapshot
 from oasis.care.networks.models import (
     CareNetwork,
     CareProtocol,
@@ -54,6 +55,8 @@ __all__ = [
     "ExpertiseAct",
     "ExpertiseAttachment",
     "ExpertiseRequest",
+    "JobMessage",
+    "LabelSnapshot",
     "Location",
     "LocationHours",
     "MedicationRequest",

@@ -20,6 +20,7 @@ from oasis.commands.notify import reminders
 from oasis.commands.plan import plan_app
 from oasis.commands.serve import serve
 from oasis.commands.visio import visio
+from oasis.commands.worker import worker
 
 app = typer.Typer(
     help="Oasis : intelligence territoriale et plateforme de soins contre les déserts médicaux.",
@@ -38,6 +39,7 @@ app.command("coverage")(coverage)
 app.add_typer(plan_app, name="plan")
 app.command("visio")(visio)
 app.command("serve")(serve)
+app.command("worker")(worker)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -46,6 +46,7 @@ from oasis.web.api.fhir.errors import OUTCOME_RESPONSES
 from oasis.web.kit.errors import ERROR_RESPONSES, document_errors, install_errors
 from oasis.web.kit.limits import InputGuard
 from oasis.web.kit.security import SecurityMiddleware
+from oasis.web.kit.writes import install_write_gate
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
@@ -84,9 +85,21 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI):
-    """Warm the demo territory in the background when a server starts; never block."""
-    settings = getattr(_app.state, "settings", None)
+async def lifespan(app: FastAPI):
+    """Warm the demo territory in the background when a server starts; never block.
+
+    With ``jobs_in_process`` (``oasis serve`` on SQLite) the background jobs run in this
+    process instead (they include the warm-up); they stop, after the job in progress,
+    when the server shuts down.
+    """
+    settings = getattr(app.state, "settings", None)
+    if settings is not None and settings.jobs_in_process:
+        from oasis.care.jobs.runner import InProcessRunner
+
+        runner = InProcessRunner(settings.database_url).start()
+        yield
+        runner.stop()
+        return
     geography_file = str(settings.geography_file) if settings is not None else None
     threading.Thread(target=warm_up, name="oasis-warm-up", daemon=True,
                      kwargs={"geography_file": geography_file}).start()
@@ -123,4 +136,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(router, responses=OUTCOME_RESPONSES)
         else:
             app.include_router(document_errors(router), responses=ERROR_RESPONSES)
+    install_write_gate(app)
     return app

@@ -2,8 +2,10 @@
 
 Double booking is prevented by the database, not by a read-then-write in Python: the
 slot is claimed with one conditional ``UPDATE … WHERE status = 'free'`` (on PostgreSQL a
-second concurrent claim waits for the first and then matches no row; on SQLite writers
-are serialised by ``BEGIN IMMEDIATE``), and the appointment insert is backed by the
+second concurrent claim waits for the first and then matches no row; SQLite is
+serialisable: a writer either holds the write lock from ``BEGIN IMMEDIATE`` or, in a web
+request's deferred transaction, fails on a stale snapshot and is run again, see
+:mod:`oasis.care.core.db`), and the appointment insert is backed by the
 partial unique index on the slot and the practitioner overlap constraint/trigger.  Any
 violation becomes a :class:`~oasis.care.core.errors.Conflict` with a precise ``code``.
 

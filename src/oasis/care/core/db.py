@@ -1,11 +1,27 @@
 """Engines, sessions and migrations for the care database (SQLite or PostgreSQL).
 
-SQLite is the zero-install default, so it is configured to be safe rather than fast:
+SQLite is the zero-install default, so it is configured to be safe under a crowd:
 WAL journal (readers never block the writer, a killed process loses nothing committed),
-foreign keys on (off by default in SQLite!), a busy timeout so parallel writers wait
-instead of failing, and ``BEGIN IMMEDIATE`` for every transaction so a read-then-write
-transaction can never fail half-way with "database is locked" when another writer
-committed in between — writers queue at BEGIN instead.  PostgreSQL needs none of that.
+foreign keys on (off by default in SQLite!) and a busy timeout so a writer waits for
+another writer instead of failing.  How a transaction begins is chosen per session:
+
+* ``immediate`` (scripts, jobs, the CLI, tests): ``BEGIN IMMEDIATE`` takes the write
+  lock at the start, so a read-then-write transaction never fails half-way: writers
+  queue at ``BEGIN`` (busy timeout).  Right for a thread that owns its transaction.
+* ``deferred`` (the web server's request sessions): a read takes no lock at all, the
+  write lock is taken by the first write.  ``BEGIN IMMEDIATE`` for every request froze
+  the server under 48 anonymous readers: every pool thread waited for the lock while its
+  holder, between two steps of its request, waited for a thread.  The price is that a
+  transaction that read and then writes fails at once with "database is locked" when
+  another writer committed in between (its snapshot is stale; waiting cannot help):
+  :func:`is_write_conflict` recognises it and the request is run again from the start
+  (the web layer serialises a process's writing requests and retries them, see
+  :mod:`oasis.web.kit.writes`).  SQLite stays serialisable either way.
+
+The pool holds :data:`POOL_SIZE` connections (the web server's thread count), with
+unbounded overflow on SQLite, whose connections are only open files, so a thread never
+waits for a connection held by a request that waits for a thread.  PostgreSQL needs
+none of the SQLite settings.
 """
 
 from __future__ import annotations
@@ -13,18 +29,44 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# anyio's default thread limiter: the threads that run FastAPI's sync routes.
+POOL_SIZE = 40
+SQLITE_BEGIN = "oasis_sqlite_begin"  # execution option: "immediate" (default) or "deferred"
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+
+
+class CommitWatch:
+    """Whether a write transaction committed while the watch was on (this context and the
+    threads it starts): a unit of work that already committed something must not be run
+    again after a later write conflict."""
+
+    def __init__(self) -> None:
+        self.committed = False
+        self._token = None
+
+    def __enter__(self) -> CommitWatch:
+        self._token = _watch.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _watch.reset(self._token)
+
+
+_watch: ContextVar[CommitWatch | None] = ContextVar("oasis_commit_watch", default=None)
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -40,7 +82,29 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "immediate")
+        connection.info["wrote"] = False
+        connection.exec_driver_sql("BEGIN" if mode == "deferred" else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(connection, _cursor, statement, *_args) -> None:
+        if statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+            connection.info["wrote"] = True
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection) -> None:
+        watch = _watch.get()
+        if watch is not None and connection.info.get("wrote"):
+            watch.committed = True
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "database is busy": the transaction lost
+    the write lock to another one (or its snapshot went stale) and must start again."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -53,13 +117,19 @@ def make_engine(url: str, **kwargs) -> Engine:
         else:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs.setdefault("connect_args", {"check_same_thread": False})
+            kwargs.setdefault("pool_size", POOL_SIZE)
+            kwargs.setdefault("max_overflow", -1)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
     return create_engine(url, **kwargs)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
 
 
 def get_engine(url: str) -> Engine:
@@ -79,8 +149,14 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+def session_factory(url: str, *, deferred: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``url``; ``deferred`` sessions take SQLite's write lock only at their
+    first write (see the module docstring: the caller must retry on a write conflict)."""
+    engine = get_engine(url)
+    if deferred and engine.dialect.name == "sqlite":
+        return sessionmaker(engine.execution_options(**{SQLITE_BEGIN: "deferred"}),
+                            expire_on_commit=False)
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager

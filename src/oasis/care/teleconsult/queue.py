@@ -6,7 +6,8 @@ Taking a patient is safe under concurrency without any lock held in Python:
    double click or a second tab gets 0 rows and a Conflict);
 2. the oldest waiting entry is selected ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (two
    doctors pick *different* patients instead of queueing behind one row lock; SQLite
-   serialises writers with ``BEGIN IMMEDIATE`` so the plain select is already exclusive);
+   is serialisable — a transaction that read a stale queue cannot write, see
+   :mod:`oasis.care.core.db` — so the plain select is already exclusive);
 3. the entry is claimed with ``UPDATE … WHERE id = ? AND status = 'waiting'`` — if it
    matches no row another doctor got there first and we try the next one;
 4. the Encounter insert is backed by unique indexes (one encounter per entry, one

@@ -8,7 +8,8 @@ Authentication dependencies live in :mod:`oasis.web.kit.auth`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Annotated
@@ -19,7 +20,7 @@ from pydantic import AfterValidator, WithJsonSchema
 from sqlalchemy.orm import Session
 
 from oasis.care.core.clock import PARIS
-from oasis.care.core.db import session_factory
+from oasis.care.core.db import POOL_SIZE, session_factory
 from oasis.care.core.inputs import ID_MAX
 from oasis.config import Settings
 
@@ -28,14 +29,32 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session = session_factory(request.app.state.settings.database_url)()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, once one of the process's :data:`DB_CONCURRENCY` places is
+    free (never more than the pool's :data:`POOL_SIZE` connections).
 
+    The wait is in the event loop, not in a pool thread: with more requests in flight
+    than connections, threads blocked on the pool while the holders of the connections
+    wait for a thread froze the server (until the pool's 30 s timeout).  SQLite request
+    sessions are deferred (reads take no lock; see :mod:`oasis.web.kit.writes`).
+    """
+    state = request.app.state
+    limiter = getattr(state, "db_limiter", None)
+    if limiter is None:
+        limiter = state.db_limiter = asyncio.Semaphore(DB_CONCURRENCY)
+    async with limiter:
+        session = session_factory(state.settings.database_url, deferred=True)()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+
+# Requests of one process holding a session at once.  Fewer than the 40 pool threads:
+# with the interpreter lock, more runnable threads add no throughput, only wait, and
+# they compete with the event loop for the interpreter lock.
+DB_CONCURRENCY = min(16, POOL_SIZE)
 
 # Any id from outside (path, query, body): beyond ID_MAX it names no row, so it is refused
 # (422) before reaching a driver that would overflow.
