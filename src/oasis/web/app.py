@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_errors(app)
     install_measurement_hooks(app)
     for router in ROUTERS:
-        if router is fhir.router:  # FHIR answers errors as OperationOutcome
+        if router.prefix.startswith("/fhir"):  # FHIR answers errors as OperationOutcome
             app.include_router(router, responses=OUTCOME_RESPONSES)
         else:
             app.include_router(document_errors(router), responses=ERROR_RESPONSES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Forbidden
@@ -111,7 +111,8 @@ def waits(session: SessionDep, _actor: Planner,
             for r in measured_waits(session, department_filter=departement)]
 
 
-@router.get("/delais.csv", response_class=PlainTextResponse,
+@router.get("/delais.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "Délais en CSV"}},
             summary="Délais mesurés, export CSV")
 def waits_csv(session: SessionDep, _actor: Planner,
               departement: Annotated[str | None, Query(max_length=3)] = None) -> Response:
