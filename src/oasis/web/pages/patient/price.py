@@ -54,7 +54,7 @@ def price_page(request: Request, session: SessionDep) -> HTMLResponse:
     session.commit()
     answer = errors = None
     status = 200
-    if "acte" in q:
+    if "acte" in q and form["age"]:  # a link that names only the act pre-fills the form
         try:
             body = SimulateIn.model_validate({
                 "date": form["date"] or paris_today().isoformat(), "act": form["acte"],

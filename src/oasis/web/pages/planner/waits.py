@@ -24,7 +24,7 @@ from oasis.web.kit.templating import render
 router = APIRouter(include_in_schema=False)
 Planner = Annotated[Visitor, Depends(page_gate("coordinator", "admin"))]
 PAGE = "/planification/delais"
-Dep = Annotated[str | None, Query(max_length=3, pattern=r"^[0-9AB]{2,3}$")]
+Dep = Annotated[str | None, Query(max_length=3, pattern=r"^([0-9AB]{2,3})?$")]  # "": all
 
 
 def _apl(wanted: bool):
@@ -35,7 +35,7 @@ def _apl(wanted: bool):
 
 def _rows(session, departement: str | None, apl: bool):
     return measured_waits(session, specialties=DEFAULT_SPECIALTIES,
-                          department_filter=departement, apl=_apl(apl))
+                          department_filter=departement or None, apl=_apl(apl))
 
 
 @router.get(PAGE)
