@@ -35,7 +35,7 @@ from oasis.web.api.schemas.networks import (
     SasBookedOut,
 )
 from oasis.web.kit.auth import ActorDep, require_role
-from oasis.web.kit.deps import SessionDep
+from oasis.web.kit.deps import Id, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["réseaux de soins, SAS"])
 Coordinator = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
@@ -60,7 +60,7 @@ def create_network(body: NetworkIn, session: SessionDep, actor: Coordinator) -> 
 
 @router.post("/reseaux/{network_id}/membres", response_model=MemberOut, status_code=201,
              summary="Ajouter un membre (praticien ou site)")
-def add_member(network_id: int, body: MemberIn, session: SessionDep,
+def add_member(network_id: Id, body: MemberIn, session: SessionDep,
                actor: Coordinator):
     networks.coordinated_network(session, actor, network_id)
     member = networks.add_member(session, network_id, practitioner_id=body.practitioner_id,
@@ -71,7 +71,7 @@ def add_member(network_id: int, body: MemberIn, session: SessionDep,
 
 @router.post("/reseaux/{network_id}/protocoles", response_model=ProtocolOut, status_code=201,
              summary="Définir un protocole (experts sollicités en premier)")
-def add_protocol(network_id: int, body: ProtocolIn, session: SessionDep, actor: Coordinator):
+def add_protocol(network_id: Id, body: ProtocolIn, session: SessionDep, actor: Coordinator):
     networks.coordinated_network(session, actor, network_id)
     protocol = networks.add_protocol(session, network_id, name=body.name,
                                      specialty=body.specialty, expert_ids=body.expert_ids)
@@ -81,7 +81,7 @@ def add_protocol(network_id: int, body: ProtocolIn, session: SessionDep, actor: 
 
 @router.post("/reseaux/{network_id}/tarifs", response_model=PriceOut, status_code=201,
              summary="Ajouter un prix négocié (réseau de mutuelle)")
-def add_price(network_id: int, body: PriceIn, session: SessionDep, actor: Coordinator):
+def add_price(network_id: Id, body: PriceIn, session: SessionDep, actor: Coordinator):
     networks.coordinated_network(session, actor, network_id)
     price = networks.add_price(session, network_id, category=body.category, item=body.item,
                                network_price_cents=body.network_price_cents,
@@ -107,7 +107,7 @@ def open_slots(session: SessionDep, actor: Regulator,
 
 @router.post("/sas/creneaux/{reservation_id}/rendez-vous", response_model=SasBookedOut,
              status_code=201, summary="Réserver un créneau SAS pour un appelant")
-def book(reservation_id: int, body: CallerIn, session: SessionDep,
+def book(reservation_id: Id, body: CallerIn, session: SessionDep,
          actor: Regulator) -> SasBookedOut:
     caller = sas.Caller(body.family_name, body.given_name, body.birth_date, body.commune_code,
                         body.phone)

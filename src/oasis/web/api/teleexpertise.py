@@ -33,7 +33,7 @@ from oasis.web.api.schemas.teleexpertise import (
     WaitOut,
 )
 from oasis.web.kit.auth import ActorDep, require_role
-from oasis.web.kit.deps import SessionDep, SettingsDep
+from oasis.web.kit.deps import Id, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/teleexpertises", tags=["téléexpertise"])
 Planner = Annotated[Actor, Depends(require_role("coordinator", "admin"))]
@@ -122,7 +122,7 @@ def waits_csv(session: SessionDep, _actor: Planner,
 
 
 @router.get("/{request_id}", response_model=RequestOut, summary="Lire une demande et son avis")
-def read(request_id: int, session: SessionDep, actor: ActorDep) -> RequestOut:
+def read(request_id: Id, session: SessionDep, actor: ActorDep) -> RequestOut:
     out = as_out(te.get(session, actor, request_id))
     session.commit()
     return out
@@ -130,7 +130,7 @@ def read(request_id: int, session: SessionDep, actor: ActorDep) -> RequestOut:
 
 @router.post("/{request_id}/pieces", response_model=list[AttachmentOut], status_code=201,
              summary="Ajouter des pièces jointes (requérant, avant l'avis)")
-async def add_files(request_id: int, session: SessionDep, settings: SettingsDep,
+async def add_files(request_id: Id, session: SessionDep, settings: SettingsDep,
                     actor: ActorDep, files: Annotated[list[UploadFile], File()]
                     ) -> list[AttachmentOut]:
     uploads = await read_uploads(files, settings.attachment_max_bytes)
@@ -148,7 +148,7 @@ async def add_files(request_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.get("/{request_id}/pieces/{attachment_id}", response_class=Response,
             summary="Télécharger une pièce jointe (parties seulement)")
-def download(request_id: int, attachment_id: int, session: SessionDep, settings: SettingsDep,
+def download(request_id: Id, attachment_id: Id, session: SessionDep, settings: SettingsDep,
              actor: ActorDep) -> Response:
     att, data = te.read_attachment(session, actor, request_id, attachment_id, store(settings))
     session.commit()
@@ -158,7 +158,7 @@ def download(request_id: int, attachment_id: int, session: SessionDep, settings:
 
 
 @router.post("/{request_id}/avis", response_model=RequestOut, summary="Rendre l'avis (expert)")
-def answer(request_id: int, body: AnswerIn, session: SessionDep, actor: ActorDep) -> RequestOut:
+def answer(request_id: Id, body: AnswerIn, session: SessionDep, actor: ActorDep) -> RequestOut:
     req = te.answer(session, actor, request_id, text=body.text,
                     recommendation=body.recommendation)
     out = as_out(req)
@@ -168,7 +168,7 @@ def answer(request_id: int, body: AnswerIn, session: SessionDep, actor: ActorDep
 
 @router.get("/{request_id}/actes", response_model=list[ActOut],
             summary="Actes facturés : TE2 (requis), RQD (requérant)")
-def acts(request_id: int, session: SessionDep, actor: ActorDep) -> list[ActOut]:
+def acts(request_id: Id, session: SessionDep, actor: ActorDep) -> list[ActOut]:
     req = te.get(session, actor, request_id, "actes de téléexpertise")
     if actor.role == "patient":
         raise Forbidden("les actes sont visibles des professionnels", code="forbidden")
@@ -179,7 +179,7 @@ def acts(request_id: int, session: SessionDep, actor: ActorDep) -> list[ActOut]:
 
 @router.get("/{request_id}/creneaux", response_model=list[OptionOut],
             summary="Créneaux en présentiel proposés après l'avis (moteur de recherche)")
-def options(request_id: int, session: SessionDep, settings: SettingsDep,
+def options(request_id: Id, session: SessionDep, settings: SettingsDep,
             actor: ActorDep) -> list[OptionOut]:
     found = te.in_person_options(session, actor, request_id,
                                  partners=tuple(settings.partner_mutuelles))
@@ -195,7 +195,7 @@ def options(request_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.post("/{request_id}/rendez-vous", response_model=BookedOut, status_code=201,
              summary="Réserver le créneau proposé pour le patient")
-def book(request_id: int, body: BookIn, session: SessionDep, actor: ActorDep) -> BookedOut:
+def book(request_id: Id, body: BookIn, session: SessionDep, actor: ActorDep) -> BookedOut:
     a = te.book(session, actor, request_id, body.slot_id)
     out = BookedOut(appointment_id=a.id, start_at=a.start_at, practitioner_id=a.practitioner_id,
                     location_id=a.location_id)

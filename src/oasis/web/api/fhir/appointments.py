@@ -12,6 +12,7 @@ from typing import Any
 
 from oasis.care.booking.models import Appointment
 from oasis.care.core.errors import Invalid
+from oasis.care.core.inputs import parse_id
 from oasis.web.api.fhir.common import instant, mode_concept, ref, ref_id, resource
 
 STATUS_CHANGES = ("cancelled", "noshow")
@@ -54,9 +55,10 @@ def booking_request(res: Any) -> dict:
 
 
 def _int_id(value: str, kind: str) -> int:
-    if not value.isdigit():
+    ident = parse_id(value)
+    if ident is None:
         raise Invalid(f"identifiant {kind} invalide « {value} »", code="invalid_reference")
-    return int(value)
+    return ident
 
 
 def status_change(current: dict, body: Any, patch: bool) -> tuple[str, str | None]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from oasis.care.core.errors import Invalid, NotFound
+from oasis.care.core.inputs import parse_id
 from oasis.care.teleexpertise import service as te
 from oasis.care.teleexpertise.models import RECOMMENDATIONS, ExpertiseAttachment
 from oasis.web.api.fhir.common import (
@@ -39,9 +40,10 @@ RECOMMENDATION_SYSTEM = "https://oasis.sante.fr/fhir/CodeSystem/teleexpertise-re
 
 
 def _id(value: str, kind: str) -> int:
-    if not value.isdigit():
+    ident = parse_id(value)
+    if ident is None:  # not an id, or one no row can have: missing
         raise NotFound(f"{kind} introuvable", code="not_found")
-    return int(value)
+    return ident
 
 
 def _requester(req) -> dict | None:

@@ -24,6 +24,7 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid, NotFound
 from oasis.care.core.geo import commune_place
+from oasis.care.core.inputs import ascii_digits, parse_id
 from oasis.care.core.vocab import MODES, SPECIALTIES
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, PractitionerRole
@@ -90,7 +91,7 @@ class Params:
         value = self.one(key)
         if value is None:
             return default
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not ascii_digits(value) or not low <= int(value) <= high:
             raise Invalid(f"{key} : entier de {low} à {high} attendu",
                           code="invalid_search_parameter")
         return int(value)
@@ -117,7 +118,7 @@ def ids_of(values: list[str] | None, kind: str) -> list[int] | None:
     out = []
     for v in values:
         v = v.split("/", 1)[1] if v.startswith(f"{kind}/") else v
-        if not v.isdigit():
+        if not ascii_digits(v):
             raise Invalid(f"identifiant {kind} invalide « {v} »", code="invalid_reference")
         out.append(int(v))
     return out
@@ -150,9 +151,10 @@ def mode_of(value: str | None) -> str | None:
 
 
 def int_id(value: str, kind: str) -> int:
-    if not value.isdigit():
+    ident = parse_id(value)
+    if ident is None:  # not an id, or one no row can have: missing
         raise NotFound(f"{kind} introuvable", code="not_found")
-    return int(value)
+    return ident
 
 
 def get_or_404(session, model, ident: int, kind: str):
@@ -361,7 +363,7 @@ def _services(session, where) -> list[tuple[Location, str, bool]]:
 @router.get("/HealthcareService/{ident}", summary="Une spécialité proposée sur un site")
 def read_service(ident: str, session: SessionDep) -> FhirResponse:
     site_id, _, spec = ident.partition("-")
-    if not site_id.isdigit() or spec not in SPECIALTIES:
+    if not ascii_digits(site_id) or spec not in SPECIALTIES:
         raise NotFound("HealthcareService introuvable", code="not_found")
     found = _services(session, [Location.id == int(site_id), Practitioner.specialty == spec])
     if not found:
@@ -589,7 +591,7 @@ def search_encounters(request: Request, session: SessionDep, actor: ActorDep) ->
 @router.get("/Observation/{ident}", summary="Une mesure (constantes de l'ETT)")
 def read_observation(ident: str, session: SessionDep, actor: ActorDep) -> FhirResponse:
     row_id = ident.partition("-")[0]
-    m = session.get(EncounterMeasurement, int(row_id)) if row_id.isdigit() else None
+    m = session.get(EncounterMeasurement, parse_id(row_id)) if parse_id(row_id) else None
     if m is None:
         raise NotFound("Observation introuvable", code="not_found")
     e = encounters.get_encounter(session, actor, m.encounter_id, "lecture des mesures")

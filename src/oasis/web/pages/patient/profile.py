@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from oasis.care.core.errors import CareError
+from oasis.care.core.inputs import ascii_digits
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner
 from oasis.web.kit.auth import visitor
@@ -61,7 +62,7 @@ def set_gp(request: Request, session: SessionDep, csrf: Annotated[str, Form()] =
     require_csrf(request, csrf)
     try:
         people.set_gp(session, who.actor, who.actor.patient_id,
-                      practitioner_id=int(practitioner_id) if practitioner_id.isdigit()
+                      practitioner_id=int(practitioner_id) if ascii_digits(practitioner_id)
                       else None, declared_name=declared_name, declared_rpps=declared_rpps)
         session.commit()
     except CareError as exc:
