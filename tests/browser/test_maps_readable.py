@@ -32,8 +32,8 @@ def _page(new_page, width: int, height: int = 900):
 
 
 def _drawn(pg, count_js: str = "> 50") -> None:
-    pg.wait_for_function(
-        f"document.querySelectorAll('#carte .map-svg path').length {count_js} && "
+    pg.wait_for_function(  # a function, not a string: the CSP forbids eval
+        f"() => document.querySelectorAll('#carte .map-svg path').length {count_js} && "
         "document.querySelector('#carte').dataset.labels !== undefined")
 
 
@@ -110,7 +110,7 @@ def test_fits_360px_and_shows_proposed_sites(new_page, live_server):
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"page de {width} px à 360 px"
     pg.check("#sites-proposes")
-    pg.wait_for_function("document.querySelectorAll('#carte circle.map-point').length > 0")
+    pg.wait_for_function("() => document.querySelectorAll('#carte circle.map-point').length > 0")
     assert "Site proposé n° 1" in pg.locator("#carte circle.map-point title").first.text_content()
     # no room for 100 names on a phone-sized country map: labels come with the zoom
     assert pg.locator("#carte .map-labels.compact").count() == 1
