@@ -68,7 +68,7 @@ browser:  ## install Debian chromium for the browser tests (where apt is usable;
 test: install data browser assets  ## lint, check the import contracts and run the whole test suite
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install data  ## run every benchmark
 	for b in benchmarks/[!_]*.py; do $(BIN)/python $$b || exit 1; done

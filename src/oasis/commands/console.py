@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message never breaks a file name
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Sortie JSON (pour les scripts).")]
 

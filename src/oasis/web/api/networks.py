@@ -120,7 +120,7 @@ def book(reservation_id: Id, body: CallerIn, session: SessionDep,
 @router.get("/sas/participation", response_model=ParticipationOut,
             summary="Participation d'un site au SAS sur une période (critère France Santé)")
 def participation(session: SessionDep, _actor: Coordinator,
-                  location_id: Annotated[int, Query()], start: Annotated[datetime, Query()],
+                  location_id: Annotated[Id, Query()], start: Annotated[datetime, Query()],
                   end: Annotated[datetime, Query()]) -> dict:
     if start.tzinfo is None or end.tzinfo is None:
         raise Invalid("dates avec fuseau horaire attendues (ISO 8601)", code="naive_datetime")

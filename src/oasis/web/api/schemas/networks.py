@@ -7,19 +7,20 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from oasis.web.api.schemas.care import ORM
+from oasis.web.kit.deps import Id
 
 
 class MemberOut(ORM):
     id: int
-    practitioner_id: int | None
-    location_id: int | None
+    practitioner_id: Id | None
+    location_id: Id | None
 
 
 class ProtocolOut(ORM):
     id: int
     name: str
     specialty: str
-    expert_ids: list[int]
+    expert_ids: list[Id]
 
 
 class PriceOut(ORM):
@@ -36,7 +37,7 @@ class NetworkOut(ORM):
     kind: str
     communes: list[str]
     epcis: list[str]
-    coordinator_account_id: int | None
+    coordinator_account_id: Id | None
     mutuelle_name: str | None
     synthetic: bool
     members: list[MemberOut]
@@ -53,14 +54,14 @@ class NetworkIn(BaseModel):
 
 
 class MemberIn(BaseModel):
-    practitioner_id: int | None = None
-    location_id: int | None = None
+    practitioner_id: Id | None = None
+    location_id: Id | None = None
 
 
 class ProtocolIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     specialty: str
-    expert_ids: list[int] = []
+    expert_ids: list[Id] = []
 
 
 class PriceIn(BaseModel):
@@ -71,18 +72,18 @@ class PriceIn(BaseModel):
 
 
 class PublishIn(BaseModel):
-    location_id: int
-    slot_ids: list[int] = Field(min_length=1, max_length=200)
+    location_id: Id
+    slot_ids: list[Id] = Field(min_length=1, max_length=200)
 
 
 class ReservationOut(ORM):
     id: int
-    slot_id: int
-    location_id: int
-    network_id: int
+    slot_id: Id
+    location_id: Id
+    network_id: Id
     start_at: datetime
     end_at: datetime
-    appointment_id: int | None
+    appointment_id: Id | None
 
 
 class CallerIn(BaseModel):
@@ -95,13 +96,13 @@ class CallerIn(BaseModel):
 
 
 class SasBookedOut(BaseModel):
-    appointment_id: int
-    patient_id: int
+    appointment_id: Id
+    patient_id: Id
     start_at: datetime
 
 
 class ParticipationOut(BaseModel):
-    location_id: int
+    location_id: Id
     start: datetime
     end: datetime
     published_slots: int

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from oasis.web.api.schemas.care import ORM
+from oasis.web.kit.deps import Id
 
 
 class AttachmentOut(ORM):
@@ -33,14 +34,14 @@ class ActOut(ORM):
 class RequestOut(ORM):
     resourceType: str = "CommunicationRequest"
     id: int
-    patient_id: int
-    requester_practitioner_id: int | None
-    requester_staff_id: int | None
+    patient_id: Id
+    requester_practitioner_id: Id | None
+    requester_staff_id: Id | None
     specialty: str
-    named_expert_id: int | None
-    expert_id: int | None
-    network_id: int | None
-    protocol_id: int | None
+    named_expert_id: Id | None
+    expert_id: Id | None
+    network_id: Id | None
+    protocol_id: Id | None
     question: str
     context: str | None
     consent_at: datetime
@@ -51,7 +52,7 @@ class RequestOut(ORM):
     answered_at: datetime | None
     answer_text: str | None
     recommendation: str | None
-    appointment_id: int | None
+    appointment_id: Id | None
     attachments: list[AttachmentOut]
 
 
@@ -68,19 +69,19 @@ class AnswerIn(BaseModel):
 
 
 class BookIn(BaseModel):
-    slot_id: int
+    slot_id: Id
 
 
 class SlotOut(BaseModel):
-    slot_id: int
+    slot_id: Id
     start_at: datetime
     end_at: datetime
 
 
 class OptionOut(BaseModel):
-    practitioner_id: int | None
+    practitioner_id: Id | None
     practitioner_name: str | None
-    location_id: int | None
+    location_id: Id | None
     location_name: str | None
     travel_minutes: int
     start_at: datetime
@@ -90,10 +91,10 @@ class OptionOut(BaseModel):
 
 
 class BookedOut(BaseModel):
-    appointment_id: int
+    appointment_id: Id
     start_at: datetime
-    practitioner_id: int
-    location_id: int
+    practitioner_id: Id
+    location_id: Id
 
 
 class WaitOut(BaseModel):
