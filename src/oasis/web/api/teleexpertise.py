@@ -59,13 +59,13 @@ def as_out(req: ExpertiseRequest) -> RequestOut:
 @router.post("", response_model=RequestOut, status_code=201,
              summary="Demander une téléexpertise (requérant)")
 async def create(session: SessionDep, settings: SettingsDep, actor: ActorDep,
-                 patient_id: Annotated[int, Form()], specialty: Annotated[str, Form()],
+                 patient_id: Annotated[Id, Form()], specialty: Annotated[str, Form()],
                  question: Annotated[str, Form(min_length=1, max_length=5000)],
                  consent: Annotated[bool, Form(description="Consentement du patient recueilli")],
                  context: Annotated[str | None, Form(max_length=10_000)] = None,
                  consent_how: Annotated[str | None, Form(max_length=200)] = None,
-                 named_expert_id: Annotated[int | None, Form()] = None,
-                 protocol_id: Annotated[int | None, Form()] = None,
+                 named_expert_id: Annotated[Id | None, Form()] = None,
+                 protocol_id: Annotated[Id | None, Form()] = None,
                  files: Annotated[list[UploadFile] | None, File()] = None) -> RequestOut:
     uploads = await read_uploads(files or [], settings.attachment_max_bytes)
     st = store(settings)
