@@ -20,7 +20,13 @@ from oasis.care.networks.models import (
     SasReservation,
 )
 from oasis.care.notifications.models import OutboxMessage
-from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
+from oasis.care.people.models import (
+    Patient,
+    PatientGuardian,
+    Practitioner,
+    PractitionerRole,
+    StaffMember,
+)
 from oasis.care.programmes.models import MissionDay, MissionSite, PriorityZone
 from oasis.care.scheduling.models import AvailableTime, Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location, LocationHours
@@ -68,6 +74,7 @@ __all__ = [
     "ParticipationDay",
     "ParticipationYear",
     "Patient",
+    "PatientGuardian",
     "Practitioner",
     "PractitionerPresence",
     "PractitionerRole",

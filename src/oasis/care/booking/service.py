@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
-from oasis.care.core.access import can_see_patient, ensure_can_see_patient
+from oasis.care.core.access import (
+    can_see_patient,
+    ensure_can_see_patient,
+    represented_ids,
+    speaks_for,
+)
 from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
@@ -62,8 +67,8 @@ def _slot_refusal(session: Session, slot_id: int, now: datetime) -> Exception:
 
 def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> Patient:
     patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
-    if actor.role == "patient" and actor.patient_id != patient_id:
-        raise NotFound("Patient introuvable", code="not_found")
+    if actor.role == "patient" and not speaks_for(session, actor, patient_id):
+        ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
     # Regulators (SAS) book for the caller on the line, as the coordination does.
     if actor.role not in ("patient", "system", "coordinator", "admin", "regulator"):
         ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
@@ -117,7 +122,7 @@ def get_appointment(session: Session, actor: Actor, appointment_id: int,
                     purpose: str = "consultation du rendez-vous") -> Appointment:
     appointment = get_or_raise(session, Appointment, appointment_id,
                                "Appointment introuvable", code="not_found")
-    if not _is_party(actor, appointment):
+    if not _is_party(session, actor, appointment):
         ensure_can_see_patient(session, actor, appointment.patient_id, "Appointment",
                                appointment_id, purpose)
     record(session, actor, "read", "Appointment", appointment_id,
@@ -125,9 +130,9 @@ def get_appointment(session: Session, actor: Actor, appointment_id: int,
     return appointment
 
 
-def _is_party(actor: Actor, appointment: Appointment) -> bool:
+def _is_party(session: Session, actor: Actor, appointment: Appointment) -> bool:
     return (actor.role == "system"
-            or (actor.role == "patient" and actor.patient_id == appointment.patient_id)
+            or speaks_for(session, actor, appointment.patient_id)
             or (actor.role == "practitioner"
                 and actor.practitioner_id == appointment.practitioner_id))
 
@@ -198,8 +203,8 @@ def appointments_of(session: Session, actor: Actor, *, upcoming_only: bool = Fal
 
     now = now or utcnow()
     stmt = select(Appointment)
-    if actor.role == "patient":
-        stmt = stmt.where(Appointment.patient_id == actor.patient_id)
+    if actor.role == "patient":  # their own and their relatives'
+        stmt = stmt.where(Appointment.patient_id.in_(represented_ids(session, actor)))
     elif actor.role == "practitioner":
         stmt = stmt.where(Appointment.practitioner_id == actor.practitioner_id)
     elif actor.role == "nurse" and actor.location_id is not None:
@@ -300,8 +305,7 @@ def _own_entry(session: Session, actor: Actor, entry_id: int) -> WaitlistEntry:
     missing = NotFound("inscription en liste d'attente introuvable", code="not_found")
     if entry is None:
         raise missing
-    if actor.role == "system" or (actor.role == "patient"
-                                  and entry.patient_id == actor.patient_id):
+    if actor.role == "system" or speaks_for(session, actor, entry.patient_id):
         return entry
     if actor.is_staff_reader and can_see_patient(session, actor, entry.patient_id):
         return entry
@@ -367,7 +371,7 @@ def waitlist_of(session: Session, actor: Actor,
         return []
     expire_offers(session, now)
     rows = session.scalars(select(WaitlistEntry).where(
-        WaitlistEntry.patient_id == actor.patient_id,
+        WaitlistEntry.patient_id.in_(represented_ids(session, actor)),
         WaitlistEntry.status.in_(("waiting", "offered")))
         .order_by(WaitlistEntry.status, WaitlistEntry.id)).all()  # offered first
     return list(rows)

@@ -1,6 +1,8 @@
 """Who may see which patient's health data, and the actor every service call runs as.
 
-The rule of the platform: a patient sees their own records; a practitioner sees the
+The rule of the platform: a patient sees their own records and those of the relatives
+they manage (:class:`~oasis.care.people.models.PatientGuardian`: a child, a dependent
+parent) — :func:`speaks_for` is that rule, the one every domain asks; a practitioner sees the
 patients they have (or had) an appointment or a consultation with, or whose médecin
 traitant they are; a nurse sees the patients booked at their site; nobody else —
 coordinators and admins run the platform but do not read health data.  A denied
@@ -21,7 +23,7 @@ from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import NotFound
-from oasis.care.people.models import Patient
+from oasis.care.people.models import Patient, PatientGuardian
 
 RelationshipCheck = Callable[[Session, Actor, int], bool]
 
@@ -48,11 +50,33 @@ def _treating_doctor(session: Session, actor: Actor, patient_id: int) -> bool:
 RELATIONSHIP_CHECKS: list[RelationshipCheck] = [_appointment_relationship, _treating_doctor]
 
 
+def represented_ids(session: Session, actor: Actor) -> list[int]:
+    """The patients a patient account acts for: itself first, then its dependants."""
+    if actor.role != "patient" or actor.patient_id is None:
+        return []
+    dependants = session.scalars(select(PatientGuardian.dependant_id).where(
+        PatientGuardian.guardian_id == actor.patient_id)
+        .order_by(PatientGuardian.id)).all()
+    return [actor.patient_id, *dependants]
+
+
+def speaks_for(session: Session, actor: Actor, patient_id: int | None) -> bool:
+    """Whether a patient account may read and act on ``patient_id``'s records: its own,
+    or a dependant's it manages (the guardian link); never another patient's."""
+    if actor.role != "patient" or actor.patient_id is None or patient_id is None:
+        return False
+    if actor.patient_id == patient_id:
+        return True
+    return bool(session.scalar(select(exists().where(
+        PatientGuardian.guardian_id == actor.patient_id,
+        PatientGuardian.dependant_id == patient_id))))
+
+
 def can_see_patient(session: Session, actor: Actor, patient_id: int) -> bool:
     if actor.role == "system":
         return True
     if actor.role == "patient":
-        return actor.patient_id == patient_id
+        return speaks_for(session, actor, patient_id)
     if not actor.is_staff_reader:
         return False
     return any(check(session, actor, patient_id) for check in RELATIONSHIP_CHECKS)

@@ -46,6 +46,37 @@ class Patient(Base):
     __table_args__ = (CheckConstraint("sex IN ('F', 'M') OR sex IS NULL", name="sex"),)
 
 
+RELATIONS = {"enfant": "Enfant", "parent": "Parent", "conjoint": "Conjoint·e",
+             "autre": "Autre proche"}
+
+
+class PatientGuardian(Base):
+    """A relative managed from an account holder's account (a child, a dependent parent).
+
+    The relative is a real :class:`Patient` row, so appointments, consultations and bills
+    point at them; this link says who speaks for them.  ``dependant_id`` is unique: a
+    relative created by a guardian belongs to that guardian and cannot be attached to a
+    second account silently.
+    """
+
+    __tablename__ = "patient_guardian"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                             index=True)
+    dependant_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                              unique=True)
+    relation: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dependant: Mapped[Patient] = relationship(foreign_keys=[dependant_id])
+
+    __table_args__ = (
+        CheckConstraint(check_in("relation", tuple(RELATIONS)), name="relation"),
+        CheckConstraint("guardian_id <> dependant_id", name="not_self"),
+    )
+
+
 class Practitioner(Base):
     """A health professional identified by RPPS (doctor, midwife)."""
 
