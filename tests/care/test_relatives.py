@@ -149,7 +149,8 @@ def test_inputs_are_bounded_and_checked(session, world):
 
 def test_gp_and_mutuelle_of_a_relative(session, world):
     holder = world["holder"]
-    gp = people.create_practitioner(session, rpps=rpps_with_check_digit("0000000099"), family_name="Moreau",
+    gp = people.create_practitioner(session, rpps=rpps_with_check_digit("0000000099"),
+                                    family_name="Moreau",
                                     given_name="Paul", specialty="generaliste")
     r = _child(session, holder, given_name="Emma", gp_id=gp.id, mutuelle_name="MGEN")
     p = session.get(Patient, r.id)

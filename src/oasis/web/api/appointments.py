@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from oasis.care.booking import service as booking
 from oasis.care.booking.models import WaitlistEntry
+from oasis.care.core.access import represented_ids
 from oasis.care.core.errors import Invalid
 from oasis.care.notifications import service as notifications
 from oasis.web.api.schemas.care import AppointmentOut, WaitlistOut, page_of
@@ -19,7 +20,8 @@ router = APIRouter(prefix="/api/v1", tags=["rendez-vous"])
 
 class BookingIn(BaseModel):
     slot_id: Id
-    patient_id: Id | None = Field(default=None, description="Par défaut : le patient connecté")
+    patient_id: Id | None = Field(default=None, description="Par défaut : le patient connecté ; "
+                                  "un de ses proches (GET /api/v1/patients/me/relatives)")
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -125,8 +127,9 @@ def my_entries(session: SessionDep, actor: ActorDep) -> list[WaitlistOut]:
         return []
     if booking.expire_offers(session):
         session.commit()
-    rows = session.scalars(select(WaitlistEntry).where(
-        WaitlistEntry.patient_id == actor.patient_id).order_by(WaitlistEntry.id)).all()
+    rows = session.scalars(select(WaitlistEntry).where(  # their own and their relatives'
+        WaitlistEntry.patient_id.in_(represented_ids(session, actor)))
+        .order_by(WaitlistEntry.id)).all()
     return [WaitlistOut.model_validate(e) for e in rows]
 
 

@@ -1,17 +1,18 @@
-"""Patients: self-registration, own record, a practitioner's patients."""
+"""Patients: self-registration, own record and relatives, a practitioner's patients."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from oasis.care.accounts import onboarding
 from oasis.care.core.actor import Actor
+from oasis.care.people import relatives
 from oasis.care.people import service as people
-from oasis.care.people.models import Patient
+from oasis.care.people.models import RELATIONS, Patient
 from oasis.web.api.schemas.care import PatientOut, page_of
 from oasis.web.kit.auth import ActorDep, require_role
 from oasis.web.kit.deps import Id, PageDep, SessionDep, column_length
@@ -63,6 +64,103 @@ def my_record(session: SessionDep,
     patient = people.get_patient(session, actor, actor.patient_id, "consultation de son dossier")
     session.commit()
     return PatientOut.model_validate(patient)
+
+
+Relation = Literal[tuple(RELATIONS)]  # type: ignore[valid-type]
+
+
+class RelativeIn(BaseModel):
+    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    relation: Relation = Field(description="enfant, parent, conjoint ou autre")
+    sex: str | None = Field(default=None, pattern="^[FM]$")
+    nir: str | None = Field(default=None, max_length=30,
+                            description="Numéro de sécurité sociale (15), vérifié")
+    gp_id: Id | None = Field(default=None, description="Médecin traitant (praticien)")
+    gp_declared_name: str | None = Field(default=None, max_length=120)
+    gp_declared_rpps: str | None = Field(default=None, max_length=30)
+    mutuelle_name: str | None = Field(default=None,
+                                      max_length=column_length(Patient.mutuelle_name))
+    mutuelle_member_number: str | None = Field(
+        default=None, max_length=column_length(Patient.mutuelle_member_number))
+
+
+class RelativeUpdate(BaseModel):
+    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    relation: Relation
+    sex: str | None = Field(default=None, pattern="^[FM]$")
+    nir: str | None = Field(default=None, max_length=30)
+
+
+class RelativeOut(BaseModel):
+    id: int
+    relation: str
+    family_name: str
+    given_name: str
+    birth_date: date
+    sex: str | None
+    nir: str | None
+    gp_id: int | None
+    gp_declared_name: str | None
+    mutuelle_name: str | None
+
+
+class RemovedOut(BaseModel):
+    detail: str
+    code: str = "relative_removed"
+
+
+def _out(r: relatives.Relative) -> RelativeOut:
+    p = r.patient
+    return RelativeOut(id=p.id, relation=r.relation, family_name=p.family_name,
+                       given_name=p.given_name, birth_date=p.birth_date, sex=p.sex, nir=p.nir,
+                       gp_id=p.gp_id, gp_declared_name=p.gp_declared_name,
+                       mutuelle_name=p.mutuelle_name)
+
+
+PatientActor = Annotated[Actor, Depends(require_role("patient"))]
+
+
+@router.get("/me/relatives", response_model=list[RelativeOut], summary="Mes proches")
+def my_relatives(session: SessionDep, actor: PatientActor) -> list[RelativeOut]:
+    rows = relatives.relatives_of(session, actor)
+    session.commit()
+    return [_out(r) for r in rows]
+
+
+@router.post("/me/relatives", status_code=201, response_model=RelativeOut,
+             summary="Ajouter un proche (enfant, parent…) : un dossier patient rattaché")
+def add_relative(body: RelativeIn, session: SessionDep, actor: PatientActor) -> RelativeOut:
+    r = relatives.add_relative(session, actor, **body.model_dump())
+    session.commit()
+    return _out(r)
+
+
+@router.get("/me/relatives/{relative_id}", response_model=RelativeOut, summary="Un proche")
+def read_relative(relative_id: Id, session: SessionDep, actor: PatientActor) -> RelativeOut:
+    r = relatives.get_relative(session, actor, relative_id)
+    session.commit()
+    return _out(r)
+
+
+@router.patch("/me/relatives/{relative_id}", response_model=RelativeOut,
+              summary="Corriger l'identité d'un proche")
+def update_relative(relative_id: Id, body: RelativeUpdate, session: SessionDep,
+                    actor: PatientActor) -> RelativeOut:
+    r = relatives.update_relative(session, actor, relative_id, **body.model_dump())
+    session.commit()
+    return _out(r)
+
+
+@router.delete("/me/relatives/{relative_id}", response_model=RemovedOut,
+               summary="Retirer un proche (refusé s'il a un rendez-vous prévu)")
+def remove_relative(relative_id: Id, session: SessionDep, actor: PatientActor) -> RemovedOut:
+    relatives.remove_relative(session, actor, relative_id)
+    session.commit()
+    return RemovedOut(detail="proche retiré de votre compte")
 
 
 @router.get("", response_model=page_of(PatientOut),

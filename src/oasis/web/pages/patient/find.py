@@ -10,14 +10,17 @@ from sqlalchemy.orm import Session
 
 from oasis.care.billing.situation import seen_in_person
 from oasis.care.booking import service as booking
+from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import CareError, NotFound
 from oasis.care.core.geo import geography
+from oasis.care.core.inputs import parse_id
 from oasis.care.core.vocab import SITE_KINDS, SPECIALTIES
 from oasis.care.finder import PlaceError, Situation, costs, find_care, resolve
 from oasis.care.finder.service import CATEGORIES, TITLES
 from oasis.care.finder.text import local
 from oasis.care.networks.service import mutuelle_offers
 from oasis.care.notifications import service as notifications
+from oasis.care.people import relatives
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location
@@ -26,6 +29,7 @@ from oasis.web.kit import notify
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.csrf import require_csrf
 from oasis.web.kit.deps import Id, SessionDep
+from oasis.web.kit.errors import PageNotFound
 from oasis.web.kit.templating import render
 from oasis.web.pages.patient.common import safe_next, to_login
 
@@ -75,6 +79,14 @@ def _slot_view(session: Session, slot_id: Id, patient: Patient, partners) -> dic
         raise NotFound("ce créneau n'existe pas", code="unknown_slot")
     doctor = session.get(Practitioner, slot.practitioner_id)
     site = session.get(Location, slot.location_id)
+    return {"slot": slot, "doctor": doctor, "site": site,
+            "specialty": SPECIALTIES[slot.specialty],
+            **_cost_for(session, slot, doctor, patient, partners)}
+
+
+def _cost_for(session: Session, slot: Slot, doctor: Practitioner, patient: Patient,
+              partners) -> dict:
+    """The price and parcours of this slot for the person the care is for."""
     day = local(slot.start_at).date()
     remote = slot.mode != "in_person"
     situation = Situation.of_patient(patient, day)
@@ -85,18 +97,54 @@ def _slot_view(session: Session, slot_id: Id, patient: Patient, partners) -> dic
                           remote=remote, on=day, partners=partners,
                           practitioner_id=doctor.id, seen=seen,
                           channel="phone" if slot.mode == "phone" else "video")
-    return {"slot": slot, "doctor": doctor, "site": site, "cost": cost, "parcours": parcours,
-            "specialty": SPECIALTIES[slot.specialty]}
+    return {"cost": cost, "parcours": parcours}
+
+
+def _for_whom(session: Session, who, pour: str | int | None) -> tuple[Patient, list[dict]]:
+    """« Pour qui ? »: the person chosen (the account holder by default) and the choices.
+
+    Another patient's id is the 404 page, as for any record one may not see.
+    """
+    holder = patient_of(session, who.account, "prise de rendez-vous")
+    family = relatives.relatives_of(session, who.actor)
+    chosen = holder
+    wanted = parse_id(str(pour)) if pour not in (None, "") else None
+    if pour not in (None, "") and wanted != holder.id:
+        if wanted is None:
+            raise PageNotFound()
+        try:
+            chosen = relatives.get_relative(session, who.actor, wanted,
+                                            purpose="prise de rendez-vous").patient
+        except NotFound:
+            session.commit()  # keep the audited refusal
+            raise PageNotFound() from None
+    choices = [{"id": holder.id, "value": "", "name": "Moi",
+                "detail": f"{holder.given_name} {holder.family_name}", "patient": holder}]
+    choices += [{"id": r.id, "value": str(r.id), "name": r.display_name,
+                 "detail": f"{r.relation_label.lower()}, {r.age_on(paris_today())} ans",
+                 "patient": r.patient} for r in family]
+    return chosen, choices
+
+
+def _confirm_view(session: Session, who, creneau: int, pour, partners) -> dict:
+    chosen, choices = _for_whom(session, who, pour)
+    view = _slot_view(session, creneau, chosen, partners)
+    if len(choices) > 1:  # each person's own price, next to their name
+        for c in choices:
+            c["cost"] = _cost_for(session, view["slot"], view["doctor"], c["patient"],
+                                  partners)["cost"]
+    return {**view, "choices": choices, "chosen": chosen}
 
 
 @router.get("/rendez-vous/confirmer")
-def confirm_page(request: Request, session: SessionDep, creneau: int, retour: str = ""):
+def confirm_page(request: Request, session: SessionDep, creneau: int, retour: str = "",
+                 pour: str = ""):
     retour = safe_next(retour, "/trouver-un-soin")
     who = visitor(request, session)
     if not who.is_patient:
         return to_login(request)
-    patient = patient_of(session, who.account, "prise de rendez-vous")
-    view = _slot_view(session, creneau, patient, request.app.state.settings.partner_mutuelles)
+    view = _confirm_view(session, who, creneau, pour[:12],
+                         request.app.state.settings.partner_mutuelles)
     session.commit()
     return render(request, "patient/confirmer.html", who, title="Confirmer le rendez-vous",
                   error=None, retour=retour, **view)
@@ -105,23 +153,26 @@ def confirm_page(request: Request, session: SessionDep, creneau: int, retour: st
 @router.post("/rendez-vous/confirmer")
 def confirm(request: Request, session: SessionDep, creneau: Annotated[int, Form()],
             csrf: Annotated[str, Form()] = "", motif: Annotated[str, Form()] = "",
-            retour: Annotated[str, Form()] = ""):
+            retour: Annotated[str, Form()] = "",
+            pour: Annotated[str, Form(max_length=12)] = ""):
+    """Book for the account holder or for the relative chosen in « Pour qui ? » (the
+    booking service refuses, with the usual 404 and audit, any other patient)."""
     retour = safe_next(retour, "/trouver-un-soin")
     who = visitor(request, session)
     if not who.is_patient:
         return to_login(request)
     require_csrf(request, csrf)
+    patient_id = who.actor.patient_id if not pour else (parse_id(pour) or 0)
     try:
         appointment = booking.book(session, who.actor, slot_id=creneau,
-                                   patient_id=who.actor.patient_id,
+                                   patient_id=patient_id,
                                    reason=motif.strip()[:2000] or None)
         session.commit()
         notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
     except CareError as exc:
         session.rollback()
-        patient = patient_of(session, who.account, "prise de rendez-vous")
-        view = _slot_view(session, creneau, patient,
-                          request.app.state.settings.partner_mutuelles)
+        view = _confirm_view(session, who, creneau, pour,
+                             request.app.state.settings.partner_mutuelles)
         session.commit()
         return render(request, "patient/confirmer.html", who, status_code=409,
                       title="Confirmer le rendez-vous", error=exc.message, retour=retour,
