@@ -129,10 +129,10 @@ def _for_whom(session: Session, who, pour: str | int | None) -> tuple[Patient, l
 def _confirm_view(session: Session, who, creneau: int, pour, partners) -> dict:
     chosen, choices = _for_whom(session, who, pour)
     view = _slot_view(session, creneau, chosen, partners)
-    if len(choices) > 1:  # each person's own price, next to their name
-        for c in choices:
-            c["cost"] = _cost_for(session, view["slot"], view["doctor"], c["patient"],
-                                  partners)["cost"]
+    for c in choices:  # each person's own price and parcours, next to their name
+        c.update(_cost_for(session, view["slot"], view["doctor"], c["patient"], partners)
+                 if c["patient"] is not chosen else
+                 {"cost": view["cost"], "parcours": view["parcours"]})
     return {**view, "choices": choices, "chosen": chosen}
 
 
