@@ -26,9 +26,17 @@ def test_relatives_crud_and_errors(client, family):  # noqa: F811
     assert (child["given_name"], child["relation"], child["gp_id"]) == ("Léo", "enfant", None)
     listed = client.get("/api/v1/patients/me/relatives", headers=headers).json()
     assert [r["id"] for r in listed] == [child["id"]]
+    nir = "1 19 03 58 194 002 " + "{:02d}".format(97 - int("1190358194002") % 97)
     r = client.patch(f"/api/v1/patients/me/relatives/{child['id']}", headers=headers,
-                     json={**CHILD, "given_name": "Léon"})
+                     json={**CHILD, "given_name": "Léon", "nir": nir})
     assert r.status_code == 200 and r.json()["given_name"] == "Léon"
+    assert r.json()["nir"] == nir.replace(" ", "")
+    r = client.patch(f"/api/v1/patients/me/relatives/{child['id']}", headers=headers,
+                     json={**CHILD, "relation": "autre"})  # no « nir »: kept
+    assert (r.json()["relation"], r.json()["nir"]) == ("autre", nir.replace(" ", ""))
+    r = client.patch(f"/api/v1/patients/me/relatives/{child['id']}", headers=headers,
+                     json={**CHILD, "nir": None})
+    assert r.json()["nir"] is None
     for body, code in [({**CHILD, "relation": "cousin"}, "validation_error"),
                        ({**CHILD, "nir": "123"}, "invalid_nir"),
                        ({**CHILD, "given_name": "x" * 101}, "validation_error"),

@@ -167,13 +167,16 @@ def add_relative(session: Session, actor: Actor, *, family_name: str, given_name
 def update_relative(session: Session, actor: Actor, relative_id: int, *, family_name: str,
                     given_name: str, birth_date: date | None, relation: str,
                     sex: str | None = None, nir: str | None = None) -> Relative:
-    """Correct the relative's identity (names, birth date, sex, link, NIR)."""
+    """Correct the relative's identity (names, birth date, sex, link, NIR).
+
+    ``nir`` None keeps the stored NIR; an empty string removes it.
+    """
     relative = get_relative(session, actor, relative_id, purpose="modification d'un proche")
     fields = _fields(family_name=family_name, given_name=given_name, birth_date=birth_date,
                      sex=sex, relation=relation)
     patient = relative.patient
-    nir = (nir or "").strip() or None
-    if nir is not None:
+    nir = patient.nir if nir is None else (nir.strip() or None)
+    if nir is not None and nir != patient.nir:
         try:
             nir = normalise_nir(nir)
         except InvalidIdentifier as exc:

@@ -87,6 +87,8 @@ class RelativeIn(BaseModel):
 
 
 class RelativeUpdate(BaseModel):
+    """The identity of the relative; médecin traitant and mutuelle have their own pages."""
+
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: date
@@ -150,7 +152,10 @@ def read_relative(relative_id: Id, session: SessionDep, actor: PatientActor) -> 
               summary="Corriger l'identité d'un proche")
 def update_relative(relative_id: Id, body: RelativeUpdate, session: SessionDep,
                     actor: PatientActor) -> RelativeOut:
-    r = relatives.update_relative(session, actor, relative_id, **body.model_dump())
+    fields = body.model_dump(exclude={"nir"})
+    # an absent « nir » keeps the stored one; « null » or "" removes it
+    nir = (body.nir or "") if "nir" in body.model_fields_set else None
+    r = relatives.update_relative(session, actor, relative_id, nir=nir, **fields)
     session.commit()
     return _out(r)
 

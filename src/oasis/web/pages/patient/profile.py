@@ -225,7 +225,7 @@ def update_relative(request: Request, session: SessionDep, relative_id: Id,
     try:
         relatives.update_relative(session, who.actor, relative_id, family_name=family_name,
                                   given_name=given_name, birth_date=_birth(birth_date),
-                                  sex=sex or None, relation=relation, nir=nir or None)
+                                  sex=sex or None, relation=relation, nir=nir)
         session.commit()
     except NotFound:
         session.commit()
