@@ -95,6 +95,8 @@ def test_call_with_chat_photo_prescription_and_summary(server, new_page, request
     doctor.get_by_role("button", name="Je suis disponible").click()
     doctor.wait_for_selector("#tc-available[aria-pressed='true']")
 
+    # Headless Chromium cannot leave the permission at « ask »: it is granted up front (a
+    # patient who said yes on an earlier visit), so the page offers no button again.
     patient = new_page("patient", permissions=["camera", "microphone", "notifications"])
     patient.add_init_script(RECORD_NOTIFICATIONS)
     patient.goto(server.url + "/teleconsultation")
@@ -118,8 +120,8 @@ def test_call_with_chat_photo_prescription_and_summary(server, new_page, request
     shoot(request, patient, "file-choix")
     patient.get_by_role("button", name="Rejoindre la file d'attente").click()
     patient.locator("#tc-position").filter(has_text="Vous êtes le prochain patient.").wait_for()
-    patient.get_by_role("button", name="Me prévenir quand le médecin est prêt").click()
     patient.locator("#tc-notify-status").filter(has_text="Notifications activées").wait_for()
+    assert patient.locator("#tc-notify").is_hidden()
     shoot(request, patient, "file-attente")
 
     doctor.locator("#tc-summary").filter(has_text="1 patient en attente").wait_for()
@@ -216,3 +218,33 @@ def test_call_with_chat_photo_prescription_and_summary(server, new_page, request
                 }""")
                 failures += [f"{path} {viewport['width']}px: {v}" for v in found]
     assert not failures, "\n".join(failures)
+
+
+def test_without_notifications_the_page_itself_says_the_doctor_is_ready(server, new_page):
+    """Notifications refused (headless Chromium's default): no notification is raised,
+    the page says so while waiting, and the banner and the title take over."""
+    doctor = signed_in(new_page, server, "derm@t.fr", "dermatologue-2",
+                       "/teleconsultation/medecin")
+    doctor.get_by_role("button", name="Je suis disponible").click()
+    doctor.wait_for_selector("#tc-available[aria-pressed='true']")
+    patient = new_page("patient-sans-notification")
+    patient.add_init_script(RECORD_NOTIFICATIONS)
+    patient.goto(server.url + "/teleconsultation")
+    patient.get_by_label("Adresse e-mail").fill("jeanne@t.fr")
+    patient.get_by_label("Mot de passe").fill(PASSWORD)
+    patient.get_by_role("button", name="Se connecter").click()
+    patient.wait_for_selector("#tc-login", state="detached")
+    patient.get_by_label("Spécialiste : Dermatologie").check()
+    patient.get_by_label("Motif de la consultation").fill("Grain de beauté qui change")
+    patient.get_by_role("button", name="Rejoindre la file d'attente").click()
+    status = patient.locator("#tc-notify-status")
+    status.filter(has_text="gardez cette page ouverte").wait_for()
+    assert patient.locator("#tc-notify").is_hidden()
+    doctor.locator("#tc-summary").filter(has_text="1 patient en attente").wait_for()
+    doctor.get_by_role("button", name="Prendre le patient suivant").click()
+    patient.locator("#tc-ready").wait_for(state="visible")
+    assert patient.title() == "Le médecin est prêt — Oasis"
+    assert patient.get_by_role("link", name="Rejoindre l'appel").get_attribute(
+        "href").startswith("/visio/")
+    assert patient.evaluate("sessionStorage.getItem('oasis-notified')") is None
+    patient.wait_for_url("**/visio/**", timeout=20_000)
