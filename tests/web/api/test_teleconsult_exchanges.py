@@ -252,7 +252,7 @@ def test_the_ett_nurse_of_the_session_is_a_party(client, world, db_url):
 
 # ------------------------------------------------------------------------------- chat
 def test_chat_kept_escaped_and_delivered_live(client, world, db_url):
-    me, ph, ptoken = patient(client)
+    me, ph, _ = patient(client)
     join(client, ph)
     gp = login(client, "gp@t.fr")
     on_duty(client, gp)
@@ -341,17 +341,16 @@ def test_chat_over_redis_reaches_the_other_worker(db_url, world, tmp_path):
         out = client.post("/api/v1/teleconsult/queue/next", headers=gp).json()
         eid, dcall = out["encounter"]["id"], out["call"]
         pcall = client.get(f"/api/v1/encounters/{eid}/call", headers=ph).json()
-        with LiveServer(create_app(settings)) as a, LiveServer(create_app(settings)) as b:
-            with ws_connect(f"{a.ws_url}/ws/visio/{pcall['room']}?token={pcall['token']}") \
-                    as pws, \
-                    ws_connect(f"{b.ws_url}/ws/visio/{dcall['room']}?token={dcall['token']}") \
-                    as dws:
-                json.loads(pws.recv(timeout=10))
-                json.loads(dws.recv(timeout=10))
-                pws.send(json.dumps({"type": "chat", "text": "Bonjour docteur"}))
-                while (m := json.loads(dws.recv(timeout=10)))["type"] != "chat":
-                    pass
-                assert m["text"] == "Bonjour docteur"
+        p_path = f"/ws/visio/{pcall['room']}?token={pcall['token']}"
+        d_path = f"/ws/visio/{dcall['room']}?token={dcall['token']}"
+        with LiveServer(create_app(settings)) as a, LiveServer(create_app(settings)) as b, \
+                ws_connect(a.ws_url + p_path) as pws, ws_connect(b.ws_url + d_path) as dws:
+            json.loads(pws.recv(timeout=10))
+            json.loads(dws.recv(timeout=10))
+            pws.send(json.dumps({"type": "chat", "text": "Bonjour docteur"}))
+            while (m := json.loads(dws.recv(timeout=10)))["type"] != "chat":
+                pass
+            assert m["text"] == "Bonjour docteur"
 
 
 def test_clean_text_rules():
@@ -366,7 +365,7 @@ def test_clean_text_rules():
 
 # ---------------------------------------------------------------------------- summary
 def test_end_of_call_summary_for_the_patient_only(client, world, db_url):
-    me, ph, _ = patient(client)
+    _, ph, _ = patient(client)
     join(client, ph)
     gp = login(client, "gp@t.fr")
     on_duty(client, gp)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from oasis.care.teleconsult.encounters import call_brief, encounter_by_room, is_participant
