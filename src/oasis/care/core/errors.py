@@ -1,8 +1,8 @@
 """Domain errors of the care services, each with a stable machine-readable ``code``.
 
 The web layer maps them to HTTP statuses (NotFound → 404, Conflict → 409, Invalid → 422,
-Forbidden → 403) so services stay free of HTTP details and callable from the CLI, demo
-loader and benchmarks.  Messages are in French because they reach users as-is.
+Forbidden → 403, TooLarge → 413) so services stay free of HTTP details and callable from
+the CLI, demo loader and benchmarks.  Messages are in French because they reach users as-is.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ class Conflict(CareError):
 
 class Invalid(CareError):
     code = "invalid"
+
+
+class TooLarge(Invalid):
+    """An upload over its size limit: answered 413 rather than Invalid's 422."""
+
+    code = "too_large"
 
 
 class Forbidden(CareError):

@@ -248,3 +248,61 @@ class BillingStatement(Base):
         CheckConstraint("amo_cents >= 0 AND mutuelle_cents >= 0 AND patient_cents >= 0",
                         name="non_negative"),
     )
+
+
+class EncounterAttachment(Base):
+    """A photo or document sent before (from the queue) or during the call (FHIR Media /
+    DocumentReference); the bytes live outside the web root under ``storage_key``, in the
+    store shared with téléexpertise (:mod:`oasis.care.teleexpertise.attachments`).
+
+    Sent from the queue, it has only ``queue_entry_id`` until a doctor takes the patient;
+    :func:`oasis.care.teleconsult.queue.take_next` then fills ``encounter_id``.
+    """
+
+    __tablename__ = "encounter_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    encounter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("encounter.id", ondelete="CASCADE"), index=True)
+    queue_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teleconsult_queue_entry.id", ondelete="SET NULL"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                            index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(64))  # participant id: patient-3, nurse-1…
+    sender_role: Mapped[str] = mapped_column(String(20))
+    sender_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("encounter_id IS NOT NULL OR queue_entry_id IS NOT NULL",
+                        name="owner"),
+    )
+
+
+class EncounterMessage(Base):
+    """One line of the text chat of a call, kept with the consultation record.
+
+    ``text`` is stored as typed (bounded, control characters removed) and escaped where
+    it is shown (Jinja autoescape, ``textContent`` in the call page).  ``event_id`` makes
+    the websocket hook idempotent.  A message may carry an attachment (a photo sent in
+    the call is announced in the chat).
+    """
+
+    __tablename__ = "encounter_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id", ondelete="CASCADE"),
+                                              index=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    sender: Mapped[str] = mapped_column(String(64))
+    sender_role: Mapped[str] = mapped_column(String(20))
+    sender_name: Mapped[str] = mapped_column(String(100), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("encounter_attachment.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

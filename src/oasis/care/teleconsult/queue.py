@@ -45,7 +45,9 @@ from oasis.care.core.clock import paris_today, utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.people.models import Patient, Practitioner, StaffMember
+from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location
+from oasis.care.teleconsult.exchanges import attach_queue_files
 from oasis.care.teleconsult.models import (
     ENCOUNTER_MODES,
     Encounter,
@@ -67,6 +69,13 @@ MAX_REASON = 2000
 # call is assumed forgotten after an hour without the doctor back on the duty page.
 PRESENCE_TTL = timedelta(seconds=90)
 BUSY_TTL = timedelta(minutes=60)
+# The general-practice queue is always open (a GP on duty or not, the patient keeps
+# their place); a specialty is offered only while one of its teleconsulting doctors is
+# on duty, or has a free video slot that is running or starts within this horizon
+# (Oasis parameter: a specialist who opened video slots this afternoon is reachable).
+GP = "generaliste"
+VIDEO_HORIZON = timedelta(hours=2)
+NO_SPECIALIST = "aucun spécialiste disponible pour le moment"
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,9 @@ def join(session: Session, actor: Actor, *, patient_id: int, reason: str,
                       code="reason_too_long")
     if specialty not in SPECIALTIES:
         raise Invalid(f"spécialité inconnue : {specialty!r}", code="invalid_specialty")
+    if specialty != GP and specialty not in available_specialties(session, now):
+        raise Invalid(f"{NO_SPECIALIST} en {SPECIALTIES[specialty].lower()} : rejoignez la "
+                      "file de médecine générale", code="specialty_unavailable")
     if mode not in ENCOUNTER_MODES:
         raise Invalid(f"mode inconnu : {mode!r} (valeurs : {', '.join(ENCOUNTER_MODES)})",
                       code="invalid_mode")
@@ -285,6 +297,24 @@ def presence_of(session: Session, practitioner_id: int, now: datetime | None = N
     return row.status if row and _alive(row, now or utcnow()) else "offline"
 
 
+# ------------------------------------------------------------------------- specialties
+def available_specialties(session: Session, now: datetime | None = None) -> list[str]:
+    """The specialties (general practice excluded: always open) a patient may queue for
+    now, in the order of :data:`~oasis.care.core.vocab.SPECIALTIES`: a teleconsulting
+    doctor of the specialty is on duty (alive presence), or has a free video slot that
+    is running or starts within :data:`VIDEO_HORIZON`."""
+    now = now or utcnow()
+    on_duty = select(Practitioner.specialty).join(
+        PractitionerPresence, PractitionerPresence.practitioner_id == Practitioner.id).where(
+        Practitioner.teleconsultation.is_(True), _alive_clause(now))
+    video = select(Practitioner.specialty).join(
+        Slot, Slot.practitioner_id == Practitioner.id).where(
+        Practitioner.teleconsultation.is_(True), Slot.mode == "video", Slot.status == "free",
+        Slot.end_at > now, Slot.start_at < now + VIDEO_HORIZON)
+    found = set(session.scalars(on_duty.union(video)))
+    return [s for s in SPECIALTIES if s != GP and s in found]
+
+
 # ---------------------------------------------------------------------------- take next
 def _candidates(session: Session, specialty: str, skip: list[int]):
     stmt = (select(QueueEntry.id).where(QueueEntry.status == "waiting",
@@ -346,6 +376,7 @@ def take_next(session: Session, actor: Actor, now: datetime | None = None) -> En
         raise Conflict("ce patient vient d'être pris en charge", code="already_taken") from exc
     record(session, actor, "create", "Encounter", encounter.id, patient_id=entry.patient_id,
            purpose="prise en charge depuis la file de téléconsultation")
+    attach_queue_files(session, entry.id, encounter)  # sent while waiting: now the call's
     return encounter
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from oasis.care.accounts import throttle
@@ -21,11 +21,12 @@ from oasis.care.core.actor import Actor
 from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
 from oasis.care.core.inputs import ID_MAX
+from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder.places import PlaceError, resolve
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult import billing as tele_billing
-from oasis.care.teleconsult import encounters, prescriptions, queue, referrals
+from oasis.care.teleconsult import encounters, exchanges, prescriptions, queue, referrals
 from oasis.care.teleconsult.billing import Situation, export_csv
 from oasis.care.teleconsult.models import (
     BillingStatement,
@@ -35,7 +36,9 @@ from oasis.care.teleconsult.models import (
     ServiceRequest,
 )
 from oasis.care.teleconsult.queue import QueueView
+from oasis.care.teleexpertise.attachments import store_for
 from oasis.web.api.schemas.teleconsult import (
+    AttachmentOut,
     CallOut,
     CloseOut,
     EmergencyOut,
@@ -45,6 +48,8 @@ from oasis.web.api.schemas.teleconsult import (
     JoinIn,
     JoinOut,
     MeasurementOut,
+    MessageIn,
+    MessageOut,
     PrescriptionIn,
     PrescriptionOut,
     PresenceIn,
@@ -54,6 +59,7 @@ from oasis.web.api.schemas.teleconsult import (
     ReferralIn,
     ReferralOut,
     SituationIn,
+    SpecialtiesOut,
     StatementOut,
     TakeNextOut,
     VerificationOut,
@@ -63,7 +69,7 @@ from oasis.web.kit.deps import Id, SessionDep, SettingsDep
 from oasis.web.kit.download import attachment
 from oasis.web.kit.rooms import call_link
 from oasis.web.live.queue import notify_queue
-from oasis.web.live.visio import end_room
+from oasis.web.live.visio import end_room, publish_chat
 
 router = APIRouter(prefix="/api/v1", tags=["téléconsultation"])
 
@@ -450,3 +456,121 @@ def billing_export(session: SessionDep,
     body = export_csv(session, month, payer)
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": attachment(f"oasis-{month}-{payer}.csv")})
+
+
+# ----------------------------------------------------- specialties, files and the chat
+@router.get("/teleconsult/specialties", response_model=SpecialtiesOut,
+            summary="Spécialités proposées maintenant dans la file")
+def offered_specialties(session: SessionDep) -> dict:
+    """No health data: the same answer for everyone, signed in or not."""
+    found = queue.available_specialties(session)
+    return {"general": {"code": queue.GP, "label": SPECIALTIES[queue.GP]},
+            "specialties": [{"code": c, "label": SPECIALTIES[c]} for c in found],
+            "message": None if found else queue.NO_SPECIALIST.capitalize()}
+
+
+def attachment_store(settings):
+    """The téléexpertise store: one directory, one rule for every attachment."""
+    return store_for(settings.database_url, settings.attachments_dir)
+
+
+async def _read_one(file: UploadFile, max_bytes: int) -> bytes:
+    return await file.read(max_bytes + 1)  # enough to refuse a larger one
+
+
+@router.post("/teleconsult/queue/{entry_id}/attachments", response_model=AttachmentOut,
+             status_code=201,
+             summary="Joindre une photo ou un document en attendant (JPEG, PNG, PDF)",
+             responses={413: {"description": "Fichier trop volumineux"},
+                        422: {"description": "Type refusé (reconnu au contenu)"}})
+async def attach_while_waiting(entry_id: Id, session: SessionDep, settings: SettingsDep,
+                               actor: ActorDep, file: Annotated[UploadFile, File()]) -> dict:
+    max_bytes = min(settings.attachment_max_bytes, exchanges.MAX_BYTES)
+    data = await _read_one(file, max_bytes)
+    store = attachment_store(settings)
+    try:
+        row = exchanges.attach_to_queue(session, actor, entry_id, file.filename, data, store,
+                                        max_bytes)
+        out = exchanges.attachment_dict(row)
+        session.commit()
+    except BaseException:
+        exchanges.discard_files(session, store)
+        raise
+    return out
+
+
+@router.post("/encounters/{encounter_id}/attachments", response_model=AttachmentOut,
+             status_code=201,
+             summary="Envoyer une photo ou un document pendant l'appel (JPEG, PNG, PDF)",
+             responses={413: {"description": "Fichier trop volumineux"},
+                        422: {"description": "Type refusé (reconnu au contenu)"}})
+async def attach_in_call(encounter_id: Id, request: Request, session: SessionDep,
+                         settings: SettingsDep, actor: ActorDep,
+                         background: BackgroundTasks,
+                         file: Annotated[UploadFile, File()]) -> dict:
+    max_bytes = min(settings.attachment_max_bytes, exchanges.MAX_BYTES)
+    data = await _read_one(file, max_bytes)
+    store = attachment_store(settings)
+    try:
+        row, message = exchanges.attach_to_encounter(session, actor, encounter_id,
+                                                     file.filename, data, store, max_bytes)
+        out = exchanges.attachment_dict(row)
+        chat = exchanges.message_dict(message, row)
+        room = session.get(Encounter, encounter_id).room
+        session.commit()
+    except BaseException:
+        exchanges.discard_files(session, store)
+        raise
+    background.add_task(publish_chat, request.app, room, chat)
+    return out
+
+
+@router.get("/encounters/{encounter_id}/attachments", response_model=list[AttachmentOut],
+            summary="Documents échangés (parties de la consultation)")
+def list_attachments(encounter_id: Id, session: SessionDep, actor: ActorDep) -> list[dict]:
+    e = exchanges.party_encounter(session, actor, encounter_id, "documents échangés")
+    rows = exchanges.attachments_of(session, e.id)
+    record(session, actor, "search", exchanges.ENTITY, None, patient_id=e.patient_id,
+           purpose="documents échangés")
+    session.commit()
+    return [exchanges.attachment_dict(r) for r in rows]
+
+
+@router.get("/teleconsult/attachments/{attachment_id}", response_class=Response,
+            summary="Télécharger une pièce jointe (parties seulement)")
+def download_attachment(attachment_id: Id, session: SessionDep, settings: SettingsDep,
+                        actor: ActorDep) -> Response:
+    row, data = exchanges.read_attachment(session, actor, attachment_id,
+                                          attachment_store(settings))
+    session.commit()
+    # The name says the type found in the content, whatever the sender called the file;
+    # images open in the call (inline), a PDF is downloaded, never rendered in the page.
+    ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[row.content_type]
+    stem = row.filename.rsplit(".", 1)[0] if "." in row.filename else row.filename
+    disposition = attachment(f"{stem or 'piece'}.{ext}")
+    if row.content_type != "application/pdf":
+        disposition = disposition.replace("attachment;", "inline;", 1)
+    return Response(data, media_type=row.content_type, headers={
+        "Content-Disposition": disposition, "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/encounters/{encounter_id}/messages", response_model=list[MessageOut],
+            summary="Fil de discussion de l'appel (parties)")
+def list_messages(encounter_id: Id, session: SessionDep, actor: ActorDep) -> list[dict]:
+    rows = exchanges.read_messages(session, actor, encounter_id)
+    files_by_id = {a.id: a for a in exchanges.attachments_of(session, encounter_id)}
+    session.commit()
+    return [exchanges.message_dict(m, files_by_id.get(m.attachment_id)) for m in rows]
+
+
+@router.post("/encounters/{encounter_id}/messages", response_model=MessageOut,
+             status_code=201, summary="Écrire dans le fil de l'appel (parties)")
+def post_message(encounter_id: Id, body: MessageIn, request: Request, session: SessionDep,
+                 actor: ActorDep, background: BackgroundTasks) -> dict:
+    m = exchanges.post_message(session, actor, encounter_id, body.text)
+    out = exchanges.message_dict(m, None)
+    room = session.get(Encounter, encounter_id).room
+    session.commit()
+    background.add_task(publish_chat, request.app, room, out)
+    return out

@@ -25,13 +25,16 @@ from oasis.care.core.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooLarge,
     TooManyAttempts,
     Unauthenticated,
 )
 from oasis.territory.errors import TerritoryError
 from oasis.web.kit.templating import render
 
-STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, Forbidden: 403, Unauthenticated: 401,
+# TooLarge before Invalid, its base class: the first match wins.
+STATUS = {TooLarge: 413, NotFound: 404, Conflict: 409, Invalid: 422, Forbidden: 403,
+          Unauthenticated: 401,
           TooManyAttempts: 429}
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",

@@ -17,15 +17,23 @@ body, a week's schedule or a prescription, is a few kilobytes.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import unquote_to_bytes
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oasis.care.core.inputs import ascii_digits, text_problem
+from oasis.care.teleexpertise.attachments import MAX_BYTES as ATTACHMENT_MAX_BYTES
 from oasis.web.kit.errors import MESSAGES, error_response
 
 MAX_BODY_BYTES = 1024 * 1024
+# One-file attachment uploads of a teleconsultation (a phone photo is 2–6 MB) may carry
+# the attachment limit plus the multipart envelope; the route then checks the file
+# itself (type by content, size) and answers an oversized one 413 with its own code.
+UPLOAD_PATHS = re.compile(
+    r"^/api/v1/(?:encounters|teleconsult/queue)/[0-9]{1,12}/attachments$")
+UPLOAD_MAX_BODY_BYTES = ATTACHMENT_MAX_BYTES + 64 * 1024
 
 
 class _BadInput(Exception):
@@ -114,11 +122,14 @@ class InputGuard:
         _check_raw(scope.get("query_string", b""), "paramètres")
         headers = Headers(scope=scope)
         length = headers.get("content-length")
+        limit = self.max_body_bytes
+        if scope.get("method") == "POST" and UPLOAD_PATHS.match(scope.get("path", "")):
+            limit = max(limit, UPLOAD_MAX_BODY_BYTES)
         too_large = _BadInput(413, f"{MESSAGES[413]} (au plus "
-                                   f"{self.max_body_bytes // 1024} Kio)", "payload_too_large")
+                                   f"{limit // 1024} Kio)", "payload_too_large")
         if length is not None and not ascii_digits(length):
             raise _BadInput(400, "en-tête Content-Length invalide", "bad_request")
-        if length is not None and int(length) > self.max_body_bytes:
+        if length is not None and int(length) > limit:
             raise too_large
         chunks: list[bytes] = []
         size = 0
@@ -128,7 +139,7 @@ class InputGuard:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 raise too_large
             chunks.append(chunk)
             if not message.get("more_body", False):

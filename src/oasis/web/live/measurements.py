@@ -14,11 +14,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from oasis.care.core.clock import PARIS
 from oasis.care.core.db import session_factory
-from oasis.care.teleconsult import encounters
+from oasis.care.teleconsult import encounters, exchanges
 from oasis.care.teleconsult.vitals import Vitals
 from oasis.web.live.visio_hooks import (
+    ChatEvent,
     MeasurementEvent,
+    on_chat,
     on_measurement,
+    set_chat_history,
     set_measurement_history,
     set_room_check,
 )
@@ -80,6 +83,36 @@ def install_measurement_hooks(app: FastAPI) -> None:
     on_measurement(app, persist)
     set_measurement_history(app, history)
     set_room_check(app, is_open)
+    install_chat_hooks(app)
+
+
+def install_chat_hooks(app: FastAPI) -> None:
+    """Keep the call's chat with the consultation, and replay it to late joiners."""
+    def persist(event: ChatEvent) -> None:
+        session = session_factory(app.state.settings.database_url)()
+        try:
+            encounter = _encounter_for_room(session, event.room)
+            if encounter is None:
+                return  # a room that is not a consultation: the chat is only relayed
+            actor = encounters.actor_for_participant(event.participant, event.role)
+            exchanges.add_message(session, actor, encounter=encounter, event_id=event.id,
+                                  text=event.text, participant=event.participant,
+                                  role=event.role, name=event.name, sent_at=event.sent_at)
+            session.commit()
+        finally:
+            session.rollback()
+            session.close()
+
+    def history(room: str) -> list[dict]:
+        session = session_factory(app.state.settings.database_url)()
+        try:
+            encounter = _encounter_for_room(session, room)
+            return [] if encounter is None else exchanges.chat_history(session, encounter)
+        finally:
+            session.close()
+
+    on_chat(app, persist)
+    set_chat_history(app, history)
 
 
 def _paris(value: datetime) -> datetime:

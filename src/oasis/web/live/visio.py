@@ -7,13 +7,16 @@ workers.  Protocol, JSON text frames:
 client -> server
   {"type": "signal", "to": PEER_ID, "data": {...}}      description or candidate
   {"type": "measurement", "values": {"systolic": 120, "diastolic": 80, ...}}
+  {"type": "chat", "text": "…"}                         a chat line (2000 characters)
   {"type": "ping"}
 server -> client
   {"type": "welcome", "you": PEER, "peers": [PEER...], "ice_servers": [...],
-   "max_participants": 3, "measurements": [MEASUREMENT...]}
+   "max_participants": 3, "measurements": [MEASUREMENT...], "chat": [CHAT...]}
   {"type": "peer-joined", "peer": PEER}      {"type": "peer-left", "id": PEER_ID}
   {"type": "signal", "from": PEER_ID, "data": {...}}
   {"type": "measurement", ...MEASUREMENT}     {"type": "pong"}
+  {"type": "chat", ...CHAT}   CHAT is {"id", "from": PEER, "text", "sent_at", "attachment"}
+                              (a file sent through the REST API is announced the same way)
   {"type": "error", "code": CODE, "message": "French text"}
 PEER is {"id", "role", "name"}.  Refusals close the socket after an error message with
 4400 (bad room), 4401 (token), 4403 (other room), 4409 (room full), 4410 (same person
@@ -34,11 +37,13 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from oasis.care.core.errors import CareError
+from oasis.care.teleconsult.exchanges import clean_text
 from oasis.care.teleconsult.vitals import VitalsError, parse_vitals
 from oasis.web.kit.rooms import PARIS, ROOM_RE, RoomGrant, TokenError, verify_token
 from oasis.web.live.hub import GroupFullError, Hub, HubError, get_hub
 from oasis.web.live.hub.tasks import until_first_done
-from oasis.web.live.visio_hooks import MeasurementEvent, call, visio_hooks
+from oasis.web.live.visio_hooks import ChatEvent, MeasurementEvent, call, visio_hooks
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -123,6 +128,7 @@ class RoomSession:
                                     for s in self.app.state.settings.ice_servers],
                     "max_participants": MAX_PARTICIPANTS,
                     "measurements": await self._history(),
+                    "chat": await self._chat_history(),
                 })
                 await self._pump(sub)
             finally:
@@ -135,6 +141,10 @@ class RoomSession:
         if provider is None:
             return []
         return [event.to_message() for event in await call(provider, self.grant.room)]
+
+    async def _chat_history(self) -> list[dict[str, Any]]:
+        provider = visio_hooks(self.app).chat_history
+        return [] if provider is None else list(await call(provider, self.grant.room))
 
     async def _pump(self, sub) -> None:
         # the first loop to end ends the others; Closed and errors are re-raised
@@ -160,6 +170,8 @@ class RoomSession:
                 await self._signal(message)
             elif kind == "measurement":
                 await self._measurement(message.get("values"))
+            elif kind == "chat":
+                await self._chat(message.get("text"))
             elif kind == "ping":
                 await self.send({"type": "pong"})
             else:
@@ -200,6 +212,31 @@ class RoomSession:
         await self.publish("measurement", event=payload)
         await self.send({"type": "measurement", **payload})
 
+    async def _chat(self, text: Any) -> None:
+        try:
+            clean = clean_text(text)
+        except CareError as exc:
+            await self.error("invalid-chat", exc.message[:1].upper() + exc.message[1:] + ".")
+            return
+        event = ChatEvent(id=uuid.uuid4().hex, room=self.grant.room, participant=self.id,
+                          role=self.grant.role, name=self.grant.name, text=clean,
+                          sent_at=datetime.now(PARIS))
+        try:
+            for hook in visio_hooks(self.app).chat:
+                await call(hook, event)
+        except CareError as exc:
+            await self.error("chat-not-recorded", exc.message[:1].upper() + exc.message[1:]
+                             + ".")
+            return
+        except Exception:
+            log.exception("chat hook failed for room %s", self.grant.room)
+            await self.error("chat-not-recorded", "Message non enregistré (erreur du "
+                                                  "serveur) : réessayez.")
+            return
+        payload = event.to_message()
+        await self.publish("chat", event=payload)
+        await self.send({"type": "chat", **payload})
+
     # ---------------------------------------------------------------- room -> client
     async def _from_room(self, sub) -> None:
         async for message in sub:
@@ -225,6 +262,8 @@ class RoomSession:
                 await self.send({"type": "signal", "from": peer_id, "data": message["data"]})
             elif kind == "measurement":
                 await self.send({"type": "measurement", **message["event"]})
+            elif kind == "chat":
+                await self.send({"type": "chat", **message["event"]})
             elif kind == "ended":
                 await self.error("ended", ENDED)
                 raise Closed(4404, "consultation closed")
@@ -277,6 +316,16 @@ async def end_room(app, room: str) -> None:
     await get_hub(app).publish(channel(room), {"kind": "ended", "peer": {"id": "server"}})
 
 
+async def publish_chat(app, room: str, message: dict[str, Any]) -> None:
+    """Show a chat line stored through the REST API (a file sent) to the room's sockets
+    on every worker; never raises (the request has already committed)."""
+    try:
+        await get_hub(app).publish(channel(room), {
+            "kind": "chat", "peer": {"id": "server", "conn": "server"}, "event": message})
+    except Exception:
+        log.exception("could not publish a chat line to room %s", room)
+
+
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.application_state == WebSocketState.CONNECTED \
             and websocket.client_state == WebSocketState.CONNECTED:
@@ -284,4 +333,4 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code, reason)
 
 
-__all__ = ["MAX_PARTICIPANTS", "RoomSession", "end_room", "router"]
+__all__ = ["MAX_PARTICIPANTS", "RoomSession", "end_room", "publish_chat", "router"]

@@ -45,9 +45,31 @@ class MeasurementEvent:
         }
 
 
+@dataclass(frozen=True)
+class ChatEvent:
+    """One line of the call's text chat, already cleaned and bounded
+    (:func:`oasis.care.teleconsult.exchanges.clean_text`)."""
+
+    id: str
+    room: str
+    participant: str
+    role: str
+    name: str
+    text: str
+    sent_at: datetime  # tz-aware, Europe/Paris
+
+    def to_message(self) -> dict[str, Any]:
+        return {"id": self.id, "from": {"id": self.participant, "role": self.role,
+                                        "name": self.name},
+                "text": self.text, "sent_at": self.sent_at.isoformat(), "attachment": None}
+
+
 MeasurementHook = Callable[[MeasurementEvent], Awaitable[None] | None]
 HistoryProvider = Callable[[str], Awaitable[list[MeasurementEvent]] | list[MeasurementEvent]]
 RoomCheck = Callable[[str], Awaitable[bool] | bool]
+ChatHook = Callable[[ChatEvent], Awaitable[None] | None]
+# ``chat_history(room)``: the chat so far, as the messages the room sends.
+ChatHistory = Callable[[str], Awaitable[list[dict[str, Any]]] | list[dict[str, Any]]]
 
 
 @dataclass
@@ -57,6 +79,10 @@ class VisioHooks:
     # ``is_open(room)``: False once the consultation behind the room has closed, so a
     # still-valid room token no longer admits anyone.
     is_open: RoomCheck | None = None
+    # A chat line is handed to every hook (the consultation keeps it) before the room
+    # shows it; a late joiner gets the chat so far from ``chat_history``.
+    chat: list[ChatHook] = field(default_factory=list)
+    chat_history: ChatHistory | None = None
 
 
 def visio_hooks(app: Any) -> VisioHooks:
@@ -77,6 +103,15 @@ def on_measurement(app: Any, hook: MeasurementHook | None = None):
 def set_measurement_history(app: Any, provider: HistoryProvider) -> None:
     """``provider(room)`` returns the room's earlier measurements, oldest first."""
     visio_hooks(app).history = provider
+
+
+def on_chat(app: Any, hook: ChatHook) -> ChatHook:
+    visio_hooks(app).chat.append(hook)
+    return hook
+
+
+def set_chat_history(app: Any, provider: ChatHistory) -> None:
+    visio_hooks(app).chat_history = provider
 
 
 def set_room_check(app: Any, check: RoomCheck) -> None:

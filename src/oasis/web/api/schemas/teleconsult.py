@@ -272,3 +272,52 @@ class EttPatientOut(BaseModel):
 
 class HeartbeatOut(BaseModel):
     status: str = Field(description="available, busy ou offline (présence expirée)")
+
+
+# ------------------------------------------------------- specialties, files and the chat
+class SpecialtyOut(BaseModel):
+    code: str
+    label: str
+
+
+class SpecialtiesOut(BaseModel):
+    """What the queue offers now: general practice always, specialties while one of their
+    doctors is on duty or has video slots (oasis.care.teleconsult.queue)."""
+
+    general: SpecialtyOut
+    specialties: list[SpecialtyOut]
+    message: str | None = Field(default=None, description="« aucun spécialiste disponible "
+                                "pour le moment » quand la liste est vide")
+
+
+class SenderOut(BaseModel):
+    id: str
+    role: str
+    name: str
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str = Field(description="Type reconnu au contenu : image/jpeg, image/png "
+                              "ou application/pdf")
+    size_bytes: int
+    url: str
+    created_at: str
+    sender: SenderOut = Field(alias="from")
+
+    model_config = {"populate_by_name": True}
+
+
+class MessageIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class MessageOut(BaseModel):
+    id: str
+    sender: SenderOut = Field(alias="from")
+    text: str
+    sent_at: str
+    attachment: AttachmentOut | None = None
+
+    model_config = {"populate_by_name": True}

@@ -96,7 +96,7 @@ def _records(session, actor) -> list[dict]:
         doctor = session.get(Practitioner, e.practitioner_id)
         rxs = prescriptions.list_for_encounter(session, e.id)
         out.append({
-            "when": when_text(e.started_at), "practitioner": doctor.display_name,
+            "id": e.id, "when": when_text(e.started_at), "practitioner": doctor.display_name,
             "reason": e.reason, "diagnosis": e.diagnosis_text, "notes": e.notes,
             "status": e.status,
             "prescriptions": [{"id": rx.id, "date": when_text(rx.issued_at).rsplit(" à ", 1)[0],

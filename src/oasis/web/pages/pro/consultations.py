@@ -23,7 +23,7 @@ from oasis.care.core.vocab import SPECIALTIES
 from oasis.care.finder.text import euros, local
 from oasis.care.people.models import Patient, Practitioner
 from oasis.care.sites.models import Location
-from oasis.care.teleconsult import billing, encounters, prescriptions, referrals
+from oasis.care.teleconsult import billing, encounters, exchanges, prescriptions, referrals
 from oasis.care.teleconsult.billing import Situation
 from oasis.care.teleconsult.models import (
     ENCOUNTER_MODES,
@@ -111,6 +111,8 @@ def consultation_page(encounter_id: Id, request: Request, session: SessionDep, w
         BillingStatement.encounter_id == encounter_id))
     sites = list(session.scalars(select(Location).where(Location.active.is_(True))
                                  .order_by(Location.name).limit(200)))
+    chat = exchanges.messages_of(session, encounter_id)
+    files = exchanges.attachments_of(session, encounter_id)
     preview = None
     doctor = session.get(Practitioner, encounter.practitioner_id)
     share = counters.doctor_share(session, doctor.id, local(encounter.started_at).year,
@@ -126,7 +128,8 @@ def consultation_page(encounter_id: Id, request: Request, session: SessionDep, w
                   section="consultations", e=encounter, patient=patient, call_url=call_url,
                   measurements=_measurements(encounter), prescriptions=rxs, referrals=refs,
                   statement=statement, preview=preview, share=share, euros=euros, sites=sites,
-                  specialties=SPECIALTIES,
+                  specialties=SPECIALTIES, chat=chat, files=files,
+                  files_by_id={a.id: a for a in files},
                   modes=ENCOUNTER_MODES, rx_rows=RX_ROWS, ok=ok, erreur=erreur)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from oasis.care.teleconsult.encounters import call_brief
+from oasis.care.teleconsult.encounters import call_brief, encounter_by_room, is_participant
+from oasis.care.teleconsult.exchanges import MAX_BYTES
 from oasis.web.kit.auth import visitor
 from oasis.web.kit.deps import SessionDep
 from oasis.web.kit.rooms import ROLES, ROOM_RE, TokenError, verify_token
@@ -31,10 +33,35 @@ def visio_page(request: Request, room: str, session: SessionDep,
         who = visitor(request, session)
         brief = call_brief(session, who.actor, room) if who.account else None
         session.commit()  # the audit of the read
+    exchange = _exchange(request, session, room) if grant is not None else {}
     context = {"room": room, "token": token, "grant": grant, "error": error, "brief": brief,
-               "role_label": ROLES.get(grant.role, "") if grant else "", "roles": ROLES}
+               "role_label": ROLES.get(grant.role, "") if grant else "", "roles": ROLES,
+               **exchange}
     response = render(request, "visio.html", None, status_code=403 if error else 200,
                       **context)
     # The token is in the URL: keep it out of Referer headers.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _exchange(request: Request, session, room: str) -> dict:
+    """Where a signed-in party of the consultation behind ``room`` sends files, and
+    where the patient lands when the doctor closes (the end-of-call summary).
+
+    The chat itself needs only the room token (it goes over the room's websocket); a
+    room that is not a consultation (video-only deployments, tests) has neither.
+    """
+    try:
+        encounter = encounter_by_room(session, room)
+        if encounter is None:
+            return {}
+        who = visitor(request, session)
+    except (OperationalError, ProgrammingError):
+        session.rollback()
+        return {}
+    if who.account is None or not is_participant(who.actor, encounter):
+        return {}
+    out = {"upload_to": encounter.id, "max_mb": MAX_BYTES // 2**20}
+    if who.actor.role == "patient":
+        out["summary_url"] = f"/teleconsultation/{encounter.id}/recapitulatif"
+    return out

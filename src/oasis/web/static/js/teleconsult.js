@@ -77,6 +77,99 @@
     }));
   }
 
+  // ------------------------------------------------------------------ « le médecin est prêt »
+  // A browser notification (permission asked by a button, never on load), the tab's title,
+  // and always an on-page banner: the fallback where notifications are refused or absent.
+  const READY_DELAY_MS = 1500;
+  const READY_TITLE = "Le médecin est prêt — Oasis";
+  const canNotify = () => "Notification" in window;
+
+  function notifyStatus(text) {
+    const el = $("tc-notify-status");
+    if (el) el.textContent = text;
+  }
+
+  function setupNotifyButton() {
+    const button = $("tc-notify");
+    if (!button) return;
+    if (!canNotify()) {
+      button.hidden = true;
+      notifyStatus("Votre navigateur n'affiche pas de notification : gardez cette page " +
+        "ouverte, elle vous préviendra.");
+      return;
+    }
+    const show = () => {
+      if (Notification.permission === "granted") {
+        button.hidden = true;
+        notifyStatus("Notifications activées : vous serez prévenu·e quand le médecin est prêt.");
+      } else if (Notification.permission === "denied") {
+        button.hidden = true;
+        notifyStatus("Notifications refusées : gardez cette page ouverte, elle vous préviendra.");
+      }
+    };
+    show();
+    button.addEventListener("click", async () => {
+      try { await Notification.requestPermission(); } catch (error) { /* refused */ }
+      show();
+    });
+  }
+
+  function doctorReady(url) {
+    window.oasisTele.ready = { at: Date.now(), url: url, notified: false };
+    document.title = READY_TITLE;
+    const banner = $("tc-ready");
+    $("tc-ready-link").href = url;
+    banner.hidden = false;
+    banner.focus();
+    if (canNotify() && Notification.permission === "granted") {
+      try {
+        const n = new Notification("Le médecin est prêt", {
+          body: ett ? "Un médecin prend le patient en charge." : "Un médecin vous prend en charge : " +
+            "rejoignez l'appel.", tag: "oasis-teleconsultation", requireInteraction: true,
+        });
+        n.onclick = () => { window.focus(); location.assign(url); };
+        window.oasisTele.ready.notified = true;
+      } catch (error) { /* some browsers only notify from a service worker: the banner stays */ }
+    }
+  }
+
+  // ------------------------------------------------------------------ files while waiting
+  function fileLine(a) {
+    const li = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = a.url;
+    link.textContent = a.filename;
+    link.target = "_blank";
+    link.rel = "noopener";
+    const kind = { "image/jpeg": "photo JPEG", "image/png": "image PNG", "application/pdf": "PDF" };
+    li.append(link, " (" + (kind[a.content_type] || a.content_type) + ", " +
+      Math.max(1, Math.round(a.size_bytes / 1024)) + " Ko)");
+    return li;
+  }
+
+  function setupAttach(entryId) {
+    const form = $("tc-attach");
+    if (!form) return;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      $("tc-attach-error").textContent = "";
+      const input = $("tc-file");
+      if (!input.files.length) { $("tc-attach-error").textContent = "Choisissez un fichier."; return; }
+      const body = new FormData();
+      body.append("file", input.files[0]);
+      const response = await fetch("/api/v1/teleconsult/queue/" + entryId + "/attachments",
+        { method: "POST", credentials: "same-origin", body: body });
+      const data = response.headers.get("content-type")?.includes("json")
+        ? await response.json() : null;
+      if (!response.ok) {
+        $("tc-attach-error").textContent = (data && data.detail) || "Envoi impossible.";
+        return;
+      }
+      $("tc-files").append(fileLine(data));
+      form.reset();
+    });
+  }
+
   // After « Quitter la file »: the page says so, and offers what to do next.
   function showLeft() {
     $("tc-waiting").hidden = true;
@@ -86,6 +179,8 @@
 
   function watch(entryId) {
     window.oasisTele.entry = entryId;
+    setupNotifyButton();
+    setupAttach(entryId);
     $("tc-join").hidden = true;
     $("tc-waiting").hidden = false;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -103,8 +198,11 @@
             ? "Un médecin prend le patient en charge : ouverture de l'appel…"
             : "Un médecin vous prend en charge : ouverture de l'appel…";
           $("tc-wait").textContent = "";
-          if (s.call && s.call.url) location.assign(s.call.url);
-          else showError(s.message || "La consultation n'est plus disponible.");
+          if (s.call && s.call.url) {
+            doctorReady(s.call.url);
+            // Time to read the banner (and for the notification to show) before the call page.
+            setTimeout(() => location.assign(s.call.url), READY_DELAY_MS);
+          } else showError(s.message || "La consultation n'est plus disponible.");
           return;
         }
         if (s.status === "cancelled") {
@@ -171,13 +269,22 @@
     });
   }
 
+  // The price shown is the chosen doctor's (one block per offered specialty, server-side).
+  const choices = document.querySelectorAll("#tc-specialty input[name=specialty]");
+  choices.forEach((input) => input.addEventListener("change", () => {
+    document.querySelectorAll(".tc-conditions[data-specialty]").forEach((box) => {
+      box.hidden = box.dataset.specialty !== input.value;
+    });
+  }));
+
   const form = $("tc-join");
   if (form) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       showError("");
       const data = new FormData(form);
-      const body = { reason: data.get("reason"), triage: data.getAll("triage") };
+      const body = { reason: data.get("reason"), triage: data.getAll("triage"),
+                     specialty: data.get("specialty") || "generaliste" };
       if (view === "ett") {
         body.mode = "ett";
         const chosen = data.get("patient_id");

@@ -16,7 +16,7 @@
   const me = { id: root.dataset.participant, role: root.dataset.role, name: root.dataset.name };
   const state = {
     ws: null, stream: null, peers: new Map(), iceServers: [], ended: true, retries: 0,
-    measurements: [], joinedAt: null, log: [],
+    measurements: [], chat: [], joinedAt: null, log: [],
   };
   window.oasisVisio = state;
 
@@ -251,6 +251,91 @@
     });
   }
 
+  // ------------------------------------------------------------------ chat and files
+  // Every text goes through textContent: a message is never HTML.
+  function addChat(m) {
+    if (state.chat.some((x) => x.id === m.id)) return;
+    state.chat.push(m);
+    const li = document.createElement("li");
+    li.dataset.chat = m.id;
+    li.dataset.role = m.from.role;
+    const time = document.createElement("time");
+    time.dateTime = m.sent_at;
+    time.textContent = parisHour(m.sent_at);
+    const who = document.createElement("strong");
+    who.textContent = " " + (m.from.id === me.id ? "Vous" : label(m.from)) + " : ";
+    li.append(time, who);
+    if (m.text) {
+      const text = document.createElement("span");
+      text.className = "chat-text";
+      text.textContent = m.text;
+      li.append(text);
+    }
+    if (m.attachment) {
+      const a = m.attachment;
+      const link = document.createElement("a");
+      link.href = a.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.className = "chat-file";
+      const kind = a.content_type === "application/pdf" ? "document PDF" : "photo";
+      link.textContent = kind + " « " + a.filename + " »";
+      li.append(link);
+      if (a.content_type !== "application/pdf") {
+        const img = document.createElement("img");
+        img.src = a.url;
+        img.alt = "Photo envoyée : " + a.filename;
+        img.className = "chat-photo";
+        img.loading = "lazy";
+        li.append(img);
+      }
+    }
+    $("visio-chat-list").append(li);
+    $("visio-chat-empty").hidden = true;
+    if (m.from.id === me.id) { $("visio-chat-error").textContent = ""; }
+  }
+
+  function setupChat() {
+    const form = $("visio-chat-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const box = $("visio-chat-text");
+      const text = box.value.trim();
+      if (!text) return;
+      if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
+        $("visio-chat-error").textContent = "Pas de connexion : rejoignez l'appel puis réessayez.";
+        return;
+      }
+      send({ type: "chat", text: text });
+      box.value = "";
+    });
+    const files = $("visio-file-form");
+    if (!files) return;
+    files.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const error = $("visio-file-error");
+      error.textContent = "";
+      const input = $("visio-file");
+      if (!input.files.length) { error.textContent = "Choisissez un fichier."; return; }
+      const body = new FormData();
+      body.append("file", input.files[0]);
+      const response = await fetch("/api/v1/encounters/" + root.dataset.encounter +
+        "/attachments", { method: "POST", credentials: "same-origin", body: body });
+      const data = response.headers.get("content-type")?.includes("json")
+        ? await response.json() : null;
+      if (!response.ok) { error.textContent = (data && data.detail) || "Envoi impossible."; return; }
+      files.reset();  // the room announces it to everyone, this page included
+    });
+  }
+
+  // The doctor closed the consultation: the patient is shown what they take away.
+  function consultationEnded() {
+    const box = $("visio-ended");
+    box.hidden = false;
+    box.focus();
+    if (root.dataset.summary) setTimeout(() => location.assign(root.dataset.summary), 1500);
+  }
+
   // ------------------------------------------------------------------ signalling socket
   function onMessage(event) {
     const msg = JSON.parse(event.data);
@@ -262,13 +347,20 @@
         state.peers.forEach((p, id) => closePeer(id));
         msg.peers.forEach((info) => createPeer(info, true));
         (msg.measurements || []).forEach(addMeasurement);
+        (msg.chat || []).forEach(addChat);
         summary();
         break;
       case "peer-joined": createPeer(msg.peer, false); summary(); break;
       case "peer-left": closePeer(msg.id); summary(); break;
       case "signal": onSignal(msg.from, msg.data); break;
       case "measurement": addMeasurement(msg); break;
+      case "chat": addChat(msg); break;
       case "error":
+        if (msg.code === "ended") consultationEnded();
+        if (msg.code === "invalid-chat" || msg.code === "chat-not-recorded") {
+          $("visio-chat-error").textContent = msg.message;
+          break;
+        }
         if (msg.code === "invalid-measurement" || msg.code === "not-recorded" ||
             msg.code === "forbidden") {
           const box = $("visio-measure-error");
@@ -343,4 +435,5 @@
   $("visio-camera").addEventListener("click", (e) =>
     toggle(e.currentTarget, "video", "Couper la caméra", "Réactiver la caméra"));
   setupMeasureForm();
+  setupChat();
 })();
