@@ -1,7 +1,7 @@
 """tele_chat: teleconsultation attachments and the call's text chat
 
-Revision ID: 0011_tele_chat
-Revises: 0010_load
+Revision ID: 0012_tele_chat
+Revises: 0011_relatives
 Create Date: 2026-12-01 13:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_tele_chat"
-down_revision = "0010_load"
+revision = "0012_tele_chat"
+down_revision = "0011_relatives"
 branch_labels = None
 depends_on = None
 
