@@ -419,6 +419,36 @@
       this.scaleLabels();
     }
 
+    /* A legend line for the markers (plan maps). */
+    legendPoints(text, count) {
+      if (!text) return;
+      const ul = this.legend.querySelector("ul");
+      const li = document.createElement("li");
+      const dot = document.createElement("span");
+      dot.className = "swatch point";
+      li.append(dot, `${text} : ${count.toLocaleString("fr-FR")}`);
+      ul.appendChild(li);
+    }
+
+    /* Zoom on the territories with a value and the markers (a plan covers a part of
+       the layer). */
+    fitTo(codes, points) {
+      const want = new Set(codes);
+      const b = [Infinity, Infinity, -Infinity, -Infinity];
+      const add = (x, y) => {
+        if (x < b[0]) b[0] = x; if (y < b[1]) b[1] = y;
+        if (x > b[2]) b[2] = x; if (y > b[3]) b[3] = y;
+      };
+      for (const [code, , d] of this.features || []) {
+        if (!want.has(code)) continue;
+        for (const m of d.matchAll(/M(-?\d+) (-?\d+)/g)) add(+m[1], +m[2]);
+      }
+      for (const pt of points || []) add(...this.proj(pt.lon, pt.lat));
+      if (!Number.isFinite(b[0])) return;
+      const pad = Math.max(b[2] - b[0], b[3] - b[1]) * 0.15 + 50;
+      this.setView([b[0] - pad, b[1] - pad, b[2] - b[0] + 2 * pad, b[3] - b[1] + 2 * pad]);
+    }
+
     scaleLabels() {
       if (!this.view) return;
       const r = this.svg.getBoundingClientRect();
