@@ -525,13 +525,14 @@ def etag(body: bytes) -> str:
 PLAN_COLORS = PALETTES["viridis3"]["colors"]  # colour-blind safe, dark → light
 
 
-def _categories(values: dict[str, int], label: str, names: list[str]) -> dict:
+def _categories(values: dict[str, int], label: str, names: list[str],
+                missing: str = "pas de valeur") -> dict:
     return {"name": "plan", "label": label, "values": values, "categories": names,
             "legend": {"unit": "", "palette": "viridis3", "digits": 0,
                        "palette_source": PALETTES["viridis3"]["source"],
                        "method": "categories", "missing": MISSING_COLOR,
                        "background": MAP_BACKGROUND, "names": names,
-                       "breaks": list(range(1, len(names))),
+                       "missing_label": missing, "breaks": list(range(1, len(names))),
                        "colors": list(PLAN_COLORS[:len(names)])}}
 
 
@@ -595,5 +596,6 @@ def volunteer_map(plan, threshold: float) -> dict:
     label = (f"Plan des volontaires : APL des EPCI prioritaires après le plan "
              f"(seuil sous-dense {s} consultations/an/hab.)")
     return {"paths": "/api/v1/carte/chemins/epci.json", "unit_label": "EPCI",
-            "indicator": _categories(values, label, names), "points": points,
+            "indicator": _categories(values, label, names, "EPCI hors du plan"),
+            "points": points,
             "points_legend": "Commune d'accueil des volontaires (journées par mois)"}

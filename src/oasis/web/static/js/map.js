@@ -297,7 +297,7 @@
       const value = this.values ? this.values[code] : undefined;
       const name = el.dataset.name || (this.names && this.names[code]) || code;
       return `${name} (${code}) : ` +
-        (Number.isFinite(value) ? this.show(value) : "pas de valeur");
+        (Number.isFinite(value) ? this.show(value) : (this.missingLabel || "pas de valeur"));
     }
 
     async load(geometryUrl, valuesUrl) {
@@ -380,7 +380,8 @@
         });
       }
       items.push(`<li><span class="swatch" data-color="${legend.missing || "#bdbdbd"}">` +
-        "</span>pas de valeur</li>");
+        `</span>${esc(legend.missing_label || "pas de valeur")}</li>`);
+      this.missingLabel = legend.missing_label || "pas de valeur";
       this.legend.innerHTML = `${title}<ul>${items.join("")}</ul>`;
       // Colours set through the CSSOM: the CSP refuses inline style attributes.
       for (const s of this.legend.querySelectorAll(".swatch")) s.style.background = s.dataset.color;
