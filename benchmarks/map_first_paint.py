@@ -11,9 +11,10 @@ request of the process: layers and demo APL computed), the warm median (server c
 hot, browser cache disabled, so the 35 000-commune GeoJSON is transferred and parsed
 each time), the size of the two payloads, and the ratio to the 1 s target.
 
-Measured 2026-12-01 on the 2-core shared machine: before (one ``<path>`` per commune,
-values gzipped by the middleware on each request, 130 ms) warm median 1 279 ms; after
-(paths merged per class, values compressed once, ETag) 538 ms.
+Measured 2026-12-01 on the 2-core shared machine, warm median of 7: before (one
+``<path>`` per commune, values gzipped by the middleware on each request, 130 ms)
+1 279 ms at load 0.5, 1 600 ms at load 10; after (paths merged per colour class, values
+compressed once, ETag) 538 ms at load 0.5, 759 ms at load 10 (same run as the 1 600).
 """
 
 from __future__ import annotations
