@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     # OASIS_AGES_FILE=base-cc-evol-struct-pop-2021.CSV: age-standardised demand on the
     # planners' pages and maps (INSEE « évolution et structure de la population »)
     ages_file: Path | None = None
+    # The ministry's five-criteria ranking on /planification/criteres-ministere, from the
+    # public files of `oasis deserts --method ministere` (unset: labelled synthetic or
+    # neutral criteria): OASIS_FILOSOFI_FILE (INSEE Filosofi, median income by commune),
+    # OASIS_ALD_FILE (Assurance Maladie ALD share), OASIS_FINESS_FILE (FINESS extract) and
+    # OASIS_URGENCES_FILE (FINESS numbers with an emergency department),
+    # OASIS_OFFICIAL_EPCI_FILE (an official list of EPCIs, SIREN: overlap reported).
+    filosofi_file: Path | None = None
+    ald_file: Path | None = None
+    finess_file: Path | None = None
+    urgences_file: Path | None = None
+    official_epci_file: Path | None = None
     # OASIS_SMTP_URL='smtp://127.0.0.1:1025' (or smtps://user:password@host:465); unset:
     # messages stay in the stored outbox, readable by admins.
     smtp_url: str | None = None

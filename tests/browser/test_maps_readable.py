@@ -75,6 +75,40 @@ def test_region_map_legend_units_labels_and_sheet(new_page, live_server):
     assert errors == []
 
 
+def test_national_commune_map_one_path_per_class_keeps_tooltip_and_sheet(new_page,
+                                                                          live_server):
+    """35 000 communes drawn as one path per colour class (first paint under 1 s,
+    benchmarks/map_first_paint.py): hover, click and search still find each commune."""
+    pg, errors = _page(new_page, 1280)
+    pg.goto(f"{live_server.url}/carte?indicateur=apl&niveau=commune")
+    pg.wait_for_function("() => document.querySelector('#carte').dataset.hitIndex === 'ready'"
+                         " && document.querySelector('#carte').dataset.labels !== undefined")
+    root = pg.locator("#carte")
+    assert root.get_attribute("data-merged") == "true"
+    assert int(root.get_attribute("data-features")) > 30_000
+    merged = pg.locator("#carte .map-svg path.merged")
+    assert merged.count() == int(root.get_attribute("data-classes")) <= 7
+    assert set(merged.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")) <= (
+        VIRIDIS | {"#bdbdbd"})
+    assert "Unité : consultations/an/hab." in pg.locator("#carte .map-legend").inner_text()
+    svg = pg.locator("#carte .map-svg")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    x, y = box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45
+    pg.mouse.move(x, y)
+    tip = pg.locator("#carte .map-tooltip")
+    assert tip.is_visible() and tip.inner_text().endswith("consultations/an/hab.")
+    code = tip.inner_text().split("(")[-1].split(")")[0]
+    assert pg.locator(f'#carte .map-overlay path.hover[data-code="{code}"]').count() == 1
+    pg.mouse.click(x, y)
+    sheet = pg.locator("#carte .map-sheet")
+    sheet.wait_for(state="visible")
+    assert f"({code})" in sheet.inner_text() and "Rang de priorité" in sheet.inner_text()
+    assert pg.locator(f'#carte path.selected[data-code="{code}"]').count() == 1
+    shot(pg, "maps_commune_national_sheet")
+    assert errors == []
+
+
 def test_search_zooms_to_the_commune_and_opens_its_sheet(new_page, live_server):
     pg, errors = _page(new_page, 1280)
     pg.goto(f"{live_server.url}/carte?indicateur=apl&niveau=commune&territoire=58")
@@ -126,4 +160,14 @@ def test_outlook_page_at_360px(new_page, live_server):
     assert pg.locator("#scenarios tbody tr").count() == 3
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     shot(pg, "outlook_360px")
+    assert errors == []
+
+
+def test_ministry_ranking_page_at_360px(new_page, live_server):
+    pg, errors = _page(new_page, 360, 780)
+    pg.goto(f"{live_server.url}/planification/criteres-ministere?top=20")
+    assert pg.locator("#criteres-ministere tbody tr").count() == 20
+    assert pg.locator("#criteres-sources strong.synthetic").count() >= 3
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(pg, "ministry_ranking_360px")
     assert errors == []

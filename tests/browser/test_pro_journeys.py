@@ -147,6 +147,20 @@ def test_coordinator_searches_the_audit_log(pro_server, new_page, shots):
     before = int(page.locator("#couverts-avant").inner_text().replace(" ", ""))
     after = int(page.locator("#couverts-apres").inner_text().replace(" ", ""))
     assert after > before
+    # the plan on the app's map: communes in three classes, the 3 sites as markers, the
+    # legend with the plan's minutes and the markers' line
+    page.wait_for_function("() => document.querySelector('#carte-plan').dataset.points")
+    assert page.locator("#carte-plan circle.map-point").count() == 3
+    legend = page.locator("#carte-plan .map-legend").inner_text()
+    for part in ("Couverture à 15 minutes de route", "grâce aux nouveaux sites",
+                 "Site proposé (rang, habitants gagnés) : 3"):
+        assert part in legend, part
+    assert "Site proposé n° 1" in page.locator(
+        "#carte-plan circle.map-point title").first.text_content()
+    fills = set(page.locator("#carte-plan .map-svg > g > path").evaluate_all(
+        "ps => ps.map(p => p.getAttribute('fill'))"))
+    assert len(fills) >= 2
+    page.locator("#carte-plan").screenshot(path=str(shots / "coordinator_siting_map.png"))
     page.screenshot(path=str(shots / "role_coordinator_implantation.png"), full_page=True)
     assert errors == []
 
@@ -256,6 +270,17 @@ def test_coordinator_schedules_mission_days_and_plans_volunteers(pro_server, new
     assert days > 0 and cost == days * 20_000 <= 2_000_000
     assert page.locator("table.assignment tbody tr").count() > 0
     assert page.locator("table.epci-apl tbody tr").count() > 0
+    # the plan on the EPCI map: classes against the threshold (unit in the legend),
+    # the host communes as markers with their days
+    page.wait_for_function("() => document.querySelector('#carte-plan').dataset.points")
+    legend = page.locator("#carte-plan .map-legend").inner_text()
+    for part in ("consultations/an/hab.", "APL relevée à 2,5 ou plus",
+                 "Commune d'accueil des volontaires (journées par mois)"):
+        assert part in legend, part
+    hosts = page.locator("#carte-plan circle.map-point")
+    assert hosts.count() > 0
+    assert "journée" in hosts.first.locator("title").text_content()
+    page.locator("#carte-plan").screenshot(path=str(shots / "coordinator_volunteers_map.png"))
     page.screenshot(path=str(shots / "role_coordinator_volunteers.png"), full_page=True)
     phone.goto(page.url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

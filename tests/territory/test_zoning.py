@@ -108,3 +108,46 @@ def test_cli_deserts_bad_input():
     assert res.exit_code == 2 and "positif" in res.output
     res = runner.invoke(app, ["deserts", "--out", "x.xlsx"])
     assert res.exit_code == 2 and "format de sortie" in res.output
+
+
+def _table(minutes: list[float]) -> pd.DataFrame:
+    """Three communes of one EPCI, APL threshold 2.5: A (100 inhabitants, APL 2,
+    deficit 50) and B (300, APL 1, deficit 450) under it, C (600, APL 5) above."""
+    return pd.DataFrame({
+        "code": ["A", "B", "C"], "name": ["A", "B", "C"], "epci": ["E"] * 3,
+        "epci_name": ["E"] * 3, "dep": ["01"] * 3, "dep_name": ["Ain"] * 3,
+        "region": ["84"] * 3, "region_name": ["ARA"] * 3,
+        "population": [100, 300, 600], "demand": [100.0, 300.0, 600.0],
+        "apl": [2.0, 1.0, 5.0], "apl_class": ["sous-dense", "sous-dense", "autre"],
+        "deficit": [50.0, 450.0, 0.0], "minutes_to_site": minutes})
+
+
+def test_remoteness_counts_residents_without_any_site_as_out_of_reach():
+    # every site reachable: (100·10 + 300·30) / 400 = 25 min over the residents under
+    # the threshold; score = 500 · (1 + 25/30) = 916.67
+    ok = aggregate(_table([10.0, 30.0, 5.0]), "epci", (2.5, 4.0)).iloc[0]
+    assert ok["minutes_to_site"] == pytest.approx(25.0)
+    assert ok["pop_unreachable"] == 0
+    # B has no site in its travel area: hors de portée, not (100·10 + 300·0) / 400 = 2.5
+    far = aggregate(_table([10.0, np.inf, 5.0]), "epci", (2.5, 4.0)).iloc[0]
+    assert far["minutes_to_site"] == np.inf
+    assert far["pop_unreachable"] == 300
+    # C (above the threshold) out of reach does not count: only A and B do
+    c_far = aggregate(_table([10.0, 30.0, np.inf]), "epci", (2.5, 4.0)).iloc[0]
+    assert c_far["minutes_to_site"] == pytest.approx(25.0)
+    assert c_far["pop_unreachable"] == 0
+
+
+def test_out_of_reach_deficit_ranks_first_and_never_nan():
+    from oasis.territory.zoning import Zoning
+
+    near = _table([10.0, 30.0, 5.0])
+    far = _table([np.inf, np.inf, np.inf]).assign(epci="F", code=["D", "E", "G"])
+    # F's residents above the threshold only, out of reach, no deficit: score 0
+    rich = _table([np.inf] * 3).assign(epci="R", code=["H", "I", "J"], deficit=0.0,
+                                       apl=5.0, apl_class="autre")
+    z = Zoning(communes=pd.concat([near, far, rich], ignore_index=True),
+               thresholds=(2.5, 4.0), synthetic=True)
+    ranked = z.priority(level="epci")
+    assert ranked["epci"].tolist() == ["F", "E", "R"]
+    assert ranked["score"].tolist() == [np.inf, pytest.approx(500 * (1 + 25 / 30)), 0.0]

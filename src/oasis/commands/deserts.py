@@ -273,8 +273,10 @@ def _oasis(geo, result, level, top, sites, seed, official_list, as_json, out) ->
         table.add_row(str(rec.rank), label, fmt_int(int(rec.population)), fr(rec.apl),
                       fmt_int(int(rec.pop_sous_dense if level != "commune"
                                   else rec.population * (rec.apl < low))),
-                      f"{share * 100:.0f} %", fr(minutes, 1) if np.isfinite(minutes) else "—",
-                      fmt_int(round(rec.score)))
+                      f"{share * 100:.0f} %",
+                      fr(minutes, 1) if np.isfinite(minutes) else "hors de portée",
+                      fmt_int(round(rec.score)) if np.isfinite(rec.score)
+                      else "hors de portée")
     console.print(table)
     under = int(z.communes.loc[z.communes["apl"] < low, "population"].sum())
     total = int(z.communes["population"].sum())

@@ -124,3 +124,23 @@ def specialist_apl_by_department(profession: str) -> dict[str, float]:
         ["w", "population"]].sum()
     return {str(dep): float(row.w / row.population) for dep, row in weighted.iterrows()
             if row.population > 0}
+
+
+@lru_cache(maxsize=1)
+def demo_regulatory_apl() -> AplResult:
+    """:func:`demo_apl` in the regulatory zoning variant (GPs aged 65 or less), what the
+    ministry's five-criteria ranking starts from (``oasis deserts --method ministere``)."""
+    from oasis.territory.zoning import regulatory_apl
+
+    geo = load_geography()
+    units = np.flatnonzero(geo.analysis_units)
+    ages = None
+    if _AGES_FILE[0] is not None:
+        from oasis.territory.ages import age_structure, read_insee_population
+
+        ages, _ = age_structure(geo, read_insee_population(_AGES_FILE[0]))
+    return regulatory_apl(geo, synthetic_supply(geo.population[units], "generaliste", seed=0),
+                          ages=ages)
+
+
+_DEPENDENTS.append(demo_regulatory_apl)

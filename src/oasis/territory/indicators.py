@@ -153,5 +153,12 @@ def priority_rows(top: int, tri: str = "rang", ordre: str = "asc") -> list[dict]
              "population_sous_dense": int(r["pop_sous_dense"]),
              "part_sous_dense": round(float(r["share_sous_dense"]), 4),
              "deficit_consultations": round(float(r["deficit"])),
-             "minutes": round(float(r["minutes_to_site"]), 1),
-             "score": round(float(r["score"]))} for code, r in frame.iterrows()]
+             # None: out of reach (a travel area without any site), read « hors de portée »
+             "minutes": _finite(r["minutes_to_site"], 1),
+             "score": None if not np.isfinite(r["score"]) else round(float(r["score"]))}
+            for code, r in frame.iterrows()]
+
+
+def _finite(x, digits: int) -> float | None:
+    x = float(x)
+    return round(x, digits) if np.isfinite(x) else None

@@ -497,3 +497,105 @@ def indicator_json(name: str, level: str) -> bytes:
     validating and encoding them on every request cost more than drawing them."""
     return json.dumps(indicator_values(name, level), ensure_ascii=False,
                       separators=(",", ":")).encode()
+
+
+@depends_on_demo_apl
+@lru_cache(maxsize=64)
+def indicator_json_gzip(name: str, level: str) -> bytes:
+    """:func:`indicator_json` compressed once: the middleware's gzip of the 480 kB
+    commune values took 130 ms of every request (level 9, each time)."""
+    import gzip
+
+    return gzip.compress(indicator_json(name, level), compresslevel=6)
+
+
+@lru_cache(maxsize=128)
+def etag(body: bytes) -> str:
+    """A strong validator of a cached body (the same bytes → the same tag; the bodies
+    are the cached objects themselves, whose hash Python keeps: computed once)."""
+    import hashlib
+
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+
+# ------------------------------------------------------------------ plan maps
+# The coordinators' plans drawn on the app's map (static/js/plan-map.js): a categorical
+# layer (what the plan changes, with its unit in the legend's title) and markers.
+PLAN_COLORS = PALETTES["viridis3"]["colors"]  # colour-blind safe, dark → light
+
+
+def _categories(values: dict[str, int], label: str, names: list[str],
+                missing: str = "pas de valeur") -> dict:
+    return {"name": "plan", "label": label, "values": values, "categories": names,
+            "legend": {"unit": "", "palette": "viridis3", "digits": 0,
+                       "palette_source": PALETTES["viridis3"]["source"],
+                       "method": "categories", "missing": MISSING_COLOR,
+                       "background": MAP_BACKGROUND, "names": names,
+                       "missing_label": missing, "breaks": list(range(1, len(names))),
+                       "colors": list(PLAN_COLORS[:len(names)])}}
+
+
+def _point(geo, code: str, label: str) -> dict | None:
+    r = geo.index.get(code)
+    if r is None or not (np.isfinite(geo.lat[r]) and np.isfinite(geo.lon[r])):
+        return None
+    return {"code": code, "name": str(geo.name[r]), "lat": round(float(geo.lat[r]), 4),
+            "lon": round(float(geo.lon[r]), 4), "label": label}
+
+
+def siting_map(plan, dep: str) -> dict:
+    """The siting plan of one department: each commune covered before the plan, covered
+    thanks to the new sites, or still beyond the plan's minutes; the new sites as
+    markers (rank, name, residents newly covered)."""
+    minutes = round(plan.instance.minutes)
+    cov = plan.commune_coverage()
+    cls = np.where(cov["covered_before"], 2, np.where(cov["covered_after"], 1, 0))
+    values = dict(zip(cov["code"].tolist(), cls.astype(int).tolist(), strict=True))
+    names = [f"à plus de {minutes} min, même après le plan",
+             f"à {minutes} min ou moins grâce aux nouveaux sites",
+             f"déjà à {minutes} min ou moins d'un site existant (démonstration)"]
+    geo = plan.instance.geo
+    points = []
+    for rec in plan.sites.itertuples():
+        newly = f"{int(rec.newly_covered):,}".replace(",", "\u202f")
+        p = _point(geo, str(rec.code), f"Site proposé n° {int(rec.rank)} : {rec.name} "
+                                       f"(+{newly} habitants à {minutes} min)")
+        if p:
+            points.append(p)
+    return {"paths": f"/api/v1/carte/chemins/commune.json?dep={dep}",
+            "unit_label": "communes",
+            "indicator": _categories(values, f"Couverture à {minutes} minutes de route, "
+                                             "avant et après le plan (communes)", names),
+            "points": points, "points_legend": "Site proposé (rang, habitants gagnés)"}
+
+
+def volunteer_map(plan, threshold: float) -> dict:
+    """The volunteer plan on the EPCI map: each priority EPCI of the plan lifted to the
+    sous-dense threshold or above (population-weighted APL after the plan), improved
+    but still under it, or unchanged; the host communes as markers (days a month)."""
+    s = f"{threshold:.1f}".replace(".", ",")
+    table = plan.epcis
+    before = table["apl_before"].to_numpy(dtype=float)
+    after = table["apl_after"].to_numpy(dtype=float)
+    cls = np.where((before < threshold) & (after >= threshold), 2,
+                   np.where(after > before + 1e-9, 1, 0))
+    values = dict(zip(table["epci"].astype(str).tolist(), cls.astype(int).tolist(),
+                      strict=True))
+    names = ["EPCI prioritaire sans gain", f"APL en hausse, encore sous {s}",
+             f"APL relevée à {s} ou plus"]
+    geo = load_geography()
+    points = []
+    if len(plan.assignment):
+        days = plan.assignment.groupby(["host", "host_name"])["days"].sum()
+        for (code, name), n in days.items():
+            p = _point(geo, str(code), f"Commune d'accueil : {name} — {int(n)} journée"
+                                       f"{'s' if n > 1 else ''} par mois")
+            if p:
+                points.append(p)
+    label = (f"Plan des volontaires : APL des EPCI prioritaires après le plan "
+             f"(seuil sous-dense {s} consultations/an/hab.)")
+    return {"paths": "/api/v1/carte/chemins/epci.json", "unit_label": "EPCI",
+            "indicator": _categories(values, label, names, "EPCI hors du plan"),
+            "points": points,
+            "points_legend": "Commune d'accueil des volontaires (journées par mois)"}

@@ -565,3 +565,37 @@ def overlap(official: OfficialList, ranking: pd.DataFrame, top: int | None = Non
                    [s for s in known if s in head_set],
                    [s for s in known if s not in head_set],
                    [e for e in head if e not in known_set], unknown)
+
+
+# ------------------------------------------------------------------- planners' page
+SYNTHETIC_LABEL = "donnée synthétique"
+
+
+@dataclass(frozen=True)
+class MinistryFiles:
+    """The public files the planners' page ranks with (None: not loaded)."""
+
+    income: Path | None = None
+    ald: Path | None = None
+    finess: Path | None = None
+    urgences: Path | None = None
+    official: Path | None = None
+    weights: Path | None = None
+
+
+def page_inputs(files: MinistryFiles, geo) -> dict:
+    """The :func:`ministry_ranking` keyword arguments read from ``files`` (a bad file
+    raises :class:`MinistryFileError` listing its bad lines, as on the command line)."""
+    emergency = read_finess_list(files.urgences) if files.urgences is not None else None
+    return {"income": read_filosofi(files.income) if files.income is not None else None,
+            "ald": read_ald(files.ald) if files.ald is not None else None,
+            "emergency": (read_finess(files.finess, geo, emergency)
+                          if files.finess is not None else None),
+            "weights": load_criteria_weights(files.weights)}
+
+
+def criterion_source(ranking: MinistryRanking, criterion: str) -> str:
+    """Where a criterion's values come from, « donnée synthétique » first when no real
+    file gave them."""
+    source = ranking.sources.get(criterion, "")
+    return f"{SYNTHETIC_LABEL} — {source}" if criterion in ranking.synthetic else source

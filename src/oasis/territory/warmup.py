@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from oasis.territory import indicators
 from oasis.territory.demo import demo_coverage
-from oasis.territory.maps import path_layer_gzip, territories
+from oasis.territory.maps import indicator_json_gzip, path_layer_gzip, territories
 
 
 def warm_up(geography_file: str | None = None) -> None:
@@ -20,3 +20,4 @@ def warm_up(geography_file: str | None = None) -> None:
     territories()
     if geography_file is not None:  # the national commune map, the heaviest layer
         path_layer_gzip(geography_file, "commune", None)
+    indicator_json_gzip("apl", "commune")  # the map's default values

@@ -9,7 +9,8 @@ Priority score of an EPCI (documented in ``docs/planning.md``)::
 
     deficit  = Σ_i D_i · max(0, s − APL_i)        (consultations missing per year)
     minutes  = population-weighted mean time to the nearest site of the residents
-               living under s (all residents when none)
+               living under s (all residents when none); inf (« hors de portée »)
+               when one of them lives in a travel area without any site
     score    = deficit · (1 + minutes / 30)
 
 with ``D_i`` the standardised demand of commune i and ``s`` the sous-dense threshold
@@ -125,17 +126,27 @@ def aggregate(table: pd.DataFrame, level: str, thresholds: tuple[float, float],
 
 def _remoteness(table: pd.DataFrame, key: str) -> pd.DataFrame:
     """Population-weighted minutes to the nearest site of the residents under the
-    threshold (of all residents where nobody is under it)."""
-    minutes = table["minutes_to_site"].to_numpy()
-    finite = np.where(np.isfinite(minutes), minutes, 0.0)
+    threshold (of all residents where nobody is under it).
+
+    Residents of a travel area without any site (``minutes_to_site`` = inf) are out of
+    reach, not 0 minutes away: an area where any of the counted residents is out of
+    reach reads inf (« hors de portée »), and ``pop_unreachable`` says how many."""
+    minutes = table["minutes_to_site"].to_numpy(dtype=np.float64)
+    out_of_reach = ~np.isfinite(minutes)
+    finite = np.where(out_of_reach, 0.0, minutes)
     under = (table["deficit"] > 0).to_numpy()
     pop = table["population"].to_numpy(dtype=np.float64)
     t = pd.DataFrame({key: table[key], "a": pop * finite * under, "b": pop * under,
-                      "c": pop * finite, "d": pop})
+                      "c": pop * finite, "d": pop,
+                      "ua": pop * (out_of_reach & under), "ud": pop * out_of_reach})
     g = t.groupby(key).sum()
-    value = np.where(g["b"] > 0, g["a"] / g["b"].where(g["b"] > 0, 1),
+    counted = g["b"] > 0
+    value = np.where(counted, g["a"] / g["b"].where(counted, 1),
                      g["c"] / g["d"].where(g["d"] > 0, 1))
-    return pd.DataFrame({key: g.index, "minutes_to_site": value})
+    unreachable = np.where(counted, g["ua"], g["ud"])
+    value = np.where(unreachable > 0, np.inf, value)
+    return pd.DataFrame({key: g.index, "minutes_to_site": value,
+                         "pop_unreachable": unreachable.astype(np.int64)})
 
 
 @dataclass(frozen=True)
@@ -161,8 +172,15 @@ class Zoning:
         if level == "epci":
             frame = frame[frame["epci"] != ""]
         minutes = frame["minutes_to_site"].fillna(0.0) if "minutes_to_site" in frame else 0.0
-        frame = frame.assign(score=frame["deficit"] * (1.0 + minutes / DISTANCE_SCALE_MIN))
-        frame = frame.sort_values(["score", "apl"], ascending=[False, True], kind="stable")
+        # out of reach (inf minutes) with a deficit: inf, ranked first (by deficit among
+        # them); without a deficit: 0, never nan
+        deficit = frame["deficit"].to_numpy(dtype=np.float64)
+        factor = 1.0 + np.asarray(minutes, dtype=np.float64) / DISTANCE_SCALE_MIN
+        with np.errstate(invalid="ignore"):  # 0 · inf, replaced by 0 just below
+            score = np.where(deficit > 0, deficit * factor, 0.0)
+        frame = frame.assign(score=score)
+        frame = frame.sort_values(["score", "deficit", "apl"], ascending=[False, False, True],
+                                  kind="stable")
         frame.insert(0, "rank", np.arange(1, len(frame) + 1))
         frame = frame.reset_index(drop=True)
         frame.attrs.update(variant=self.variant, regulatory=self.regulatory)

@@ -54,6 +54,7 @@ from oasis.web.pages.patient import account, find, price, profile
 from oasis.web.pages.patient import appointments as patient_appointments
 from oasis.web.pages.patient import teleexpertise as patient_expertise
 from oasis.web.pages.planner import coverage, dashboard, map, outlook, waits
+from oasis.web.pages.planner import ministry as planner_ministry
 from oasis.web.pages.pro import agenda, consultations, siting, volunteers
 from oasis.web.pages.pro import audit as audit_page
 from oasis.web.pages.pro import missions as mission_pages
@@ -76,7 +77,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     live_queue.router, live_visio.router,
     # HTML
     home.router, rules.router, price.router, map.router, dashboard.router, coverage.router,
-    outlook.router, account.router, find.router, profile.router, patient_appointments.router,
+    outlook.router, planner_ministry.router, account.router, find.router, profile.router,
+    patient_appointments.router,
     queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router, expertise_pages.router, network_pages.router,

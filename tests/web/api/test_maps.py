@@ -58,3 +58,20 @@ def test_apl_indicator_classes(client):
     values = data["values"]
     assert len(values) > 34_000 and all(v >= 0 for v in values.values())
     assert any(v < 2.5 for v in values.values()) and any(v >= 4 for v in values.values())
+
+
+def test_indicator_values_precompressed_with_an_etag(client):
+    """The 35 000 commune values are compressed once; a revalidation answers 304."""
+    import json
+
+    url = "/api/v1/carte/indicateurs/apl?niveau=commune"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    tag = plain.headers["etag"]
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["etag"] == tag
+    assert json.loads(zipped.content) == json.loads(plain.content)
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/api/v1/carte/indicateurs/densite?niveau=commune")
+    assert other.headers["etag"] != tag

@@ -9,6 +9,7 @@ that the plan's figures are the optimiser's own (same inputs, same numbers).
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from datetime import date, timedelta
 
@@ -313,6 +314,19 @@ def test_volunteer_plan_figures_are_the_optimisers(app, territoire, budget):
         assert f"{row.apl_after:.2f}".replace(".", ",") in text
     assert "ne peut pas devenir des journées de mission" in text  # synthetic: no button
     assert "/coordination/volontaires/accepter" not in r.text
+    # the plan's map: every planned EPCI classed from its own APL before/after, one
+    # marker per host commune with its days
+    plan_map = json.loads(html_lib.unescape(re.search(
+        r"data-plan='([^']+)'", r.text).group(1)))
+    assert plan_map["paths"] == "/api/v1/carte/chemins/epci.json"
+    lifted = {row.epci: 2 if row.apl_before < 2.5 <= row.apl_after else
+              1 if row.apl_after > row.apl_before + 1e-9 else 0
+              for row in expected.epcis.itertuples()}
+    assert plan_map["indicator"]["values"] == lifted
+    assert "consultations/an/hab." in plan_map["indicator"]["label"]
+    hosts = expected.assignment.groupby("host")["days"].sum()
+    assert {p["code"]: p["label"] for p in plan_map["points"]}.keys() == set(hosts.index)
+    assert all(f"— {hosts[p['code']]} journée" in p["label"] for p in plan_map["points"])
 
 
 def test_volunteer_form_errors(app):

@@ -301,6 +301,19 @@ def test_siting_planner_before_after(app):
     assert after > before and after - before == sum(added)
     assert added == sorted(added, reverse=True)
     assert "territoire=58" in html  # the map link
+    # the plan on the app's map: the department's communes in three classes (covered
+    # before, thanks to the plan, beyond 15 min) and the 3 sites as markers
+    import html as html_lib
+    import json
+
+    plan_map = json.loads(html_lib.unescape(re.search(r"data-plan='([^']+)'", html).group(1)))
+    assert plan_map["paths"] == "/api/v1/carte/chemins/commune.json?dep=58"
+    values = plan_map["indicator"]["values"]
+    assert set(values.values()) <= {0, 1, 2} and 1 in values.values()
+    assert [p["label"].split(" : ")[0] for p in plan_map["points"]] == [
+        "Site proposé n° 1", "Site proposé n° 2", "Site proposé n° 3"]
+    assert plan_map["indicator"]["categories"][1] == ("à 15 min ou moins grâce aux "
+                                                      "nouveaux sites")
     r = coord.get("/coordination/implantation", params={"dep": "999", "k": "0"})
     assert r.status_code == 422
     assert "Département inconnu" in r.text and "Nombre de sites : entre 1 et 50" in r.text

@@ -25,6 +25,19 @@ GEOJSON = {200: {"content": {"application/geo+json": {}},
                  "description": "FeatureCollection GeoJSON (EPSG:4326)"}}
 
 
+def _cached(request: Request, body: bytes, gzipped: bytes, cache: str) -> Response:
+    """A body computed once per process, sent precompressed when the client accepts
+    gzip, with an ETag so that a revalidation is answered 304 without the bytes."""
+    tag = maps.etag(body)
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding", "ETag": tag}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(gzipped, media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(body, media_type="application/json", headers=headers)
+
+
 def _geojson(body: bytes) -> Response:
     return Response(body, media_type="application/geo+json",
                     headers={"Cache-Control": "public, max-age=86400"})
@@ -61,11 +74,13 @@ def territories_geojson(
 @router.get("/indicateurs/{name}", response_model=IndicatorOut,
             summary="Valeurs d'un indicateur par commune, EPCI, département ou région")
 def indicator(
-    name: str,
+    request: Request, name: str,
     niveau: str = Query("commune", description="commune, epci, departement ou region"),
 ) -> Response:
-    # IndicatorOut documents the body; it is encoded once per process (maps.indicator_json)
-    return Response(maps.indicator_json(name, niveau), media_type="application/json")
+    # IndicatorOut documents the body; it is encoded and compressed once per process
+    # (maps.indicator_json); values change when an age file is loaded: revalidated.
+    return _cached(request, maps.indicator_json(name, niveau),
+                   maps.indicator_json_gzip(name, niveau), "no-cache")
 
 
 @router.get("/etiquettes", response_model=list[PlaceLabelOut],
@@ -106,9 +121,5 @@ def paths_layer(
                             description="Code département ; absent : la métropole"),
 ) -> Response:
     path = str(request.app.state.settings.geography_file)
-    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        return Response(maps.path_layer_gzip(path, niveau, dep), media_type="application/json",
-                        headers={**headers, "Content-Encoding": "gzip"})
-    return Response(maps.path_layer(path, niveau, dep), media_type="application/json",
-                    headers=headers)
+    return _cached(request, maps.path_layer(path, niveau, dep),
+                   maps.path_layer_gzip(path, niveau, dep), "public, max-age=86400")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DepartmentOut(BaseModel):
@@ -30,8 +30,9 @@ class PriorityEpciOut(BaseModel):
     population_sous_dense: int
     part_sous_dense: float
     deficit_consultations: int
-    minutes: float
-    score: int
+    minutes: float | None = Field(description="null : hors de portée (aucun site dans "
+                                              "la zone de trajet)")
+    score: int | None = Field(description="null : déficit hors de portée, classé en tête")
 
 
 class PriorityRankingOut(BaseModel):

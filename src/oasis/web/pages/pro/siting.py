@@ -51,7 +51,7 @@ def site_plan(dep: str, k: int, minutes: int, min_population: int):
 @router.get("/coordination/implantation")
 def siting_page(request: Request, who: Coordinator, dep: str = "", k: str = "5",
                 minutes: str = "15", population: str = "1000"):
-    from oasis.territory.maps import departments
+    from oasis.territory.maps import departments, siting_map
     from oasis.territory.mclp import MclpError
     from oasis.territory.siting import STATUS_FR, SitingError
 
@@ -73,4 +73,4 @@ def siting_page(request: Request, who: Coordinator, dep: str = "", k: str = "5",
     return render(request, "pro/implantation.html", who,
                   status_code=422 if errors else 200, title="Implantation de sites",
                   section="implantation", deps=deps, form=form, errors=errors, plan=plan,
-                  status_fr=STATUS_FR)
+                  status_fr=STATUS_FR, plan_map=siting_map(plan, dep) if plan else None)

@@ -171,6 +171,7 @@ def volunteers_page(request: Request, session: SessionDep, who: Coordinator,
                     territoire: str = "", budget: str = "20000", minutes: str = "90",
                     medecins: str = "synthetiques", mois: str = ""):
     from oasis.territory.demo import demo_apl
+    from oasis.territory.maps import volunteer_map
     from oasis.territory.volunteers import (
         VolunteerInputError,
         parse_budget_cents,
@@ -245,7 +246,8 @@ def volunteers_page(request: Request, session: SessionDep, who: Coordinator,
                    epci_rows=epci_rows, names=names, left_out=left_out, proposals=proposals,
                    commune_name=lambda code: str(geo.name[geo.index[code]]),
                    epci_name=lambda code: str(geo.epci_name[geo.index[code]] or ""),
-                   threshold=float(apl.thresholds[0]), month_label=month_name(form["mois"]))
+                   threshold=float(apl.thresholds[0]), month_label=month_name(form["mois"]),
+                   plan_map=volunteer_map(plan, float(apl.thresholds[0])) if plan else None)
 
 
 def _outcome_line(outcome, doctors: dict[int, Practitioner]) -> dict:

@@ -5,6 +5,7 @@
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
   const DEFAULT_COLORS = ["#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"];
+  const MERGE_ABOVE = 5000;  // territories: beyond, one <path> per colour class
 
   function project(bbox) {
     const lat0 = ((bbox[1] + bbox[3]) / 2) * Math.PI / 180;
@@ -115,7 +116,12 @@
       this.drawPaths(layer, values);
     }
 
-    /* Pre-projected integer paths (territory/maps.py path_layer): no per-point work. */
+    /* Pre-projected integer paths (territory/maps.py path_layer): no per-point work.
+       Above MERGE_ABOVE territories (the 35 000 communes) the fill is one <path> per
+       colour class: the browser lays out 7 elements instead of 35 000 (first paint
+       under 1 s, benchmarks/map_first_paint.py); hover, click and the selection outline
+       then find the territory under the pointer from the same integer paths (bounding
+       boxes in a grid, then point in polygon), decoded after the first paint. */
     drawPaths(layer, indicator) {
       const b = layer.bbox;
       const k = layer.k;
@@ -133,42 +139,165 @@
       const breaks = legend.breaks || [];
       const colors = legend.colors || DEFAULT_COLORS;
       const missing = legend.missing || "#bdbdbd";
-      const parts = new Array(layer.features.length);
       const classes = new Set();
       const names = {};
-      const fills = colors.map((c) => `" fill="${c}" data-cls="`);
-      const none = `" fill="${missing}" data-cls="`;
-      layer.features.forEach(([code, name, d], i) => {
-        names[code] = name;
-        const value = values[code];
-        const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
-        classes.add(cls);
-        // INSEE and SIREN codes are plain digits/letters: no escaping needed
-        parts[i] = `<path d="${d}${cls >= 0 ? fills[cls] : none}${cls}" data-code="${code}"/>`;
-      });
+      const merged = layer.features.length > MERGE_ABOVE;
+      this.merged = merged;
+      this.hits = null;
+      if (merged) {
+        const byClass = new Map();
+        for (const [code, name, d] of layer.features) {
+          names[code] = name;
+          const value = values[code];
+          const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
+          if (!byClass.has(cls)) byClass.set(cls, []);
+          byClass.get(cls).push(d);
+        }
+        const parts = [];
+        for (const [cls, ds] of [...byClass.entries()].sort((x, y) => x[0] - y[0])) {
+          classes.add(cls);
+          parts.push(`<path class="merged" d="${ds.join("")}" fill="${
+            cls >= 0 ? colors[cls] : missing}" data-cls="${cls}"/>`);
+        }
+        this.layer.innerHTML = parts.join("");
+        if (this.overlay) this.overlay.remove();
+        this.overlay = document.createElementNS(SVG, "g");
+        this.overlay.setAttribute("class", "map-overlay");
+        this.layer.after(this.overlay);
+      } else {
+        const parts = new Array(layer.features.length);
+        const fills = colors.map((c) => `" fill="${c}" data-cls="`);
+        const none = `" fill="${missing}" data-cls="`;
+        layer.features.forEach(([code, name, d], i) => {
+          names[code] = name;
+          const value = values[code];
+          const cls = Number.isFinite(value) ? classOf(value, breaks) : -1;
+          classes.add(cls);
+          // INSEE and SIREN codes are plain digits/letters: no escaping needed
+          parts[i] = `<path d="${d}${cls >= 0 ? fills[cls] : none}${cls}" data-code="${code}"/>`;
+        });
+        this.layer.innerHTML = parts.join("");
+      }
       this.names = names;
-      this.layer.innerHTML = parts.join("");
       this.features = layer.features;
       this.values = values;
       this.renderLegend(indicator.label || "", breaks, colors, categories, legend);
       const what = this.options.unitLabel || "communes";
       this.root.dataset.features = String(layer.features.length);
       this.root.dataset.classes = String(classes.size);
+      this.root.dataset.merged = String(merged);
       this.info.textContent = `${layer.features.length.toLocaleString("fr-FR")} ${what}. ` +
         "Survolez ou touchez un territoire pour sa valeur, cliquez pour sa fiche.";
       this.fit();
       // first paint: after the browser has laid out and painted the paths
       requestAnimationFrame(() => requestAnimationFrame(() => {
         this.root.dataset.painted = String(performance.now());
+        if (merged) setTimeout(() => this.hitIndex(), 0);
       }));
     }
 
-    describe(el) {
+    /* Rings of every territory as integer coordinates, their bounding boxes and a
+       64 × 64 grid of the boxes: what the pointer is over, without one DOM node each. */
+    hitIndex() {
+      if (this.hits) return this.hits;
+      const n = this.features.length;
+      const rings = new Array(n);
+      const boxes = new Float64Array(n * 4);
+      for (let i = 0; i < n; i++) {
+        const d = this.features[i][2];
+        const list = [];
+        let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        for (const part of d.split("M")) {
+          if (!part) continue;
+          const nums = part.replace(/[lz]/g, " ").trim().split(/\s+/).map(Number);
+          const ring = new Int32Array(nums.length);
+          let x = 0, y = 0;
+          for (let j = 0; j + 1 < nums.length; j += 2) {
+            x += nums[j]; y += nums[j + 1];  // first pair absolute (from 0), then relative
+            ring[j] = x; ring[j + 1] = y;
+            if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+          }
+          list.push(ring);
+        }
+        rings[i] = list;
+        boxes.set([x0, y0, x1, y1], i * 4);
+      }
+      const g = 64;
+      const cw = (this.full[2] || 1) / g, ch = (this.full[3] || 1) / g;
+      const grid = Array.from({ length: g * g }, () => []);
+      const cell = (v, size) => Math.min(g - 1, Math.max(0, Math.floor(v / size)));
+      for (let i = 0; i < n; i++) {
+        const [x0, y0, x1, y1] = boxes.subarray(i * 4, i * 4 + 4);
+        if (!Number.isFinite(x0)) continue;
+        for (let gy = cell(y0, ch); gy <= cell(y1, ch); gy++) {
+          for (let gx = cell(x0, cw); gx <= cell(x1, cw); gx++) grid[gy * g + gx].push(i);
+        }
+      }
+      this.hits = { rings, boxes, grid, g, cw, ch, cell };
+      this.root.dataset.hitIndex = "ready";
+      return this.hits;
+    }
+
+    /* Index of the territory at layer coordinates (x, y), or -1 (even-odd rule: holes
+       and enclaves answer the territory that fills them). */
+    featureAt(x, y) {
+      const h = this.hitIndex();
+      if (x < 0 || y < 0 || x > this.full[2] || y > this.full[3]) return -1;
+      const list = h.grid[h.cell(y, h.ch) * h.g + h.cell(x, h.cw)];
+      let found = -1;
+      for (const i of list) {
+        const o = i * 4;
+        if (x < h.boxes[o] || x > h.boxes[o + 2] || y < h.boxes[o + 1] || y > h.boxes[o + 3]) continue;
+        let inside = false;
+        for (const r of h.rings[i]) {
+          for (let a = 0, b = r.length - 2; a < r.length; b = a, a += 2) {
+            if ((r[a + 1] > y) !== (r[b + 1] > y) &&
+                x < ((r[b] - r[a]) * (y - r[a + 1])) / (r[b + 1] - r[a + 1]) + r[a]) {
+              inside = !inside;
+            }
+          }
+        }
+        if (inside) found = i;
+      }
+      return found;
+    }
+
+    /* The territory's code under a pointer event: its own path when each territory has
+       one, else the hit test of the merged layer. */
+    codeAt(evt) {
+      const el = evt.target;
+      if (el && el.dataset && el.dataset.code) return el.dataset.code;
+      // merged layer: whatever is on top (a label, the outline), the territory beneath
+      if (!this.merged || !this.features) return null;
+      const [x, y] = this.toView(evt);
+      const i = this.featureAt(x, y);
+      return i < 0 ? null : this.features[i][0];
+    }
+
+    /* One outline path for a territory of the merged layer (hover or selection). */
+    outline(code, kind) {
+      if (!this.overlay) return null;
+      const old = this.overlay.querySelector(`path.${kind}`);
+      if (old && old.dataset.code === code) return old;
+      if (old) old.remove();
+      const f = this.features.find((x) => x[0] === code);
+      if (!f) return null;
+      const p = document.createElementNS(SVG, "path");
+      p.setAttribute("d", f[2]);
+      p.setAttribute("class", kind);
+      p.setAttribute("fill", "none");
+      p.dataset.code = code;
+      this.overlay.appendChild(p);
+      return p;
+    }
+
+    describe(elOrCode) {
+      const el = typeof elOrCode === "string" ? { dataset: { code: elOrCode } } : elOrCode;
       const code = el.dataset.code;
       const value = this.values ? this.values[code] : undefined;
       const name = el.dataset.name || (this.names && this.names[code]) || code;
       return `${name} (${code}) : ` +
-        (Number.isFinite(value) ? this.show(value) : "pas de valeur");
+        (Number.isFinite(value) ? this.show(value) : (this.missingLabel || "pas de valeur"));
     }
 
     async load(geometryUrl, valuesUrl) {
@@ -251,7 +380,8 @@
         });
       }
       items.push(`<li><span class="swatch" data-color="${legend.missing || "#bdbdbd"}">` +
-        "</span>pas de valeur</li>");
+        `</span>${esc(legend.missing_label || "pas de valeur")}</li>`);
+      this.missingLabel = legend.missing_label || "pas de valeur";
       this.legend.innerHTML = `${title}<ul>${items.join("")}</ul>`;
       // Colours set through the CSSOM: the CSP refuses inline style attributes.
       for (const s of this.legend.querySelectorAll(".swatch")) s.style.background = s.dataset.color;
@@ -290,6 +420,36 @@
       this.scaleLabels();
     }
 
+    /* A legend line for the markers (plan maps). */
+    legendPoints(text, count) {
+      if (!text) return;
+      const ul = this.legend.querySelector("ul");
+      const li = document.createElement("li");
+      const dot = document.createElement("span");
+      dot.className = "swatch point";
+      li.append(dot, `${text} : ${count.toLocaleString("fr-FR")}`);
+      ul.appendChild(li);
+    }
+
+    /* Zoom on the territories with a value and the markers (a plan covers a part of
+       the layer). */
+    fitTo(codes, points) {
+      const want = new Set(codes);
+      const b = [Infinity, Infinity, -Infinity, -Infinity];
+      const add = (x, y) => {
+        if (x < b[0]) b[0] = x; if (y < b[1]) b[1] = y;
+        if (x > b[2]) b[2] = x; if (y > b[3]) b[3] = y;
+      };
+      for (const [code, , d] of this.features || []) {
+        if (!want.has(code)) continue;
+        for (const m of d.matchAll(/M(-?\d+) (-?\d+)/g)) add(+m[1], +m[2]);
+      }
+      for (const pt of points || []) add(...this.proj(pt.lon, pt.lat));
+      if (!Number.isFinite(b[0])) return;
+      const pad = Math.max(b[2] - b[0], b[3] - b[1]) * 0.15 + 50;
+      this.setView([b[0] - pad, b[1] - pad, b[2] - b[0] + 2 * pad, b[3] - b[1] + 2 * pad]);
+    }
+
     scaleLabels() {
       if (!this.view) return;
       const r = this.svg.getBoundingClientRect();
@@ -304,6 +464,7 @@
     }
 
     highlight(code) {
+      if (this.merged) return this.outline(code, "selected");
       for (const p of this.layer.querySelectorAll(".selected")) p.classList.remove("selected");
       const p = this.layer.querySelector(`[data-code="${CSS.escape(code)}"]`);
       if (p) p.classList.add("selected");
@@ -418,8 +579,13 @@
       this.tooltip.setAttribute("role", "tooltip");
       this.root.appendChild(this.tooltip);
       this.svg.addEventListener("pointermove", (e) => {
-        if (!e.target.dataset || !e.target.dataset.code) { this.tooltip.hidden = true; return; }
-        this.tooltip.textContent = this.describe(e.target);
+        const code = this.codeAt(e);
+        if (this.merged) {
+          if (code) this.outline(code, "hover");
+          else if (this.overlay) this.overlay.querySelector("path.hover")?.remove();
+        }
+        if (!code) { this.tooltip.hidden = true; return; }
+        this.tooltip.textContent = this.describe(code);
         const r = this.root.getBoundingClientRect();
         const x = Math.min(e.clientX - r.left + 12, r.width - 180);
         this.tooltip.style.left = `${Math.max(0, x)}px`;
@@ -437,10 +603,10 @@
         drag = [e.clientX, e.clientY];
       });
       this.svg.addEventListener("click", (e) => {
-        const code = e.target.dataset && e.target.dataset.code;
+        const code = this.codeAt(e);
         if (!code) return;
-        const title = e.target.querySelector("title");
-        this.info.textContent = title ? title.textContent : this.describe(e.target);
+        const title = e.target.dataset.code ? e.target.querySelector("title") : null;
+        this.info.textContent = title ? title.textContent : this.describe(code);
         this.highlight(code);
         if (this.options.onSelect) this.options.onSelect(code);
       });
