@@ -15,6 +15,7 @@ the normal search and booking.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -77,6 +78,8 @@ def prefill_zones(session: Session, ranking: Iterable[Mapping[str, Any]] | None 
         zone = existing.get(code)
         rank = int(row["rank"]) if row.get("rank") is not None else None
         score = float(row["score"]) if row.get("score") is not None else None
+        if score is not None and not math.isfinite(score):  # out of reach: the rank says it
+            score = None
         if zone is None:
             session.add(PriorityZone(epci=code, name=str(row["name"]), rank=rank, score=score,
                                      source="ranking", active=True))
