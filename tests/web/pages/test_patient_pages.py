@@ -327,7 +327,10 @@ def test_booking_stores_a_confirmation_readable_by_admins_only(client, db_url):
     patient_token = r.json()["access_token"]
     assert client.get("/api/v1/admin/outbox", headers={
         "Authorization": f"Bearer {patient_token}"}).status_code == 403
-    (m,) = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()
+    rows = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()
+    # one outbox: the sign-up's activation link is there too
+    assert sorted(r["kind"] for r in rows) == ["booking_confirmed", "signup-confirm"]
+    (m,) = [r for r in rows if r["kind"] == "booking_confirmed"]
     assert (m["kind"], m["status"], m["recipient"], m["has_ics"]) == (
         "booking_confirmed", "stored", "jeanne@test.fr", True)
     assert "Votre rendez-vous est confirmé" in m["body"]

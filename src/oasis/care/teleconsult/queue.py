@@ -44,6 +44,7 @@ from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import paris_today, utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.vocab import SPECIALTIES
+from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.sites.models import Location
 from oasis.care.teleconsult.models import (
@@ -346,6 +347,7 @@ def take_next(session: Session, actor: Actor, now: datetime | None = None) -> En
         raise Conflict("ce patient vient d'être pris en charge", code="already_taken") from exc
     record(session, actor, "create", "Encounter", encounter.id, patient_id=entry.patient_id,
            purpose="prise en charge depuis la file de téléconsultation")
+    notifications.doctor_ready(session, encounter, now)  # « le médecin est prêt »
     return encounter
 
 
