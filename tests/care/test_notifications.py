@@ -325,18 +325,20 @@ def test_sms_without_email_stays_stored_with_the_logging_provider(session, caplo
     assert "non envoyé" in caplog.text and "0612345678" not in caplog.text
 
     class Provider:
-        sent: list = []
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, str]] = []
 
         def send(self, phone, text):
             self.sent.append((phone, text))
             return True
 
-    notifications.register_sms(Provider())
+    provider = Provider()
+    notifications.register_sms(provider)
     try:
         assert notifications.deliver_pending(session, None, now=m.created_at) == 1
     finally:
         notifications.register_sms(None)
-    assert m.status == "sent" and Provider.sent[0][0] == "0612345678"
+    assert m.status == "sent" and provider.sent[0][0] == "0612345678"
 
 
 # ------------------------------------------------------------------ two workers (PG)
