@@ -84,11 +84,14 @@ def cancel(appointment_id: Id, request: Request, session: SessionDep, actor: Act
 
 @router.post("/appointments/{appointment_id}/reschedule", status_code=201,
              response_model=AppointmentOut, summary="Déplacer vers un autre créneau")
-def reschedule(appointment_id: Id, body: RescheduleIn, session: SessionDep,
+def reschedule(appointment_id: Id, body: RescheduleIn, request: Request, session: SessionDep,
                actor: ActorDep) -> AppointmentOut:
     appointment = booking.reschedule(session, actor, appointment_id, new_slot_id=body.slot_id)
     session.commit()
-    return AppointmentOut.model_validate(appointment)
+    out = AppointmentOut.model_validate(appointment)
+    # same UID, SEQUENCE + 1: the patient's calendar moves the event
+    notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
+    return out
 
 
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut,
