@@ -419,3 +419,24 @@ def test_times_are_paris_wall_times_in_winter_too():
     assert day_text(datetime(2026, 12, 2, 8, 30, tzinfo=UTC)) == "mercredi 2 décembre à 9 h 30"
     assert day_text(datetime(2026, 12, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))) == \
         "mardi 1 décembre à 9 h 30"
+
+
+def test_a_route_and_the_job_never_send_the_same_message_twice(db_url, smtp):
+    """The route delivers its message after its commit; the job may have sent it since."""
+    url, inbox = smtp
+    s = session_factory(db_url)()
+    m = notifications.queue(s, kind="signup-confirm", email="r@test.fr", subject="x",
+                            body="y", now=NOW)
+    s.commit()
+    route = session_factory(db_url, deferred=True)()  # as the web server's sessions
+    stale = route.get(OutboxMessage, m.id)
+    assert stale.status == "stored"
+    job = session_factory(db_url)()
+    assert notifications.deliver_pending(job, url, now=NOW) == 1
+    job.commit()
+    job.close()
+    assert notifications.deliver(route, [stale], url, now=NOW) == 0
+    route.commit()
+    route.close()
+    assert [got["To"] for got in inbox.messages] == ["r@test.fr"]
+    s.close()

@@ -29,14 +29,15 @@ from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS, utcnow
+from oasis.care.core.db import is_write_conflict
 from oasis.care.finder.text import when_text
 from oasis.care.notifications.ics import appointment_ics
 from oasis.care.notifications.models import OutboxMessage
@@ -307,7 +308,8 @@ def deliver(session: Session, messages: Iterable[OutboxMessage | None], smtp_url
     Failures are kept with their error and one more attempt counted, never raised.
     """
     now = now or utcnow()
-    todo = [m for m in messages if m is not None and m.status in ("stored", "failed")]
+    todo = _claim(session, [m for m in messages
+                            if m is not None and m.status in ("stored", "failed")])
     sent = 0
     for m in (m for m in todo if m.channel == "sms"):
         try:
@@ -340,6 +342,36 @@ def deliver(session: Session, messages: Iterable[OutboxMessage | None], smtp_url
                     _failed(m, f"SMTP injoignable : {exc}")
     session.flush()
     return sent
+
+
+def _claim(session: Session, todo: list[OutboxMessage]) -> list[OutboxMessage]:
+    """The messages of ``todo`` still unsent once this transaction holds them.
+
+    A web route delivers its message right after its commit while the ``notify`` job may
+    be delivering the same one: PostgreSQL locks the rows (``SKIP LOCKED``: one that a
+    worker holds is that worker's); on SQLite a first write takes the database's write
+    lock, then the status is read again.
+    """
+    if not todo:
+        return todo
+    ids = [m.id for m in todo]
+    stmt = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids),
+                                          OutboxMessage.status.in_(("stored", "failed")))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    else:
+        try:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                            .values(attempts=OutboxMessage.attempts)
+                            .execution_options(synchronize_session=False))
+        except OperationalError as exc:
+            if not is_write_conflict(exc):
+                raise
+            # a worker wrote meanwhile (a web session's stale snapshot): it delivers them
+            session.rollback()
+            return []
+    free = set(session.scalars(stmt).all())
+    return [m for m in todo if m.id in free]
 
 
 def pending(session: Session, smtp_url: str | None, now: datetime | None = None,
