@@ -82,8 +82,9 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = None
     attachment_max_bytes: int = 10 * 1024 * 1024
     expertise_answer_days: int = 7  # promised answer time of a téléexpertise
-    # OASIS_NOTIFIER="package.module:function": delivers the outbox (default: kept there)
-    notifier: str | None = None
+    # OASIS_PUBLIC_URL: the address patients open, for the links in messages the
+    # background jobs send (waiting-list offers); the web routes use the request's own.
+    public_url: str = "http://127.0.0.1:8000"
     # OASIS_JOBS_IN_PROCESS=1: the web server runs the background jobs itself (`oasis
     # serve` turns it on for SQLite; with PostgreSQL run `oasis worker` instead)
     jobs_in_process: bool = False

@@ -1,6 +1,7 @@
-"""Background jobs: notifications through the outbox, offer expiry, slots ahead, labels;
-run directly, by the in-process runner, by ``oasis worker`` and on procrastinate
-(PostgreSQL, the real engine: its schema, its worker, its retries)."""
+"""Background jobs: notifications through the one outbox to a real SMTP server (aiosmtpd),
+offer expiry, slots ahead, labels; run directly, by the in-process runner, by ``oasis
+worker`` and on procrastinate (PostgreSQL, the real engine: its schema, its worker, its
+retries)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from oasis.care.booking.models import WaitlistEntry
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.db import session_factory
-from oasis.care.jobs import notifications, tasks
-from oasis.care.jobs.models import JobMessage, LabelSnapshot
+from oasis.care.jobs import tasks
+from oasis.care.jobs.models import LabelSnapshot
 from oasis.care.jobs.runner import InProcessRunner, due, run_with_retries
 from oasis.care.jobs.tasks import BY_NAME, Job
+from oasis.care.notifications import service as notifications
+from oasis.care.notifications.models import OutboxMessage
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Slot
 from oasis.commands.app import app as cli
@@ -27,13 +30,6 @@ from oasis.config import get_settings
 from tests.factories.care import make_patient, make_practice
 
 SYSTEM = Actor.system()
-DELIVERED: list[notifications.Notice] = []
-
-
-def collect(notice: notifications.Notice) -> str:
-    """A notifier named by ``OASIS_NOTIFIER`` in the tests: keeps what it was given."""
-    DELIVERED.append(notice)
-    return "test"
 
 
 def make_world(url: str) -> dict:
@@ -43,7 +39,8 @@ def make_world(url: str) -> dict:
     _, _, schedule = make_practice(session, weekly=[(d, time(0), time(23, 40))
                                                     for d in range(7)])
     scheduling.generate_slots(session, schedule.id, days=2, now=now)
-    p1, p2 = make_patient(session, name="Un"), make_patient(session, name="Deux")
+    p1 = make_patient(session, name="Un", email="un@test.fr")
+    p2 = make_patient(session, name="Deux", email="deux@test.fr")
     slots = session.scalars(select(Slot).order_by(Slot.start_at)).all()
     soon = booking.book(session, SYSTEM, slot_id=slots[0].id, patient_id=p1.id, now=now)
     freed = booking.book(session, SYSTEM, slot_id=slots[5].id, patient_id=p1.id, now=now)
@@ -63,13 +60,14 @@ def make_world(url: str) -> dict:
 
 def _outbox(url: str) -> list[tuple[str, str, bool]]:
     session = session_factory(url)()
-    rows = [(m.kind, m.ref, m.delivered_at is not None)
-            for m in session.scalars(select(JobMessage).order_by(JobMessage.id))]
+    rows = [(m.kind, m.ref, m.status == "sent")
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     session.close()
     return rows
 
 
-def test_notifications_are_queued_once_and_delivered_once(db_url):
+def test_notifications_are_queued_once_and_delivered_once(db_url, smtp):
+    url, inbox = smtp
     world = make_world(db_url)
     session = session_factory(db_url)()
     now = utcnow()
@@ -79,15 +77,20 @@ def test_notifications_are_queued_once_and_delivered_once(db_url):
     assert notifications.queue_due(session, now) == 0  # idempotent
     session.commit()
     kinds = sorted(kind for kind, _, _ in _outbox(db_url))
-    assert kinds == ["confirmation", "reminder", "waitlist_offer"]
-    DELIVERED.clear()
-    assert notifications.deliver_pending(session, collect, now) == 3
+    assert kinds == ["booking_confirmed", "reminder", "waitlist_offer"]
+    assert notifications.deliver_pending(session, url, now=now) == 3
     session.commit()
-    assert notifications.deliver_pending(session, collect, now) == 0
+    assert notifications.deliver_pending(session, url, now=now) == 0
     session.commit()
-    assert sorted(n.kind for n in DELIVERED) == kinds
-    reminder = next(n for n in DELIVERED if n.kind == "reminder")
-    assert reminder.patient_id == world["p1"] and "Rappel" in reminder.body
+    assert sorted(m["To"] for m in inbox.messages) == ["deux@test.fr", "un@test.fr",
+                                                       "un@test.fr"]
+    reminder = next(m for m in inbox.messages if "Rappel" in m["Subject"])
+    assert reminder["To"] == "un@test.fr" and "text/calendar" in inbox.parts(reminder)
+    offer = next(m for m in inbox.messages if "créneau" in m["Subject"])
+    body = inbox.parts(offer)["text/plain"]
+    assert "/mes-rendez-vous" in body and "réservé jusqu'au" in body
+    assert [m.kind for m in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.patient_id == world["p2"]))] == ["waitlist_offer"]
     # Every message read a patient's appointment or waiting entry: audited.
     assert session.scalar(text("SELECT count(*) FROM audit_event WHERE purpose LIKE "
                                "'envoi : %'")) == 3
@@ -95,12 +98,25 @@ def test_notifications_are_queued_once_and_delivered_once(db_url):
 
 
 def test_the_database_refuses_a_second_message_of_a_kind(db_url):
+    from sqlalchemy.exc import IntegrityError
+
     world = make_world(db_url)
     session = session_factory(db_url)()
     notifications.queue_due(session)
     session.commit()
-    assert not notifications._add(session, kind="reminder", ref=f"appointment:{world['soon']}",
-                                  patient_id=world["p1"], subject="x", body="y")
+    ref = f"appointment:{world['soon']}"
+    assert notifications.queue(session, kind="reminder", ref=ref, email="x@test.fr",
+                               subject="x", body="y") is None
+    # Even past the function's own check, the database says no.
+    session.add(OutboxMessage(channel="email", kind="reminder", ref=ref, recipient="x@test.fr",
+                              subject="x", body="y", status="stored", attempts=0))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    # Messages without a ref (account notices) may repeat.
+    for _ in range(2):
+        assert notifications.queue(session, kind="signup-confirm", email="x@test.fr",
+                                   subject="x", body="y") is not None
     session.close()
 
 
@@ -167,20 +183,21 @@ def test_in_process_runner_runs_the_start_jobs_then_stops(db_url):
     runner = InProcessRunner(db_url, [BY_NAME["expire_offers"], BY_NAME["notify"]])
     runner.run_jobs(runner.jobs)
     assert runner.runs == {"expire_offers": 1, "notify": 1}
-    assert [k for k, _, delivered in _outbox(db_url) if delivered] == \
-        ["confirmation", "reminder"]
+    # No OASIS_SMTP_URL here: queued, kept in the outbox, nothing lost.
+    assert [(k, sent) for k, _, sent in _outbox(db_url)] == \
+        [("booking_confirmed", False), ("reminder", False)]
 
 
 @pytest.fixture
-def notifier_env(monkeypatch):
-    monkeypatch.setenv("OASIS_NOTIFIER", "tests.care.test_jobs:collect")
+def smtp_env(monkeypatch, smtp):
+    url, inbox = smtp
+    monkeypatch.setenv("OASIS_SMTP_URL", url)
     get_settings.cache_clear()
-    DELIVERED.clear()
-    yield
+    yield inbox
     get_settings.cache_clear()
 
 
-def test_worker_command_once_on_sqlite(tmp_path, notifier_env, _sqlite_template):
+def test_worker_command_once_on_sqlite(tmp_path, smtp_env, _sqlite_template):
     import shutil
 
     shutil.copyfile(_sqlite_template, tmp_path / "w.db")
@@ -190,7 +207,8 @@ def test_worker_command_once_on_sqlite(tmp_path, notifier_env, _sqlite_template)
                                       "expire_offers", "--job", "notify"])
     assert result.exit_code == 0, result.output
     assert "expire_offers : 1" in result.output and "notify : 2" in result.output
-    assert sorted(n.kind for n in DELIVERED) == ["confirmation", "reminder"]
+    assert sorted(m["Subject"] for m in smtp_env.messages) == [
+        "Oasis — Rappel : rendez-vous demain", "Oasis — Rendez-vous confirmé"]
     bad = CliRunner().invoke(cli, ["worker", "--db", url, "--once", "--job", "nimporte"])
     assert bad.exit_code == 2 and "tâche inconnue" in bad.output
     os.environ.pop("DATABASE_URL", None)
@@ -204,7 +222,7 @@ def pg_url(db_url):
     return db_url
 
 
-def test_procrastinate_worker_processes_expiries_and_reminders(pg_url, notifier_env):
+def test_procrastinate_worker_processes_expiries_and_reminders(pg_url, smtp_env):
     from oasis.care.jobs import engine
 
     world = make_world(pg_url)
@@ -218,8 +236,12 @@ def test_procrastinate_worker_processes_expiries_and_reminders(pg_url, notifier_
     session = session_factory(pg_url)()
     assert session.get(WaitlistEntry, world["entry"]).status == "waiting"
     assert session.get(Slot, world["freed"]).status == "free"
-    # The offer expired before notify ran: confirmation and reminder only.
-    assert sorted(n.kind for n in DELIVERED) == ["confirmation", "reminder"]
+    # The offer expired before notify ran: confirmation and reminder only, by SMTP.
+    assert sorted(m["Subject"] for m in smtp_env.messages) == [
+        "Oasis — Rappel : rendez-vous demain", "Oasis — Rendez-vous confirmé"]
+    assert engine.defer(app, "notify") is not None  # again: nothing sent twice
+    engine.run_worker(app, wait=False)
+    assert len(smtp_env.messages) == 2
     left = session.execute(text("SELECT count(*) FROM procrastinate_jobs")).scalar()
     assert left == 0  # successful jobs are deleted
     session.close()

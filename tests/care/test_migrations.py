@@ -56,3 +56,54 @@ def test_sqlite_pragmas(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
     db.dispose_engine(db_url)
+
+
+def test_0011_merges_the_three_outboxes_with_their_rows(empty_db_url):
+    """From 0010 with data: every old message lands in ``outbox`` once per (kind, ref)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from oasis.care.core.db import session_factory
+    from tests.factories.care import make_patient
+
+    db.upgrade(empty_db_url, "0010_load")
+    s = session_factory(empty_db_url)()
+    patient = make_patient(s, email="Jeanne@Test.fr")
+    s.commit()
+    at = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    rows = {"p": patient.id, "at": at}
+    s.execute(text("INSERT INTO account_notice (email, kind, subject, body, created_at) "
+                   "VALUES ('new@test.fr', 'signup-confirm', 'Activez', 'lien', :at)"), rows)
+    s.execute(text(
+        "INSERT INTO notification_outbox (channel, kind, ref, patient_id, recipient, subject,"
+        " body, ics, status, created_at, sent_at) VALUES ('email', 'booking_confirmed', "
+        "'booking:7', :p, 'jeanne@test.fr', 'Confirmé', 'b', 'BEGIN:VCALENDAR', 'sent', :at,"
+        " :at), ('email', 'reminder', 'reminder:7', :p, 'jeanne@test.fr', 'Rappel', 'r', "
+        "NULL, 'stored', :at, NULL)"), rows)
+    s.execute(text(
+        "INSERT INTO outbox_message (kind, ref, patient_id, subject, body, created_at, "
+        "delivered_at, channel) VALUES ('confirmation', 'appointment:7', :p, 'Confirmé', "
+        "'job', :at, :at, 'outbox'), ('waitlist_offer', 'waitlist:1:slot:2', :p, 'Offre', "
+        "'o', :at, NULL, NULL)"), rows)
+    s.commit()
+    s.close()
+    db.dispose_engine(empty_db_url)
+    assert db.upgrade(empty_db_url) == db.head_revision()
+    tables = set(db.table_names(empty_db_url))
+    assert "outbox" in tables
+    assert not tables & {"account_notice", "notification_outbox", "outbox_message"}
+    s = session_factory(empty_db_url)()
+    got = s.execute(text("SELECT kind, ref, recipient, status, ics IS NOT NULL, attempts "
+                         "FROM outbox ORDER BY kind")).all()
+    s.close()
+    assert [tuple(r) for r in got] == [
+        # the sent copy wins over the jobs' kept one (same appointment, same kind)
+        ("booking_confirmed", "appointment:7", "jeanne@test.fr", "sent", True, 1),
+        ("reminder", "appointment:7", "jeanne@test.fr", "stored", False, 0),
+        ("signup-confirm", None, "new@test.fr", "stored", False, 0),
+        ("waitlist_offer", "waitlist:1:slot:2", "jeanne@test.fr", "stored", False, 0)]
+    db.downgrade(empty_db_url, "0010_load")
+    assert {"account_notice", "notification_outbox", "outbox_message"} <= set(
+        db.table_names(empty_db_url))
+    db.dispose_engine(empty_db_url)

@@ -157,7 +157,8 @@ def make_practice(session: Session, *, commune: str = "58194", specialty: str = 
     return site, doctor, schedule
 
 
-def make_patient(session: Session, *, commune: str = "58194", name: str = "Durand"):
+def make_patient(session: Session, *, commune: str = "58194", name: str = "Durand",
+                 email: str | None = None, phone: str | None = None):
     from datetime import date
 
     from oasis.care.core.actor import Actor
@@ -165,7 +166,7 @@ def make_patient(session: Session, *, commune: str = "58194", name: str = "Duran
 
     return people.create_patient(session, Actor.system(), family_name=name,
                                  given_name="Jeanne", birth_date=date(1950, 3, 2),
-                                 commune_code=commune)
+                                 commune_code=commune, email=email, phone=phone)
 
 
 PASSWORD = "motdepasse-123"  # every test account's password
@@ -181,16 +182,12 @@ def login(client, email: str, password: str = PASSWORD) -> dict:
 
 
 def outbox(db_url: str, email: str, kind: str | None = None) -> list:
-    """The notices queued for ``email`` (oldest first), as a mail sender would read them."""
-    from sqlalchemy import select
-
-    from oasis.care.accounts.models import AccountNotice
+    """The messages queued for ``email`` in the one outbox (oldest first), as the mail
+    sender reads them."""
+    from oasis.care.notifications import service as notifications
 
     with session_factory(db_url)() as s:
-        stmt = select(AccountNotice).where(AccountNotice.email == email.strip().lower())
-        if kind:
-            stmt = stmt.where(AccountNotice.kind == kind)
-        return list(s.scalars(stmt.order_by(AccountNotice.id)))
+        return notifications.messages_to(s, email, kind)
 
 
 def link_secret(db_url: str, email: str, kind: str = "signup-confirm") -> str:
@@ -213,3 +210,46 @@ def signup(client, body: dict, db_url: str | None = None) -> tuple[dict, str]:
     me = client.get("/api/v1/patients/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200, me.text
     return me.json(), token
+
+
+# ------------------------------------------------------------------ a real SMTP server
+class Inbox:
+    """What a local aiosmtpd server received: parsed messages and their envelopes."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd API name
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        return "250 OK"
+
+    def parts(self, message) -> dict:
+        """content type → decoded text of one received message."""
+        return {p.get_content_type(): p.get_payload(decode=True).decode()
+                for p in message.walk() if not p.is_multipart()}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, Inbox]]:
+    """A real SMTP server on a free local port: (``smtp://`` URL, its inbox)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{controller.port}", inbox
+    finally:
+        controller.stop()

@@ -6,12 +6,12 @@ Other issues' domains (teleconsultation, missions) add their modules to this lis
 
 from __future__ import annotations
 
-from oasis.care.accounts.models import Account, AccountNotice, AccountToken, ThrottleCounter
+from oasis.care.accounts.models import Account, AccountToken, ThrottleCounter
 from oasis.care.audit.models import AuditEvent
 from oasis.care.billing.models import ParticipationDay, ParticipationYear, TeleconsultationYear
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.base import Base
-from oasis.care.jobs.models import JobMessage, LabelSnapshot
+from oasis.care.jobs.models import LabelSnapshot
 from oasis.care.networks.models import (
     CareNetwork,
     CareProtocol,
@@ -49,7 +49,6 @@ from oasis.care.teleexpertise.models import (
 
 __all__ = [
     "Account",
-    "AccountNotice",
     "AccountToken",
     "Appointment",
     "AuditEvent",
@@ -65,7 +64,6 @@ __all__ = [
     "ExpertiseAct",
     "ExpertiseAttachment",
     "ExpertiseRequest",
-    "JobMessage",
     "LabelSnapshot",
     "Location",
     "LocationHours",

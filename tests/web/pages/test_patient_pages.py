@@ -327,7 +327,40 @@ def test_booking_stores_a_confirmation_readable_by_admins_only(client, db_url):
     patient_token = r.json()["access_token"]
     assert client.get("/api/v1/admin/outbox", headers={
         "Authorization": f"Bearer {patient_token}"}).status_code == 403
-    (m,) = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()
+    rows = client.get("/api/v1/admin/outbox", headers=login(client, "admin@test.fr")).json()
+    # one outbox: the sign-up's activation link is there too
+    assert sorted(r["kind"] for r in rows) == ["booking_confirmed", "signup-confirm"]
+    (m,) = [r for r in rows if r["kind"] == "booking_confirmed"]
     assert (m["kind"], m["status"], m["recipient"], m["has_ics"]) == (
         "booking_confirmed", "stored", "jeanne@test.fr", True)
     assert "Votre rendez-vous est confirmé" in m["body"]
+
+
+def test_calendar_export_of_one_appointment_for_its_patient_only(client, db_url):
+    """« Ajouter à mon agenda (.ics) » on « Mes rendez-vous »: owner only, others 404."""
+    from oasis.care.booking import service as booking
+    from oasis.care.core.actor import Actor
+    from tests.factories.care import make_patient
+
+    signup(client)
+    page = client.get("/trouver-un-soin")
+    slot_id = int(re.search(r"creneau=(\d+)", page.text).group(1))
+    confirm = client.get("/rendez-vous/confirmer", params={"creneau": slot_id})
+    client.post("/rendez-vous/confirmer", data={"creneau": slot_id,
+                                                "csrf": csrf_of(confirm.text)})
+    mine = client.get("/mes-rendez-vous").text
+    (appointment_id,) = {int(i) for i in re.findall(r"/mes-rendez-vous/(\d+)/calendrier\.ics",
+                                                    mine)}
+    r = client.get(f"/mes-rendez-vous/{appointment_id}/calendrier.ics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    assert "attachment" in r.headers["content-disposition"]
+    assert "METHOD:PUBLISH" in r.text and f"UID:rdv-{appointment_id}@oasis" in r.text
+    assert "BEGIN:VTIMEZONE" in r.text and "DTSTART;TZID=Europe/Paris:" in r.text
+    s = session_factory(db_url)()
+    other = make_patient(s, name="Autre")
+    free = s.scalars(select(Slot).where(Slot.status == "free").order_by(Slot.id)).first()
+    theirs = booking.book(s, Actor.system(), slot_id=free.id, patient_id=other.id).id
+    s.commit()
+    s.close()
+    assert client.get(f"/mes-rendez-vous/{theirs}/calendrier.ics").status_code == 404
+    assert client.get("/mes-rendez-vous/999999/calendrier.ics").status_code == 404

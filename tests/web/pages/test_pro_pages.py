@@ -318,3 +318,39 @@ def test_siting_planner_before_after(app):
     assert r.status_code == 422
     assert "Département inconnu" in r.text and "Nombre de sites : entre 1 et 50" in r.text
     assert client_for(app, "doc@test.fr").get("/coordination/implantation").status_code == 404
+
+
+def test_absence_can_cancel_the_booked_appointments_and_tell_the_patients(app, world, db_url):
+    from sqlalchemy import update
+
+    from oasis.care.booking.models import Appointment
+    from oasis.care.notifications.models import OutboxMessage
+    from oasis.care.people.models import Patient
+
+    with session_factory(db_url)() as s:
+        s.execute(update(Patient).values(email=Patient.family_name + "@test.fr"))
+        s.commit()
+    client = client_for(app, "doc@test.fr")
+    page = client.get("/pro/disponibilites")
+    day, tomorrow = world.day.isoformat(), (world.day + timedelta(days=1)).isoformat()
+    r = client.post(f"/pro/disponibilites/{world.schedule}/absence", data={
+        "csrf": csrf_of(page.text), "debut": day, "heure_debut": "09:00", "fin": tomorrow,
+        "heure_fin": "12:00", "motif": "Formation"})
+    shown = client.get(r.headers["location"])
+    action = re.search(r'action="(/pro/disponibilites/absence/\d+/annuler-rendez-vous)"',
+                       shown.text).group(1)
+    assert client.post(action, data={"csrf": "0" * 32}).status_code == 303
+    assert count(db_url, select(OutboxMessage)) == 0  # without the token nothing happens
+    other = client_for(app, "doc2@test.fr")
+    r = other.post(action, data={"csrf": csrf_of(other.get("/pro/disponibilites").text)})
+    assert r.status_code == 303 and "introuvable" in r.headers["location"]
+    r = client.post(action, data={"csrf": csrf_of(shown.text)})
+    assert r.status_code == 303
+    assert "2 rendez-vous annul" in client.get(r.headers["location"]).text
+    with session_factory(db_url)() as s:
+        got = s.execute(select(OutboxMessage.kind, OutboxMessage.recipient)
+                        .order_by(OutboxMessage.recipient)).all()
+        assert [tuple(g) for g in got] == [("cancelled_by_practice", "durand@test.fr"),
+                                           ("cancelled_by_practice", "lefèvre@test.fr")]
+        assert s.scalar(select(func.count()).where(
+            Appointment.cancel_reason == "absence du praticien")) == 2

@@ -65,25 +65,6 @@ class AccountToken(Base):
                                       name="purpose"),)
 
 
-class AccountNotice(Base):
-    """Outbox of the messages sent to account holders (one row, one e-mail).
-
-    Kept in the database so a notice is never lost with a rolled-back request and so a
-    mail sender (SMTP, another worker) can deliver and mark it; ``sent_at`` stays empty
-    until then.
-    """
-
-    __tablename__ = "account_notice"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(String(4000))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
-
-
 class ThrottleCounter(Base):
     """Failed attempts of one kind, for one key (an account, an address), in one window.
 

@@ -1,11 +1,10 @@
 """Messages to account holders, and the single-use secrets some of them carry.
 
-:func:`send_account_notice` is the one way the platform writes to a person about their
-account (sign-up confirmation, « someone tried to sign up with your address »,
-invitation of a professional).  It puts the message in the outbox table
-(:class:`~oasis.care.accounts.models.AccountNotice`); a mail sender delivers it and sets
-``sent_at``.  Committed with the request that wrote it: a rolled-back request sends
-nothing.
+The messages themselves (sign-up confirmation, « someone tried to sign up with your
+address », invitation of a professional) go through the one outbox
+(:func:`oasis.care.notifications.service.queue`), which the ``notify`` job delivers;
+they are committed with the request that wrote them: a rolled-back request sends
+nothing.  They carry no ``ref``: a notice may rightly be sent again (a new link).
 """
 
 from __future__ import annotations
@@ -17,22 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from oasis.care.accounts.models import Account, AccountNotice, AccountToken
+from oasis.care.accounts.models import Account, AccountToken
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import NotFound
 
 CONFIRM_TTL = timedelta(days=2)
 INVITE_TTL = timedelta(days=7)
-
-
-def send_account_notice(session: Session, *, email: str, kind: str, subject: str,
-                        body: str) -> AccountNotice:
-    """Queue one e-mail to ``email`` (the outbox is what a mail sender reads)."""
-    notice = AccountNotice(email=email.strip().lower()[:200], kind=kind[:40],
-                           subject=subject[:200], body=body[:4000])
-    session.add(notice)
-    session.flush()
-    return notice
 
 
 def _digest(secret: str) -> str:

@@ -26,6 +26,7 @@ from oasis.care.audit.service import record
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_nir
+from oasis.care.notifications import service as notifications
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, Practitioner
 
@@ -61,8 +62,8 @@ def request_signup(session: Session, *, email: str, password: str, link_base: st
         raise Invalid(str(exc), code="invalid_nir") from exc
     existing = _taken(session, email)
     if existing is not None:
-        notices.send_account_notice(
-            session, email=email, kind="signup-existing",
+        notifications.queue(
+            session, email=email, account_id=existing.id, kind="signup-existing",
             subject="Tentative d'inscription avec votre adresse",
             body="Quelqu'un a demandé à créer un compte Oasis avec votre adresse, qui en a "
                  "déjà un. Si c'était vous, connectez-vous (ou demandez un nouveau mot de "
@@ -72,8 +73,8 @@ def request_signup(session: Session, *, email: str, password: str, link_base: st
         if normal_nir else None
     if owner is not None:
         if owner.email:
-            notices.send_account_notice(
-                session, email=owner.email, kind="signup-nir",
+            notifications.queue(
+                session, email=owner.email, patient_id=owner.id, kind="signup-nir",
                 subject="Tentative d'inscription avec votre numéro de sécurité sociale",
                 body="Quelqu'un a demandé à créer un compte Oasis avec votre numéro de "
                      "sécurité sociale, déjà enregistré. Aucun compte n'a été créé. Si ce "
@@ -94,8 +95,9 @@ def request_signup(session: Session, *, email: str, password: str, link_base: st
         return
     account.active = False
     secret = notices.new_account_token(session, account, "confirm", notices.CONFIRM_TTL)
-    notices.send_account_notice(
-        session, email=email, kind="signup-confirm", subject="Activez votre compte Oasis",
+    notifications.queue(
+        session, email=email, account_id=account.id, kind="signup-confirm",
+        subject="Activez votre compte Oasis",
         body=f"Bonjour {patient_row.given_name},\n\nPour activer votre compte Oasis, ouvrez "
              f"ce lien (valable 48 heures) :\n{link_base}/inscription/confirmer/{secret}\n\n"
              "Si vous n'avez rien demandé, ignorez ce message.")
@@ -122,8 +124,8 @@ def invite_professional(session: Session, actor: Actor, practitioner: Practition
     account.active = False
     secret = notices.new_account_token(session, account, "invite", notices.INVITE_TTL,
                                        created_by=actor.account_id)
-    notices.send_account_notice(
-        session, email=account.email, kind="invitation",
+    notifications.queue(
+        session, email=account.email, account_id=account.id, kind="invitation",
         subject="Votre compte professionnel Oasis",
         body=f"Bonjour {practitioner.display_name},\n\nUn compte Oasis a été ouvert pour "
              f"vous (RPPS {practitioner.rpps}). Choisissez votre mot de passe avec ce lien "

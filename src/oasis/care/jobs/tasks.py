@@ -6,7 +6,8 @@ twice, it does the work once — so an engine may retry it after any failure, an
 workers may run it at once:
 
 * ``expire_offers``: waiting-list offers not taken in time go to the next patient;
-* ``notify``: queue the due confirmations, reminders and offers, then deliver them;
+* ``notify``: queue the due confirmations, reminders and offers in the outbox, then
+  deliver every pending message (SMTP, SMS provider);
 * ``generate_slots``: materialise every active schedule's slots ahead (nightly);
 * ``france_sante_labels``: recompute every site's label and keep the snapshot (nightly);
 * ``warm_territory``: compute the APL, coverage and maps after a data load / at start.
@@ -25,8 +26,8 @@ from sqlalchemy import delete
 from oasis.care.booking import service as booking
 from oasis.care.core.clock import utcnow
 from oasis.care.core.db import session_scope
-from oasis.care.jobs import notifications
 from oasis.care.jobs.models import LabelSnapshot
+from oasis.care.notifications import service as notifications
 from oasis.care.scheduling import service as scheduling
 
 SLOT_HORIZON_DAYS = 28  # the nightly job keeps four weeks of slots open (Oasis's choice)
@@ -37,16 +38,20 @@ def expire_offers(url: str, now: datetime | None = None) -> int:
         return booking.expire_offers(session, now=now or utcnow())
 
 
-def notify(url: str, now: datetime | None = None, notifier_path: str | None = None) -> int:
-    """Queue then deliver, in two transactions: a delivery failure keeps the queue."""
+def notify(url: str, now: datetime | None = None) -> int:
+    """Queue then deliver, in two transactions: a delivery failure keeps the queue.
+
+    Returns how many messages were sent (0 without ``OASIS_SMTP_URL``: they stay stored).
+    """
     from oasis.config import get_settings
 
+    settings = get_settings()
     now = now or utcnow()
     with session_scope(url) as session:
-        notifications.queue_due(session, now)
-    notifier = notifications.notifier_from(notifier_path or get_settings().notifier)
+        notifications.queue_due(session, now, settings.public_url)
     with session_scope(url) as session:
-        return notifications.deliver_pending(session, notifier, now)
+        return notifications.deliver_pending(session, settings.smtp_url, settings.mail_from,
+                                             now)
 
 
 def generate_slots(url: str, now: datetime | None = None,

@@ -34,6 +34,7 @@ from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_rpps
 from oasis.care.core.lookup import get_or_raise
+from oasis.care.notifications import service as notifications
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, StaffMember
 from oasis.care.programmes import missions
@@ -355,8 +356,9 @@ def cancel_day(session: Session, actor: Actor, day_id: int, *, reason: str | Non
             Slot, Slot.id == Appointment.slot_id).where(
             *where, Appointment.status == "booked")).all()
         for appointment_id in appointments:
-            booking.cancel(session, Actor.system(), appointment_id, now=now, offer=False,
-                           reason="journée de mission annulée")
+            cancelled_row = booking.cancel(session, Actor.system(), appointment_id, now=now,
+                                           offer=False, reason="journée de mission annulée")
+            notifications.cancelled_by_practice(session, cancelled_row, now)
             cancelled.append(appointment_id)
         session.execute(update(Slot).where(*where).values(
             status="busy-unavailable", held_for_waitlist_id=None, held_until=None)

@@ -17,11 +17,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from oasis.care.audit.service import record
+from oasis.care.booking import service as booking
 from oasis.care.booking.models import Appointment
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS, utcnow
 from oasis.care.core.errors import Forbidden, Invalid, NotFound
 from oasis.care.core.lookup import get_or_raise
+from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Patient, PractitionerRole
 from oasis.care.scheduling.models import Schedule, ScheduleException, Slot
 from oasis.care.sites.models import Location
@@ -231,3 +233,34 @@ def booked_in_exception(session: Session, actor: Actor, exception_id: int) -> tu
         .where(Slot.schedule_id == schedule.id, Appointment.start_at < exception.end_at,
                Appointment.end_at > exception.start_at, Appointment.status == "booked")).all()
     return exception, appointments_to_contact(session, actor, list(ids))
+
+
+def cancel_in_exception(session: Session, actor: Actor, exception_id: int,
+                        now: datetime | None = None) -> list[Appointment]:
+    """The practice cancels the appointments still booked in one of its absences.
+
+    Each patient is told (« Rendez-vous annulé par le cabinet », with an ``.ics``
+    CANCEL); the slots stay unavailable, as the whole period is.  Only the absence's
+    practitioner (or the coordination) may do it; others get the absence's 404.
+    """
+    now = now or utcnow()
+    exception = get_or_raise(session, ScheduleException, exception_id,
+                             "absence introuvable", code="not_found")
+    schedule = owned_schedule(session, actor, exception.schedule_id)
+    ids = session.scalars(
+        select(Appointment.id).join(Slot, Slot.id == Appointment.slot_id)
+        .where(Slot.schedule_id == schedule.id, Appointment.start_at < exception.end_at,
+               Appointment.end_at > exception.start_at, Appointment.status == "booked")
+        .order_by(Appointment.start_at)).all()
+    cancelled = []
+    for appointment_id in ids:
+        a = booking.cancel(session, actor, appointment_id, reason="absence du praticien",
+                           now=now, offer=False)
+        slot = session.get(Slot, a.slot_id)
+        if slot is not None:
+            slot.status, slot.held_for_waitlist_id, slot.held_until = \
+                "busy-unavailable", None, None
+        notifications.cancelled_by_practice(session, a, now)
+        cancelled.append(a)
+    session.flush()
+    return cancelled

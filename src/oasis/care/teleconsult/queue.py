@@ -44,6 +44,7 @@ from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import paris_today, utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.vocab import SPECIALTIES
+from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Patient, Practitioner, StaffMember
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites.models import Location
@@ -377,6 +378,7 @@ def take_next(session: Session, actor: Actor, now: datetime | None = None) -> En
     record(session, actor, "create", "Encounter", encounter.id, patient_id=entry.patient_id,
            purpose="prise en charge depuis la file de téléconsultation")
     attach_queue_files(session, entry.id, encounter)  # sent while waiting: now the call's
+    notifications.doctor_ready(session, encounter, now)  # « le médecin est prêt »
     return encounter
 
 

@@ -73,21 +73,27 @@ def read(appointment_id: Id, session: SessionDep, actor: ActorDep) -> Appointmen
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut,
              summary="Annuler (le créneau est proposé d'abord à la liste d'attente)")
-def cancel(appointment_id: Id, session: SessionDep, actor: ActorDep,
+def cancel(appointment_id: Id, request: Request, session: SessionDep, actor: ActorDep,
            body: CancelIn | None = None) -> AppointmentOut:
     appointment = booking.cancel(session, actor, appointment_id,
                                  reason=body.reason if body else None)
+    message = notifications.after_cancel(session, actor, appointment)  # by the practice
     session.commit()
-    return AppointmentOut.model_validate(appointment)
+    out = AppointmentOut.model_validate(appointment)
+    notify.send(request, session, [message])
+    return out
 
 
 @router.post("/appointments/{appointment_id}/reschedule", status_code=201,
              response_model=AppointmentOut, summary="Déplacer vers un autre créneau")
-def reschedule(appointment_id: Id, body: RescheduleIn, session: SessionDep,
+def reschedule(appointment_id: Id, body: RescheduleIn, request: Request, session: SessionDep,
                actor: ActorDep) -> AppointmentOut:
     appointment = booking.reschedule(session, actor, appointment_id, new_slot_id=body.slot_id)
     session.commit()
-    return AppointmentOut.model_validate(appointment)
+    out = AppointmentOut.model_validate(appointment)
+    # same UID, SEQUENCE + 1: the patient's calendar moves the event
+    notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
+    return out
 
 
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut,

@@ -29,6 +29,7 @@ class OutboxOut(BaseModel):
     body: str
     has_ics: bool
     status: str
+    attempts: int
     error: str | None
     created_at: datetime
     sent_at: datetime | None
@@ -45,4 +46,4 @@ def outbox(session: SessionDep, actor: Annotated[Actor, Depends(require_role("ad
     session.commit()
     return [OutboxOut.model_validate({**{c: getattr(m, c) for c in (
         "id", "channel", "kind", "patient_id", "recipient", "subject", "body", "status",
-        "error", "created_at", "sent_at")}, "has_ics": bool(m.ics)}) for m in rows]
+        "attempts", "error", "created_at", "sent_at")}, "has_ics": bool(m.ics)}) for m in rows]

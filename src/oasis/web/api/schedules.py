@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Forbidden
+from oasis.care.notifications import service as notifications
+from oasis.care.scheduling import agenda
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Schedule
 from oasis.web.api.schemas.care import ORM, SlotsCreatedOut
+from oasis.web.kit import notify
 from oasis.web.kit.auth import ActorDep
 from oasis.web.kit.deps import Id, LocalTime, SessionDep
 
@@ -56,6 +59,9 @@ class ExceptionIn(BaseModel):
     start_at: datetime
     end_at: datetime
     reason: str | None = Field(default=None, max_length=200)
+    cancel_booked: bool = Field(
+        default=False, description="Annuler les rendez-vous déjà pris dans la période et "
+                                   "prévenir chaque patient (e-mail avec .ics d'annulation)")
 
 
 class ExceptionOut(BaseModel):
@@ -65,6 +71,8 @@ class ExceptionOut(BaseModel):
     reason: str | None
     booked_appointment_ids: list[Id] = Field(
         description="Rendez-vous déjà pris dans la période : à recontacter")
+    cancelled_appointment_ids: list[Id] = Field(
+        default=[], description="Rendez-vous annulés par le cabinet (patients prévenus)")
 
 
 def _may_manage(actor: Actor, practitioner_id: Id) -> None:
@@ -115,14 +123,22 @@ def set_weekly(schedule_id: Id, body: list[AvailableTimeIO], session: SessionDep
 
 @router.post("/{schedule_id}/exceptions", status_code=201, response_model=ExceptionOut,
              summary="Absence, congés : retire les créneaux libres de la période")
-def add_exception(schedule_id: Id, body: ExceptionIn, session: SessionDep,
+def add_exception(schedule_id: Id, body: ExceptionIn, request: Request, session: SessionDep,
                   actor: ActorDep) -> ExceptionOut:
     _may_manage(actor, scheduling.get_schedule(session, schedule_id).practitioner_id)
     exc, booked = scheduling.add_exception(session, schedule_id, body.start_at, body.end_at,
                                            body.reason)
+    cancelled = agenda.cancel_in_exception(session, actor, exc.id) if body.cancel_booked \
+        else []
     session.commit()
-    return ExceptionOut(id=exc.id, start_at=exc.start_at, end_at=exc.end_at, reason=exc.reason,
-                        booked_appointment_ids=booked)
+    out = ExceptionOut(id=exc.id, start_at=exc.start_at, end_at=exc.end_at, reason=exc.reason,
+                       booked_appointment_ids=[i for i in booked
+                                               if i not in {a.id for a in cancelled}],
+                       cancelled_appointment_ids=[a.id for a in cancelled])
+    if cancelled:
+        notify.send(request, session, notifications.outbox_for(
+            session, "cancelled_by_practice", [f"appointment:{a.id}" for a in cancelled]))
+    return out
 
 
 @router.post("/{schedule_id}/generate", response_model=SlotsCreatedOut,

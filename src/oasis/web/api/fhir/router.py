@@ -26,6 +26,7 @@ from oasis.care.core.errors import Invalid, NotFound
 from oasis.care.core.geo import commune_place
 from oasis.care.core.inputs import ascii_digits, parse_id
 from oasis.care.core.vocab import MODES, SPECIALTIES
+from oasis.care.notifications import service as notifications
 from oasis.care.people import service as people
 from oasis.care.people.models import Practitioner, PractitionerRole
 from oasis.care.scheduling.models import Schedule, Slot
@@ -552,6 +553,8 @@ async def _update(ident: str, request: Request, session, actor: Actor,
     status, reason = fhir_appointments.status_change(current, await json_body(request), patch)
     if status == "cancelled":
         row = booking.cancel(session, actor, appointment_id, reason=reason)
+        # by the practice: the patient is told (delivered by the notify job)
+        notifications.after_cancel(session, actor, row)
     else:
         row = booking.mark_no_show(session, actor, appointment_id)
     session.commit()

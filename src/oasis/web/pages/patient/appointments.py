@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from oasis.care.booking import service as booking
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import CareError
 from oasis.care.core.vocab import MODES, SPECIALTIES
 from oasis.care.finder.text import when_text
+from oasis.care.notifications import ics
 from oasis.care.notifications import service as notifications
 from oasis.care.people.models import Practitioner
 from oasis.care.scheduling.models import Slot
@@ -62,6 +63,22 @@ def cancel_page(request: Request, session: SessionDep, appointment_id: Id):
     session.commit()
     return render(request, "patient/annuler.html", who, title="Annuler le rendez-vous",
                   a=appointment, now=utcnow(), error=None)
+
+
+@router.get("/mes-rendez-vous/{appointment_id}/calendrier.ics")
+def calendar_export(request: Request, session: SessionDep, appointment_id: Id):
+    """One appointment as an .ics file to add to one's calendar: its patient only (anyone
+    else gets the same 404 as for an appointment that does not exist)."""
+    who = visitor(request, session)
+    if not who.is_patient:
+        return to_login(request)
+    appointment = booking.get_appointment(session, who.actor, appointment_id,
+                                          "export vers un agenda")
+    body = ics.appointment_ics(session, appointment, method="PUBLISH")
+    session.commit()
+    return Response(body, media_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="rendez-vous-{appointment_id}.ics"',
+        "Cache-Control": "no-store"})
 
 
 @router.post("/mes-rendez-vous/{appointment_id}/annuler")

@@ -13,8 +13,10 @@ from oasis.care.booking import service as booking
 from oasis.care.core.errors import CareError
 from oasis.care.core.vocab import MODES
 from oasis.care.finder.text import DAYS
+from oasis.care.notifications import service as notifications
 from oasis.care.scheduling import agenda
 from oasis.care.scheduling import service as scheduling
+from oasis.web.kit import notify
 from oasis.web.kit.auth import Visitor, page_gate, visitor
 from oasis.web.kit.csrf import csrf_valid
 from oasis.web.kit.deps import Id, SessionDep
@@ -158,6 +160,27 @@ def add_absence(request: Request, schedule_id: Id, session: SessionDep, who: Pra
     return _schedule_page(request, session, who, 422, errors={schedule_id: errors},
                           forms={schedule_id: form},
                           erreur="L'absence n'a pas été enregistrée : corrigez le formulaire.")
+
+
+@router.post("/pro/disponibilites/absence/{exception_id}/annuler-rendez-vous")
+def cancel_absence_appointments(request: Request, exception_id: Id, session: SessionDep,
+                                who: Practitioner, csrf: Annotated[str, Form()] = ""):
+    """« Annuler ces rendez-vous et prévenir les patients »: each gets an e-mail (.ics)."""
+    if not csrf_valid(request, csrf):
+        return see_other("/pro/disponibilites", erreur=CSRF_ERROR)
+    try:
+        cancelled = agenda.cancel_in_exception(session, who.actor, exception_id)
+        session.commit()
+    except CareError:
+        session.rollback()
+        return see_other("/pro/disponibilites", erreur="Absence introuvable.")
+    notify.send(request, session, notifications.outbox_for(
+        session, "cancelled_by_practice", [f"appointment:{a.id}" for a in cancelled]))
+    n = len(cancelled)
+    return see_other("/pro/disponibilites", absence=exception_id,
+                     ok=f"{n} rendez-vous annulé{'s' if n > 1 else ''} : "
+                        f"{'les patients sont prévenus' if n > 1 else 'le patient est prévenu'}"
+                        " par message.")
 
 
 def _weekly_from_form(form) -> tuple[list[tuple[int, time, time]], list[str]]:
