@@ -40,7 +40,7 @@ from oasis.care.scheduling.search import search_slots
 from oasis.territory.geography import load_geography
 from oasis.territory.supply import unit_positions
 
-BENCH_DB = "oasis_bench_booking"
+BENCH_DB = os.environ.get("OASIS_BENCH_DB", "oasis_bench_booking")  # one per concurrent run
 SLOTS_PER_PRACTITIONER = 10
 PRACTITIONERS_PER_SITE = 3
 

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import String, and_, cast, exists, false, insert, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
+from oasis.care.audit.models import AuditEvent
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.access import can_see_patient, ensure_can_see_patient
 from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
-from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.errors import CareError, Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
 from oasis.care.people.models import Patient, Practitioner
@@ -36,80 +38,165 @@ from oasis.care.sites.models import Location
 OFFER_HOLD = timedelta(hours=2)  # how long a freed slot is held for a waiting patient
 
 
-def _integrity_conflict(exc: IntegrityError) -> Conflict:
+def _integrity_conflict(exc: IntegrityError) -> CareError:
     text = str(exc.orig)
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate == "23P01" or "appointment_overlap" in text or \
             "ex_appointment_practitioner_overlap" in text:
         return Conflict("le praticien a déjà un rendez-vous sur cet horaire",
                         code="practitioner_overlap")
+    if sqlstate == "23503" or "FOREIGN KEY" in text:  # the patient does not exist
+        return NotFound("Patient introuvable", code="not_found")
     return Conflict("ce créneau vient d'être réservé", code="slot_taken")
 
 
-def _slot_refusal(session: Session, slot_id: int, now: datetime) -> Exception:
-    slot = session.get(Slot, slot_id, populate_existing=True)
-    if slot is None:
+def _claimable(now: datetime, waitlist_entry_id: int | None):
+    return or_(Slot.status == "free",
+               and_(Slot.status == "busy-tentative",
+                    or_(Slot.held_until < now,
+                        Slot.held_for_waitlist_id == waitlist_entry_id
+                        if waitlist_entry_id is not None else false())))
+
+
+def _patient_free(patient_id: int, start_at, end_at):
+    """No active appointment of the patient overlaps ``[start_at, end_at)``."""
+    return ~exists().where(Appointment.patient_id == patient_id,
+                           Appointment.status.in_(("booked", "arrived")),
+                           Appointment.start_at < end_at, Appointment.end_at > start_at)
+
+
+def _slot_refusal(session: Session, slot_id: int, patient_id: int,
+                  now: datetime) -> Exception:
+    """Why the claim matched no row (refusals only: the success path never reads)."""
+    row = session.execute(select(Slot.start_at, Slot.end_at, Slot.status)
+                          .where(Slot.id == slot_id)).first()
+    if row is None:
         return NotFound("créneau introuvable", code="unknown_slot")
-    if slot.start_at <= now:
+    start_at, end_at, status = row
+    if start_at <= now:
         return Invalid("ce créneau est déjà passé", code="slot_in_past")
-    if slot.status == "busy-unavailable":
+    if status == "busy-unavailable":
         return Conflict("ce créneau n'est plus proposé", code="slot_unavailable")
-    if slot.status == "busy-tentative":
+    if status == "busy-tentative":
         return Conflict("ce créneau est proposé en priorité à un patient en liste d'attente",
                         code="slot_held")
+    if status == "free" and not session.scalar(select(_patient_free(patient_id, start_at,
+                                                                   end_at))):
+        return Conflict("vous avez déjà un rendez-vous sur cet horaire", code="patient_overlap")
     return Conflict("ce créneau vient d'être réservé", code="slot_taken")
 
 
-def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> Patient:
-    patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
-    if actor.role == "patient" and actor.patient_id != patient_id:
-        raise NotFound("Patient introuvable", code="not_found")
-    # Regulators (SAS) book for the caller on the line, as the coordination does.
-    if actor.role not in ("patient", "system", "coordinator", "admin", "regulator"):
-        ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
-    return patient
+# Roles that book for any patient without a care relationship (the patient's existence
+# is then checked by the appointment's foreign key, in the booking statement itself).
+_TRUSTED_BOOKERS = ("system", "coordinator", "admin", "regulator")
+
+
+def _check_patient_may_book(session: Session, actor: Actor, patient_id: int, *,
+                            read: bool = True) -> None:
+    """Whether ``actor`` may book for ``patient_id``; ``read=False`` (the booking itself)
+    leaves the patient's existence to the appointment's foreign key."""
+    if read:
+        get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
+    if actor.role == "patient":
+        if actor.patient_id != patient_id:
+            raise NotFound("Patient introuvable", code="not_found")
+        return  # the account's own patient: the account row references it
+    if actor.role in _TRUSTED_BOOKERS:
+        return
+    if not read:
+        get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
+    ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
+
+
+def _with_parties(session: Session, made, audit=None) -> Appointment | None:
+    """The new appointment with its patient, practitioner and site (what the answer and
+    the confirmation need) loaded by the same statement: ``made`` is the inserting CTE
+    on PostgreSQL, or the new row's id on SQLite."""
+    if isinstance(made, int):
+        entity, where = Appointment, Appointment.id == made
+    else:
+        entity, where = aliased(Appointment, made), true()
+    stmt = (select(entity, Patient, Practitioner, Location).where(where)
+            .join(Patient, Patient.id == entity.patient_id)
+            .join(Practitioner, Practitioner.id == entity.practitioner_id)
+            .join(Location, Location.id == entity.location_id))
+    if audit is not None:
+        stmt = stmt.add_cte(audit)
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    appointment, patient, practitioner, location = row
+    for name, value in (("patient", patient), ("practitioner", practitioner),
+                        ("location", location)):
+        set_committed_value(appointment, name, value)
+    return appointment
+
+
+_BOOKED = "prise de rendez-vous"
 
 
 def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
          reason: str | None = None, now: datetime | None = None,
          waitlist_entry_id: int | None = None,
          rescheduled_from_id: int | None = None) -> Appointment:
-    """Book ``slot_id`` for ``patient_id``; Conflict if someone else got it first."""
+    """Book ``slot_id`` for ``patient_id``; Conflict if someone else got it first.
+
+    On PostgreSQL the whole booking is one statement (one round trip): claim the slot,
+    check the patient has nothing at that time, insert the appointment and its audit
+    event, and return them with the patient, practitioner and site.  SQLite has no
+    data-modifying CTE: the same statements run one after the other (in-process, no
+    round trip to save).  Either way no savepoint: a violation of the database's own
+    rules (unique active appointment per slot, practitioner overlap) fails the whole
+    statement, and the caller rolls the transaction back.
+    """
     now = now or utcnow()
-    _check_patient_may_book(session, actor, patient_id)
-    claimable = or_(Slot.status == "free",
-                    and_(Slot.status == "busy-tentative",
-                         or_(Slot.held_until < now,
-                             Slot.held_for_waitlist_id == waitlist_entry_id
-                             if waitlist_entry_id is not None else false())))
-    claimed = session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.start_at > now, claimable)
-        .values(status="busy", held_for_waitlist_id=None, held_until=None)
-        .returning(Slot.practitioner_id, Slot.location_id, Slot.mode, Slot.start_at,
-                   Slot.end_at).execution_options(synchronize_session=False)).first()
-    expire_cached(session, Slot, [slot_id])
-    if claimed is None:
-        raise _slot_refusal(session, slot_id, now)
-    practitioner_id, location_id, mode, start_at, end_at = claimed
-    overlapping = session.scalar(select(Appointment.id).where(
-        Appointment.patient_id == patient_id,
-        Appointment.status.in_(("booked", "arrived")),
-        Appointment.start_at < end_at, Appointment.end_at > start_at))
-    if overlapping is not None:
-        raise Conflict("vous avez déjà un rendez-vous sur cet horaire", code="patient_overlap")
-    appointment = Appointment(slot_id=slot_id, patient_id=patient_id,
-                              practitioner_id=practitioner_id, location_id=location_id,
-                              mode=mode, start_at=start_at, end_at=end_at, status="booked",
-                              reason=reason, booked_by_account_id=actor.account_id,
-                              rescheduled_from_id=rescheduled_from_id)
-    session.add(appointment)
+    _check_patient_may_book(session, actor, patient_id, read=False)
+    claim = (update(Slot)
+             .where(Slot.id == slot_id, Slot.start_at > now,
+                    _claimable(now, waitlist_entry_id),
+                    _patient_free(patient_id, Slot.start_at, Slot.end_at))
+             .values(status="busy", held_for_waitlist_id=None, held_until=None)
+             .returning(Slot.id, Slot.practitioner_id, Slot.location_id, Slot.mode,
+                        Slot.start_at, Slot.end_at))
+    fixed = {"patient_id": patient_id, "status": "booked", "reason": reason,
+             "booked_by_account_id": actor.account_id, "created_at": now,
+             "rescheduled_from_id": rescheduled_from_id}
+    audit = {"recorded_at": utcnow(), "account_id": actor.account_id, "role": actor.role,
+             "action": "create", "entity_type": "Appointment", "patient_id": patient_id,
+             "purpose": _BOOKED, "outcome": "success"}
     try:
-        with session.begin_nested():
-            session.flush()
+        if session.get_bind().dialect.name == "postgresql":
+            claimed = claim.cte("claimed")
+            made = (insert(Appointment).from_select(
+                ["slot_id", "practitioner_id", "location_id", "mode", "start_at", "end_at",
+                 *fixed],
+                select(claimed.c.id, claimed.c.practitioner_id, claimed.c.location_id,
+                       claimed.c.mode, claimed.c.start_at, claimed.c.end_at,
+                       *(literal(v, Appointment.__table__.c[k].type)
+                         for k, v in fixed.items())))
+                .returning(*Appointment.__table__.c).cte("made"))
+            audited = insert(AuditEvent).from_select(
+                [*audit, "entity_id"],
+                select(*(literal(v, AuditEvent.__table__.c[k].type)
+                         for k, v in audit.items()),
+                       cast(made.c.id, String)).select_from(made)).cte("audited")
+            appointment = _with_parties(session, made, audited)
+        else:
+            claimed = session.execute(claim).first()
+            appointment = None
+            if claimed is not None:
+                new_id = session.scalar(insert(Appointment).values(
+                    slot_id=claimed.id, practitioner_id=claimed.practitioner_id,
+                    location_id=claimed.location_id, mode=claimed.mode,
+                    start_at=claimed.start_at, end_at=claimed.end_at, **fixed)
+                    .returning(Appointment.id))
+                session.execute(insert(AuditEvent).values(entity_id=str(new_id), **audit))
+                appointment = _with_parties(session, new_id)
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from exc
-    record(session, actor, "create", "Appointment", appointment.id, patient_id=patient_id,
-           purpose="prise de rendez-vous")
+    expire_cached(session, Slot, [slot_id])
+    if appointment is None:
+        raise _slot_refusal(session, slot_id, patient_id, now)
     return appointment
 
 

@@ -48,8 +48,12 @@ def book(body: BookingIn, request: Request, session: SessionDep,
     appointment = booking.book(session, actor, slot_id=body.slot_id,
                                patient_id=_patient_id(actor, body.patient_id),
                                reason=body.reason)
+    # Queued in the booking's own transaction: one commit, and no booking without its
+    # confirmation; the mail itself goes out after the commit (a mail outage never
+    # undoes a booking).
+    confirmation = notifications.booking_confirmed(session, appointment)
     session.commit()
-    notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
+    notify.send(request, session, [confirmation])
     return AppointmentOut.model_validate(appointment)
 
 
