@@ -15,10 +15,22 @@ Services never commit: the caller (API route, CLI) commits, or rolls back on err
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import String, and_, cast, exists, false, insert, literal, or_, select, true, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from oasis.care.audit.models import AuditEvent
@@ -26,7 +38,7 @@ from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.access import can_see_patient, ensure_can_see_patient
 from oasis.care.core.actor import Actor
-from oasis.care.core.base import expire_cached
+from oasis.care.core.base import UTCDateTime, expire_cached
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import CareError, Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.lookup import get_or_raise
@@ -108,21 +120,66 @@ def _check_patient_may_book(session: Session, actor: Actor, patient_id: int, *,
     ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
 
 
-def _with_parties(session: Session, made, audit=None) -> Appointment | None:
-    """The new appointment with its patient, practitioner and site (what the answer and
-    the confirmation need) loaded by the same statement: ``made`` is the inserting CTE
-    on PostgreSQL, or the new row's id on SQLite."""
-    if isinstance(made, int):
-        entity, where = Appointment, Appointment.id == made
-    else:
-        entity, where = aliased(Appointment, made), true()
-    stmt = (select(entity, Patient, Practitioner, Location).where(where)
+# What the answer and the confirmation read of the parties; any other attribute is
+# loaded on first access, as for any partly loaded object.
+_PARTIES = (load_only(Patient.id, Patient.email, Patient.phone),
+            load_only(Practitioner.id, Practitioner.profession, Practitioner.given_name,
+                      Practitioner.family_name),
+            load_only(Location.id, Location.name))
+_BOOKED = "prise de rendez-vous"
+
+
+def _parties(entity):
+    return (select(entity, Patient, Practitioner, Location)
             .join(Patient, Patient.id == entity.patient_id)
             .join(Practitioner, Practitioner.id == entity.practitioner_id)
-            .join(Location, Location.id == entity.location_id))
-    if audit is not None:
-        stmt = stmt.add_cte(audit)
-    row = session.execute(stmt).first()
+            .join(Location, Location.id == entity.location_id).options(*_PARTIES))
+
+
+def _claim(held: bool):
+    """Claim the slot if it is bookable and the patient has nothing at that time."""
+    now = bindparam("now", type_=UTCDateTime())
+    return (update(Slot)
+            .where(Slot.id == bindparam("slot_id"), Slot.start_at > now,
+                   _claimable(now, bindparam("waitlist_entry_id") if held else None),
+                   _patient_free(bindparam("patient_id"), Slot.start_at, Slot.end_at))
+            .values(status="busy", held_for_waitlist_id=None, held_until=None)
+            .returning(Slot.id, Slot.practitioner_id, Slot.location_id, Slot.mode,
+                       Slot.start_at, Slot.end_at))
+
+
+_FIXED = ("patient_id", "status", "reason", "booked_by_account_id", "created_at",
+          "rescheduled_from_id")
+_AUDIT = ("recorded_at", "account_id", "role", "action", "entity_type", "patient_id",
+          "purpose", "outcome")
+
+
+def _param(table, name: str, key: str | None = None):
+    return bindparam(key or name, type_=table.c[name].type)
+
+
+@cache
+def _one_statement(held: bool):
+    """PostgreSQL: the whole booking as one statement, built once per process."""
+    claimed = _claim(held).cte("claimed")
+    appointments, events = Appointment.__table__, AuditEvent.__table__
+    made = (insert(Appointment).from_select(
+        ["slot_id", "practitioner_id", "location_id", "mode", "start_at", "end_at", *_FIXED],
+        select(claimed.c.id, claimed.c.practitioner_id, claimed.c.location_id,
+               claimed.c.mode, claimed.c.start_at, claimed.c.end_at,
+               *(_param(appointments, k) for k in _FIXED)))
+        .returning(*appointments.c).cte("made"))
+    audited = insert(AuditEvent).from_select(
+        [*_AUDIT, "entity_id"],
+        select(*(_param(events, k, "audit_" + k) for k in _AUDIT),
+               cast(made.c.id, String)).select_from(made)).cte("audited")
+    return _parties(aliased(Appointment, made)).add_cte(audited)
+
+
+_STEPS_PARTIES = _parties(Appointment).where(Appointment.id == bindparam("appointment_id"))
+
+
+def _attach(row) -> Appointment | None:
     if row is None:
         return None
     appointment, patient, practitioner, location = row
@@ -130,9 +187,6 @@ def _with_parties(session: Session, made, audit=None) -> Appointment | None:
                         ("location", location)):
         set_committed_value(appointment, name, value)
     return appointment
-
-
-_BOOKED = "prise de rendez-vous"
 
 
 def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
@@ -151,38 +205,22 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
     """
     now = now or utcnow()
     _check_patient_may_book(session, actor, patient_id, read=False)
-    claim = (update(Slot)
-             .where(Slot.id == slot_id, Slot.start_at > now,
-                    _claimable(now, waitlist_entry_id),
-                    _patient_free(patient_id, Slot.start_at, Slot.end_at))
-             .values(status="busy", held_for_waitlist_id=None, held_until=None)
-             .returning(Slot.id, Slot.practitioner_id, Slot.location_id, Slot.mode,
-                        Slot.start_at, Slot.end_at))
+    held = waitlist_entry_id is not None
     fixed = {"patient_id": patient_id, "status": "booked", "reason": reason,
              "booked_by_account_id": actor.account_id, "created_at": now,
              "rescheduled_from_id": rescheduled_from_id}
     audit = {"recorded_at": utcnow(), "account_id": actor.account_id, "role": actor.role,
              "action": "create", "entity_type": "Appointment", "patient_id": patient_id,
              "purpose": _BOOKED, "outcome": "success"}
+    claim = {"slot_id": slot_id, "now": now, "patient_id": patient_id}
+    if held:
+        claim["waitlist_entry_id"] = waitlist_entry_id
     try:
         if session.get_bind().dialect.name == "postgresql":
-            claimed = claim.cte("claimed")
-            made = (insert(Appointment).from_select(
-                ["slot_id", "practitioner_id", "location_id", "mode", "start_at", "end_at",
-                 *fixed],
-                select(claimed.c.id, claimed.c.practitioner_id, claimed.c.location_id,
-                       claimed.c.mode, claimed.c.start_at, claimed.c.end_at,
-                       *(literal(v, Appointment.__table__.c[k].type)
-                         for k, v in fixed.items())))
-                .returning(*Appointment.__table__.c).cte("made"))
-            audited = insert(AuditEvent).from_select(
-                [*audit, "entity_id"],
-                select(*(literal(v, AuditEvent.__table__.c[k].type)
-                         for k, v in audit.items()),
-                       cast(made.c.id, String)).select_from(made)).cte("audited")
-            appointment = _with_parties(session, made, audited)
+            appointment = _attach(session.execute(_one_statement(held), {
+                **claim, **fixed, **{"audit_" + k: v for k, v in audit.items()}}).first())
         else:
-            claimed = session.execute(claim).first()
+            claimed = session.execute(_claim(held), claim).first()
             appointment = None
             if claimed is not None:
                 new_id = session.scalar(insert(Appointment).values(
@@ -191,7 +229,8 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
                     start_at=claimed.start_at, end_at=claimed.end_at, **fixed)
                     .returning(Appointment.id))
                 session.execute(insert(AuditEvent).values(entity_id=str(new_id), **audit))
-                appointment = _with_parties(session, new_id)
+                appointment = _attach(session.execute(
+                    _STEPS_PARTIES, {"appointment_id": new_id}).first())
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from exc
     expire_cached(session, Slot, [slot_id])
