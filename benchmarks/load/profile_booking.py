@@ -54,6 +54,7 @@ def main() -> None:
         slots = load.free_slots(url)
         factory = care_db.session_factory(url, deferred=True)
         # The route of this checkout queues the confirmation before its commit?
+        token_actor = getattr(accounts, "token_actor", None)
         new_route = "confirmation = notifications.booking_confirmed" in (
             Path(booking.__file__).parents[2] / "web/api/appointments.py").read_text()
         statements, trips = [0], [0]
@@ -74,9 +75,11 @@ def main() -> None:
 
         def one(i: int) -> None:
             session = factory()
-            account = accounts.account_from_token(session, data["patient_tokens"][i],
-                                                  load.SECRET)
-            actor = accounts.actor_for(session, account)
+            token = data["patient_tokens"][i]
+            actor = token_actor(token, load.SECRET) if token_actor else None
+            if actor is None:  # this checkout reads the account, as its route does
+                actor = accounts.actor_for(session, accounts.account_from_token(
+                    session, token, load.SECRET))
             appointment = booking.book(session, actor, slot_id=slots[i],
                                        patient_id=actor.patient_id)
             if new_route:  # the confirmation in the booking's transaction

@@ -56,8 +56,12 @@ TARGET_CARE_OPTIONS_P95_MS, TARGET_SLOTS_P95_MS, TARGET_CEILING_RATIO = 50, 30, 
 
 
 class Token:
-    def __init__(self, account_id: int) -> None:
+    """What ``issue_token`` reads of an account (patients' tokens name their patient)."""
+
+    def __init__(self, account_id: int, role: str = "staff",
+                 patient_id: int | None = None) -> None:
         self.id, self.token_version = account_id, 0
+        self.role, self.patient_id = role, patient_id
 
 
 def make_accounts(url: str, n_patients: int) -> dict:
@@ -88,11 +92,12 @@ def make_accounts(url: str, n_patients: int) -> dict:
         session.flush()
         coordinator_id = coord.id
     with engine.connect() as conn:
-        patients = [r[0] for r in conn.execute(text(
-            "SELECT id FROM account WHERE role = 'patient' ORDER BY id"))]
+        patients = [tuple(r) for r in conn.execute(text(
+            "SELECT id, patient_id FROM account WHERE role = 'patient' ORDER BY id"))]
         doctors = [r[0] for r in conn.execute(text(
             "SELECT id FROM account WHERE role = 'practitioner' ORDER BY id"))]
-    return {"patient_tokens": [accounts.issue_token(Token(a), SECRET) for a in patients],
+    return {"patient_tokens": [accounts.issue_token(Token(a, "patient", p), SECRET)
+                               for a, p in patients],
             "doctor_tokens": [accounts.issue_token(Token(a), SECRET) for a in doctors],
             "coordinator_token": accounts.issue_token(Token(coordinator_id), SECRET)}
 

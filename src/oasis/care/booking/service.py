@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
+from oasis.care.accounts import service as accounts
 from oasis.care.audit.models import AuditEvent
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
@@ -136,13 +137,18 @@ def _parties(entity):
             .join(Location, Location.id == entity.location_id).options(*_PARTIES))
 
 
-def _claim(held: bool):
-    """Claim the slot if it is bookable and the patient has nothing at that time."""
+def _claim(held: bool, token: bool):
+    """Claim the slot if it is bookable and the patient has nothing at that time (and,
+    for an actor straight from its token, if the account still honours the token)."""
     now = bindparam("now", type_=UTCDateTime())
-    return (update(Slot)
-            .where(Slot.id == bindparam("slot_id"), Slot.start_at > now,
-                   _claimable(now, bindparam("waitlist_entry_id") if held else None),
-                   _patient_free(bindparam("patient_id"), Slot.start_at, Slot.end_at))
+    patient = bindparam("patient_id")
+    conditions = [Slot.id == bindparam("slot_id"), Slot.start_at > now,
+                  _claimable(now, bindparam("waitlist_entry_id") if held else None),
+                  _patient_free(patient, Slot.start_at, Slot.end_at)]
+    if token:
+        conditions.append(accounts.token_still_valid(bindparam("token_account_id"),
+                                                     bindparam("token_version"), patient))
+    return (update(Slot).where(*conditions)
             .values(status="busy", held_for_waitlist_id=None, held_until=None)
             .returning(Slot.id, Slot.practitioner_id, Slot.location_id, Slot.mode,
                        Slot.start_at, Slot.end_at))
@@ -159,9 +165,9 @@ def _param(table, name: str, key: str | None = None):
 
 
 @cache
-def _one_statement(held: bool):
+def _one_statement(held: bool, token: bool):
     """PostgreSQL: the whole booking as one statement, built once per process."""
-    claimed = _claim(held).cte("claimed")
+    claimed = _claim(held, token).cte("claimed")
     appointments, events = Appointment.__table__, AuditEvent.__table__
     made = (insert(Appointment).from_select(
         ["slot_id", "practitioner_id", "location_id", "mode", "start_at", "end_at", *_FIXED],
@@ -204,6 +210,9 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
     statement, and the caller rolls the transaction back.
     """
     now = now or utcnow()
+    token = actor.token_version is not None
+    if token and actor.patient_id != patient_id:
+        accounts.ensure_token_valid(session, actor)  # a revoked token gets 401, not 404
     _check_patient_may_book(session, actor, patient_id, read=False)
     held = waitlist_entry_id is not None
     fixed = {"patient_id": patient_id, "status": "booked", "reason": reason,
@@ -215,12 +224,14 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
     claim = {"slot_id": slot_id, "now": now, "patient_id": patient_id}
     if held:
         claim["waitlist_entry_id"] = waitlist_entry_id
+    if token:
+        claim |= {"token_account_id": actor.account_id, "token_version": actor.token_version}
     try:
         if session.get_bind().dialect.name == "postgresql":
-            appointment = _attach(session.execute(_one_statement(held), {
+            appointment = _attach(session.execute(_one_statement(held, token), {
                 **claim, **fixed, **{"audit_" + k: v for k, v in audit.items()}}).first())
         else:
-            claimed = session.execute(_claim(held), claim).first()
+            claimed = session.execute(_claim(held, token), claim).first()
             appointment = None
             if claimed is not None:
                 new_id = session.scalar(insert(Appointment).values(
@@ -235,6 +246,7 @@ def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
         raise _integrity_conflict(exc) from exc
     expire_cached(session, Slot, [slot_id])
     if appointment is None:
+        accounts.ensure_token_valid(session, actor)
         raise _slot_refusal(session, slot_id, patient_id, now)
     return appointment
 
