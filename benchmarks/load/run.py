@@ -97,7 +97,7 @@ def make_accounts(url: str, n_patients: int) -> dict:
         doctors = [r[0] for r in conn.execute(text(
             "SELECT id FROM account WHERE role = 'practitioner' ORDER BY id"))]
     return {"patient_tokens": [accounts.issue_token(Token(a, "patient", p), SECRET)
-                               for a, p in patients],
+                               for a, p in patients], "patient_accounts": patients,
             "doctor_tokens": [accounts.issue_token(Token(a), SECRET) for a in doctors],
             "coordinator_token": accounts.issue_token(Token(coordinator_id), SECRET)}
 
@@ -209,22 +209,33 @@ def row_line(label: str, row: dict, extra: str = "") -> str:
 
 
 # ------------------------------------------------------------------ psycopg ceiling
-BOOK_SQL = [
-    ("SELECT id, active, token_version FROM account WHERE id = %s", "account"),
-    ("SELECT id FROM patient WHERE id = %s", "patient"),
-    ("UPDATE slot SET status = 'busy', held_for_waitlist_id = NULL, held_until = NULL "
-     "WHERE id = %s AND start_at > now() AND status = 'free' "
-     "RETURNING practitioner_id, location_id, mode, start_at, end_at", "claim"),
-]
+def booking_sql() -> tuple[str, dict]:
+    """The SQL Oasis runs for one booking on PostgreSQL (``booking.book``'s single
+    statement, compiled here, and the confirmation's outbox insert) with its constant
+    parameters: the ceiling runs exactly what the server runs, minus Python and HTTP."""
+    from sqlalchemy.dialects import postgresql
+
+    from oasis.care.booking import service as booking
+
+    compiled = booking._one_statement(False, True).compile(dialect=postgresql.dialect())
+    return str(compiled), dict(compiled.params)
+
+
+OUTBOX_SQL = ("INSERT INTO notification_outbox (channel, kind, ref, patient_id, recipient, "
+              "subject, body, ics, status, created_at) VALUES ('email', 'booking_confirmed', "
+              "%s, %s, %s, 'Oasis — Rendez-vous confirmé', %s, %s, 'stored', now()) "
+              "RETURNING id")
 
 
 def psycopg_ceiling(url: str, slots: list[int], clients: int, seconds: float,
-                    n_patients: int) -> dict:
+                    accounts_of: list[tuple[int, int]]) -> dict:
     """The booking's statements, straight from psycopg (one connection per client)."""
     import psycopg
 
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(
         hide_password=False)
+    sql, constants = booking_sql()
+    body, ics = "Votre rendez-vous est confirmé : " + "x" * 120, "BEGIN:VCALENDAR" + "x" * 300
     it, lock, done = iter(slots), threading.Lock(), [0]
     barrier = threading.Barrier(clients)
 
@@ -239,27 +250,20 @@ def psycopg_ceiling(url: str, slots: list[int], clients: int, seconds: float,
                     slot = next(it, None)
                 if slot is None:
                     break
-                patient = rng.randint(1, n_patients)
+                account, patient = rng.choice(accounts_of)
+                now = datetime.now(UTC)
                 with conn.transaction():
-                    conn.execute(BOOK_SQL[0][0], (patient,)).fetchone()
-                    conn.execute(BOOK_SQL[1][0], (patient,)).fetchone()
-                    claimed = conn.execute(BOOK_SQL[2][0], (slot,)).fetchone()
-                    if claimed is None:
+                    row = conn.execute(sql, constants | {
+                        "slot_id": slot, "now": now, "patient_id": patient,
+                        "token_account_id": account, "token_version": 0, "reason": None,
+                        "booked_by_account_id": account, "created_at": now,
+                        "rescheduled_from_id": None, "audit_recorded_at": now,
+                        "audit_account_id": account, "audit_role": "patient",
+                        "audit_patient_id": patient}).fetchone()
+                    if row is None:
                         continue
-                    pr, loc, mode, start, end = claimed
-                    conn.execute("SELECT id FROM appointment WHERE patient_id = %s AND status "
-                                 "IN ('booked', 'arrived') AND start_at < %s AND end_at > %s "
-                                 "LIMIT 1", (patient, end, start)).fetchone()
-                    appt = conn.execute(
-                        "INSERT INTO appointment (slot_id, patient_id, practitioner_id, "
-                        "location_id, mode, start_at, end_at, status, created_at) VALUES "
-                        "(%s, %s, %s, %s, %s, %s, %s, 'booked', now()) RETURNING id",
-                        (slot, patient, pr, loc, mode, start, end)).fetchone()[0]
-                    conn.execute("INSERT INTO audit_event (recorded_at, account_id, role, "
-                                 "action, entity_type, entity_id, patient_id, purpose, "
-                                 "outcome) VALUES (now(), NULL, 'patient', 'create', "
-                                 "'Appointment', %s, %s, 'prise de rendez-vous', 'success')",
-                                 (str(appt), patient))
+                    conn.execute(OUTBOX_SQL, (f"booking:{row[0]}", patient, "p@bench.invalid",
+                                              body, ics)).fetchone()
                 n += 1
         with lock:
             done[0] += n
@@ -393,7 +397,7 @@ def main() -> None:
                   f"{many / max(one, 1e-9):.2f}x one user (target >= 1)")
             if backend == "postgresql":
                 ceiling = psycopg_ceiling(url, take_slots(len(slots) - slot_cut[0]), n,
-                                          min(args.seconds, 5), args.patients)
+                                          min(args.seconds, 5), data["patient_accounts"])
                 print(f"psycopg ceiling, same statements, {n} connections: "
                       f"{ceiling['per_s']:.0f} bookings/s -> Oasis at "
                       f"{many / ceiling['per_s']:.2f} of it (target >= "
