@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--db", default=os.environ.get("OASIS_TEST_POSTGRES_URL"))
     parser.add_argument("--n", type=int, default=800)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="book from this many threads at once (no profiler): "
+                             "throughput and CPU per booking under concurrency")
     args = parser.parse_args()
     if not args.db:
         parser.error("give --db or set OASIS_TEST_POSTGRES_URL")
@@ -96,6 +99,30 @@ def main() -> None:
         for i in range(50):
             one(i)
         statements[0] = trips[0] = 0
+        if args.threads > 1:
+            import threading
+
+            work, lock = iter(range(50, 50 + args.n)), threading.Lock()
+
+            def worker() -> None:
+                while True:
+                    with lock:
+                        i = next(work, None)
+                    if i is None:
+                        return
+                    one(i)
+
+            threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            print(f"{args.n} bookings from {args.threads} threads: {args.n / wall:.0f} "
+                  f"bookings/s, CPU {cpu / args.n * 1000:.2f} ms/booking, "
+                  f"{trips[0] / args.n:.1f} round trips per booking")
+            return
         profiler = cProfile.Profile()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         profiler.enable()
