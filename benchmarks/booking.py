@@ -40,7 +40,7 @@ from oasis.care.scheduling.search import search_slots
 from oasis.territory.geography import load_geography
 from oasis.territory.supply import unit_positions
 
-BENCH_DB = "oasis_bench_booking"
+BENCH_DB = os.environ.get("OASIS_BENCH_DB", "oasis_bench_booking")  # one per concurrent run
 SLOTS_PER_PRACTITIONER = 10
 PRACTITIONERS_PER_SITE = 3
 
@@ -158,10 +158,11 @@ def populate(url: str, n_practitioners: int, n_patients: int, seed: int = 7) -> 
     _bulk(engine, "slot", ["id", "schedule_id", "practitioner_id", "location_id", "mode",
                            "specialty", "start_at", "end_at", "status"], slot_rows())
     set_indexes(url, present=True)
+    # With an e-mail, as real patients: a booking queues its confirmation.
     _bulk(engine, "patient", ["id", "family_name", "given_name", "birth_date", "commune_code",
-                              "synthetic", "created_at"],
-          ((i + 1, f"Patient{i + 1}", "Bench", "1970-01-01", "58194", True, created)
-           for i in range(n_patients)))
+                              "email", "synthetic", "created_at"],
+          ((i + 1, f"Patient{i + 1}", "Bench", "1970-01-01", "58194",
+            f"patient{i + 1}@bench.invalid", True, created) for i in range(n_patients)))
     if not sqlite:
         with engine.begin() as conn:
             for table in ("location", "practitioner", "practitioner_role", "schedule", "slot",

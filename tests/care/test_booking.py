@@ -72,6 +72,29 @@ def test_errors_are_precise(session, practice):
         booking.book(session, other, slot_id=slot.id, patient_id=p1.id, now=NOW)
 
 
+def test_one_patient_cannot_hold_two_overlapping_appointments(session, practice):
+    """The patient check is inside the booking statement: the overlapping slot of another
+    practitioner is refused and stays free; an unknown patient is a 404, nothing claimed."""
+    _, _, _, (p1, _, _) = practice
+    _, _, other = make_practice(session, rpps_seed=2)
+    scheduling.generate_slots(session, other.id, days=7, now=NOW)
+    session.commit()
+    mine, theirs = _slots(session, practice[2].id)[0], _slots(session, other.id)[0]
+    assert mine.start_at == theirs.start_at
+    booking.book(session, SYSTEM, slot_id=mine.id, patient_id=p1.id, now=NOW)
+    session.commit()
+    with pytest.raises(Conflict) as exc:
+        booking.book(session, SYSTEM, slot_id=theirs.id, patient_id=p1.id, now=NOW)
+    assert exc.value.code == "patient_overlap"
+    session.rollback()
+    with pytest.raises(NotFound):
+        booking.book(session, SYSTEM, slot_id=theirs.id, patient_id=10**6, now=NOW)
+    session.rollback()
+    assert session.scalar(select(Slot.status).where(Slot.id == theirs.id)) == "free"
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.entity_type == "Appointment", AuditEvent.patient_id == p1.id)) == 1
+
+
 def test_reschedule_moves_atomically_and_no_show(session, practice):
     _, _, _, (p1, p2, _) = practice
     s1, s2, s3 = _slots(session)[:3]

@@ -336,6 +336,37 @@ def test_5_sign_out_password_change_and_admin_revoke_end_sessions(client, header
         "username": "pb@t.fr", "password": "un-nouveau-secret"}).status_code == 401
 
 
+def test_5_revoked_patient_tokens_cannot_book(client, world, db_url):
+    """The booking reads no account (the token is checked inside its statement): sign-out,
+    password change and an admin's revocation must still stop it, on every answer."""
+    book = "/api/v1/appointments"
+    slots = [world["slot2"]]
+    with session_factory(db_url)() as s:
+        slots += s.scalars(select(Slot.id).where(Slot.status == "free", Slot.id != slots[0])
+                           .order_by(Slot.start_at).limit(3)).all()
+    old = login(client, "pb@t.fr")
+    assert client.post("/api/v1/auth/logout", headers=old).status_code == 204
+    for body in ({"slot_id": slots[0]}, {"slot_id": slots[0], "patient_id": world["patient"]},
+                 {"slot_id": 999_999}):
+        r = client.post(book, headers=old, json=body)
+        assert r.status_code == 401 and r.json()["code"] == "token_revoked", body
+    h = login(client, "pb@t.fr")
+    r = client.post("/api/v1/auth/password", headers=h, json={
+        "current_password": PASSWORD, "new_password": "un-nouveau-secret"})
+    assert client.post(book, headers=h, json={"slot_id": slots[0]}).status_code == 401
+    fresh = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    r = client.post(book, headers=fresh, json={"slot_id": slots[0]})
+    assert r.status_code == 201 and r.json()["patient_id"] == world["patient_b"]
+    with session_factory(db_url)() as s:
+        pb_id = s.scalar(select(Account.id).where(Account.email == "pb@t.fr"))
+    assert client.post(f"/api/v1/auth/accounts/{pb_id}/revoke",
+                       headers=login(client, "admin@t.fr")).status_code == 200
+    r = client.post(book, headers=fresh, json={"slot_id": slots[1]})
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"
+    with session_factory(db_url)() as s:  # nothing was claimed by the refused attempts
+        assert s.scalar(select(Slot.status).where(Slot.id == slots[1])) == "free"
+
+
 # ------------------------------------------------------------------ 6. CSRF
 def test_6_cookie_state_changes_need_the_origin_or_the_token(app, world):
     from oasis.web.kit.csrf import csrf_token

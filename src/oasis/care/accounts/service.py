@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -135,6 +135,8 @@ def issue_token(account: Account, secret: str, ttl_s: int = TOKEN_TTL_S,
                 now: float | None = None) -> str:
     now = time.time() if now is None else now
     body = {"sub": account.id, "ver": account.token_version, "exp": int(now + ttl_s)}
+    if getattr(account, "role", None) == "patient" and account.patient_id is not None:
+        body["pat"] = account.patient_id  # lets the booking skip the account read
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return f"v1.{payload}.{_sign(secret, payload)}"
 
@@ -176,3 +178,36 @@ def actor_for(session: Session, account: Account) -> Actor:
     return Actor(account_id=account.id, role=account.role, patient_id=account.patient_id,
                  practitioner_id=account.practitioner_id, staff_id=account.staff_id,
                  location_id=location_id)
+
+
+def token_actor(token: str, secret: str) -> Actor | None:
+    """The patient actor a signed token names, **without reading the account**; ``None``
+    for any other token (then use :func:`account_from_token`).
+
+    The actor carries the token's version: a service accepting it must check the account
+    (active, same version, same patient) in its own statement, which costs no round trip
+    and revokes exactly as a read would (sign-out, password change and an admin's
+    revocation commit the new version before any later statement runs, on every worker).
+    """
+    claims = read_token(token, secret)
+    patient_id, version = claims.get("pat"), claims.get("ver")
+    if not is_id(patient_id) or not isinstance(version, int) or isinstance(version, bool):
+        return None
+    return Actor(account_id=claims["sub"], role="patient", patient_id=patient_id,
+                 token_version=version)
+
+
+def token_still_valid(account_id, token_version, patient_id):
+    """SQL condition: the account of a :func:`token_actor` still honours its token (the
+    arguments are values or bind parameters)."""
+    return exists().where(Account.id == account_id, Account.active.is_(True),
+                          Account.token_version == token_version,
+                          Account.role == "patient", Account.patient_id == patient_id)
+
+
+def ensure_token_valid(session: Session, actor: Actor) -> None:
+    """401 ``token_revoked`` unless the account of a :func:`token_actor` honours it."""
+    if actor.token_version is not None and not session.scalar(
+            select(token_still_valid(actor.account_id, actor.token_version,
+                                     actor.patient_id))):
+        raise Unauthenticated("session révoquée, reconnectez-vous", code="token_revoked")

@@ -15,11 +15,26 @@ Services never commit: the caller (API route, CLI) commits, or rolls back on err
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
+from oasis.care.accounts import service as accounts
+from oasis.care.audit.models import AuditEvent
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
 from oasis.care.core.access import (
@@ -29,9 +44,9 @@ from oasis.care.core.access import (
     speaks_for,
 )
 from oasis.care.core.actor import Actor
-from oasis.care.core.base import expire_cached
+from oasis.care.core.base import UTCDateTime, expire_cached
 from oasis.care.core.clock import utcnow
-from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
+from oasis.care.core.errors import CareError, Conflict, Forbidden, Invalid, NotFound
 from oasis.care.core.lookup import get_or_raise
 from oasis.care.core.vocab import ACTIVE_APPOINTMENT_STATUSES, MODES, SPECIALTIES
 from oasis.care.people.models import Patient, Practitioner
@@ -41,80 +56,209 @@ from oasis.care.sites.models import Location
 OFFER_HOLD = timedelta(hours=2)  # how long a freed slot is held for a waiting patient
 
 
-def _integrity_conflict(exc: IntegrityError) -> Conflict:
+def _integrity_conflict(exc: IntegrityError) -> CareError:
     text = str(exc.orig)
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate == "23P01" or "appointment_overlap" in text or \
             "ex_appointment_practitioner_overlap" in text:
         return Conflict("le praticien a déjà un rendez-vous sur cet horaire",
                         code="practitioner_overlap")
+    if sqlstate == "23503" or "FOREIGN KEY" in text:  # the patient does not exist
+        return NotFound("Patient introuvable", code="not_found")
     return Conflict("ce créneau vient d'être réservé", code="slot_taken")
 
 
-def _slot_refusal(session: Session, slot_id: int, now: datetime) -> Exception:
-    slot = session.get(Slot, slot_id, populate_existing=True)
-    if slot is None:
+def _claimable(now: datetime, waitlist_entry_id: int | None):
+    return or_(Slot.status == "free",
+               and_(Slot.status == "busy-tentative",
+                    or_(Slot.held_until < now,
+                        Slot.held_for_waitlist_id == waitlist_entry_id
+                        if waitlist_entry_id is not None else false())))
+
+
+def _patient_free(patient_id: int, start_at, end_at):
+    """No active appointment of the patient overlaps ``[start_at, end_at)``."""
+    return ~exists().where(Appointment.patient_id == patient_id,
+                           Appointment.status.in_(("booked", "arrived")),
+                           Appointment.start_at < end_at, Appointment.end_at > start_at)
+
+
+def _slot_refusal(session: Session, slot_id: int, patient_id: int,
+                  now: datetime) -> Exception:
+    """Why the claim matched no row (refusals only: the success path never reads)."""
+    row = session.execute(select(Slot.start_at, Slot.end_at, Slot.status)
+                          .where(Slot.id == slot_id)).first()
+    if row is None:
         return NotFound("créneau introuvable", code="unknown_slot")
-    if slot.start_at <= now:
+    start_at, end_at, status = row
+    if start_at <= now:
         return Invalid("ce créneau est déjà passé", code="slot_in_past")
-    if slot.status == "busy-unavailable":
+    if status == "busy-unavailable":
         return Conflict("ce créneau n'est plus proposé", code="slot_unavailable")
-    if slot.status == "busy-tentative":
+    if status == "busy-tentative":
         return Conflict("ce créneau est proposé en priorité à un patient en liste d'attente",
                         code="slot_held")
+    if status == "free" and not session.scalar(select(_patient_free(patient_id, start_at,
+                                                                   end_at))):
+        return Conflict("vous avez déjà un rendez-vous sur cet horaire", code="patient_overlap")
     return Conflict("ce créneau vient d'être réservé", code="slot_taken")
 
 
-def _check_patient_may_book(session: Session, actor: Actor, patient_id: int) -> Patient:
-    patient = get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
-    if actor.role == "patient" and not speaks_for(session, actor, patient_id):
-        ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
-    # Regulators (SAS) book for the caller on the line, as the coordination does.
-    if actor.role not in ("patient", "system", "coordinator", "admin", "regulator"):
-        ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
-    return patient
+# Roles that book for any patient without a care relationship (the patient's existence
+# is then checked by the appointment's foreign key, in the booking statement itself).
+_TRUSTED_BOOKERS = ("system", "coordinator", "admin", "regulator")
+
+
+def _check_patient_may_book(session: Session, actor: Actor, patient_id: int, *,
+                            read: bool = True) -> None:
+    """Whether ``actor`` may book for ``patient_id``; ``read=False`` (the booking itself)
+    leaves the patient's existence to the appointment's foreign key.
+
+    A patient books for themself (the account row references that patient: no read) or
+    for a relative they speak for (:func:`~oasis.care.core.access.speaks_for`); any
+    other patient is refused as missing, and the refusal audited.
+    """
+    if read:
+        get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
+    if actor.role == "patient" and actor.patient_id == patient_id:
+        return  # the account's own patient
+    if actor.role in _TRUSTED_BOOKERS:
+        return
+    if not read:
+        get_or_raise(session, Patient, patient_id, "Patient introuvable", code="not_found")
+    ensure_can_see_patient(session, actor, patient_id, purpose="prise de rendez-vous")
+
+
+# What the answer and the confirmation read of the parties; any other attribute is
+# loaded on first access, as for any partly loaded object.
+_PARTIES = (load_only(Patient.id, Patient.email, Patient.phone),
+            load_only(Practitioner.id, Practitioner.profession, Practitioner.given_name,
+                      Practitioner.family_name),
+            load_only(Location.id, Location.name))
+_BOOKED = "prise de rendez-vous"
+
+
+def _parties(entity):
+    return (select(entity, Patient, Practitioner, Location)
+            .join(Patient, Patient.id == entity.patient_id)
+            .join(Practitioner, Practitioner.id == entity.practitioner_id)
+            .join(Location, Location.id == entity.location_id).options(*_PARTIES))
+
+
+def _claim(held: bool, token: bool):
+    """Claim the slot if it is bookable and the patient has nothing at that time (and,
+    for an actor straight from its token, if the account still honours the token)."""
+    now = bindparam("now", type_=UTCDateTime())
+    patient = bindparam("patient_id")
+    conditions = [Slot.id == bindparam("slot_id"), Slot.start_at > now,
+                  _claimable(now, bindparam("waitlist_entry_id") if held else None),
+                  _patient_free(patient, Slot.start_at, Slot.end_at)]
+    if token:
+        conditions.append(accounts.token_still_valid(bindparam("token_account_id"),
+                                                     bindparam("token_version"), patient))
+        # Checked in the statement only when booking for the token's own patient: for a
+        # relative, ``book`` checked the token beforehand (ensure_token_valid).
+    return (update(Slot).where(*conditions)
+            .values(status="busy", held_for_waitlist_id=None, held_until=None)
+            .returning(Slot.id, Slot.practitioner_id, Slot.location_id, Slot.mode,
+                       Slot.start_at, Slot.end_at))
+
+
+_FIXED = ("patient_id", "status", "reason", "booked_by_account_id", "created_at",
+          "rescheduled_from_id")
+_AUDIT = ("recorded_at", "account_id", "role", "action", "entity_type", "patient_id",
+          "purpose", "outcome")
+
+
+def _param(table, name: str, key: str | None = None):
+    return bindparam(key or name, type_=table.c[name].type)
+
+
+@cache
+def _one_statement(held: bool, token: bool):
+    """PostgreSQL: the whole booking as one statement, built once per process."""
+    claimed = _claim(held, token).cte("claimed")
+    appointments, events = Appointment.__table__, AuditEvent.__table__
+    made = (insert(Appointment).from_select(
+        ["slot_id", "practitioner_id", "location_id", "mode", "start_at", "end_at", *_FIXED],
+        select(claimed.c.id, claimed.c.practitioner_id, claimed.c.location_id,
+               claimed.c.mode, claimed.c.start_at, claimed.c.end_at,
+               *(_param(appointments, k) for k in _FIXED)))
+        .returning(*appointments.c).cte("made"))
+    audited = insert(AuditEvent).from_select(
+        [*_AUDIT, "entity_id"],
+        select(*(_param(events, k, "audit_" + k) for k in _AUDIT),
+               cast(made.c.id, String)).select_from(made)).cte("audited")
+    return _parties(aliased(Appointment, made)).add_cte(audited)
+
+
+_STEPS_PARTIES = _parties(Appointment).where(Appointment.id == bindparam("appointment_id"))
+
+
+def _attach(row) -> Appointment | None:
+    if row is None:
+        return None
+    appointment, patient, practitioner, location = row
+    for name, value in (("patient", patient), ("practitioner", practitioner),
+                        ("location", location)):
+        set_committed_value(appointment, name, value)
+    return appointment
 
 
 def book(session: Session, actor: Actor, *, slot_id: int, patient_id: int,
          reason: str | None = None, now: datetime | None = None,
          waitlist_entry_id: int | None = None,
          rescheduled_from_id: int | None = None) -> Appointment:
-    """Book ``slot_id`` for ``patient_id``; Conflict if someone else got it first."""
+    """Book ``slot_id`` for ``patient_id``; Conflict if someone else got it first.
+
+    On PostgreSQL the whole booking is one statement (one round trip): claim the slot,
+    check the patient has nothing at that time, insert the appointment and its audit
+    event, and return them with the patient, practitioner and site.  SQLite has no
+    data-modifying CTE: the same statements run one after the other (in-process, no
+    round trip to save).  Either way no savepoint: a violation of the database's own
+    rules (unique active appointment per slot, practitioner overlap) fails the whole
+    statement, and the caller rolls the transaction back.
+    """
     now = now or utcnow()
-    _check_patient_may_book(session, actor, patient_id)
-    claimable = or_(Slot.status == "free",
-                    and_(Slot.status == "busy-tentative",
-                         or_(Slot.held_until < now,
-                             Slot.held_for_waitlist_id == waitlist_entry_id
-                             if waitlist_entry_id is not None else false())))
-    claimed = session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.start_at > now, claimable)
-        .values(status="busy", held_for_waitlist_id=None, held_until=None)
-        .returning(Slot.practitioner_id, Slot.location_id, Slot.mode, Slot.start_at,
-                   Slot.end_at).execution_options(synchronize_session=False)).first()
-    expire_cached(session, Slot, [slot_id])
-    if claimed is None:
-        raise _slot_refusal(session, slot_id, now)
-    practitioner_id, location_id, mode, start_at, end_at = claimed
-    overlapping = session.scalar(select(Appointment.id).where(
-        Appointment.patient_id == patient_id,
-        Appointment.status.in_(("booked", "arrived")),
-        Appointment.start_at < end_at, Appointment.end_at > start_at))
-    if overlapping is not None:
-        raise Conflict("vous avez déjà un rendez-vous sur cet horaire", code="patient_overlap")
-    appointment = Appointment(slot_id=slot_id, patient_id=patient_id,
-                              practitioner_id=practitioner_id, location_id=location_id,
-                              mode=mode, start_at=start_at, end_at=end_at, status="booked",
-                              reason=reason, booked_by_account_id=actor.account_id,
-                              rescheduled_from_id=rescheduled_from_id)
-    session.add(appointment)
+    token = actor.token_version is not None
+    if token and actor.patient_id != patient_id:
+        accounts.ensure_token_valid(session, actor)  # a revoked token gets 401, not 404
+        token = False  # checked: the statement's condition names the token's own patient
+    _check_patient_may_book(session, actor, patient_id, read=False)
+    held = waitlist_entry_id is not None
+    fixed = {"patient_id": patient_id, "status": "booked", "reason": reason,
+             "booked_by_account_id": actor.account_id, "created_at": now,
+             "rescheduled_from_id": rescheduled_from_id}
+    audit = {"recorded_at": utcnow(), "account_id": actor.account_id, "role": actor.role,
+             "action": "create", "entity_type": "Appointment", "patient_id": patient_id,
+             "purpose": _BOOKED, "outcome": "success"}
+    claim = {"slot_id": slot_id, "now": now, "patient_id": patient_id}
+    if held:
+        claim["waitlist_entry_id"] = waitlist_entry_id
+    if token:
+        claim |= {"token_account_id": actor.account_id, "token_version": actor.token_version}
     try:
-        with session.begin_nested():
-            session.flush()
+        if session.get_bind().dialect.name == "postgresql":
+            appointment = _attach(session.execute(_one_statement(held, token), {
+                **claim, **fixed, **{"audit_" + k: v for k, v in audit.items()}}).first())
+        else:
+            claimed = session.execute(_claim(held, token), claim).first()
+            appointment = None
+            if claimed is not None:
+                new_id = session.scalar(insert(Appointment).values(
+                    slot_id=claimed.id, practitioner_id=claimed.practitioner_id,
+                    location_id=claimed.location_id, mode=claimed.mode,
+                    start_at=claimed.start_at, end_at=claimed.end_at, **fixed)
+                    .returning(Appointment.id))
+                session.execute(insert(AuditEvent).values(entity_id=str(new_id), **audit))
+                appointment = _attach(session.execute(
+                    _STEPS_PARTIES, {"appointment_id": new_id}).first())
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from exc
-    record(session, actor, "create", "Appointment", appointment.id, patient_id=patient_id,
-           purpose="prise de rendez-vous")
+    expire_cached(session, Slot, [slot_id])
+    if appointment is None:
+        accounts.ensure_token_valid(session, actor)
+        raise _slot_refusal(session, slot_id, patient_id, now)
     return appointment
 
 

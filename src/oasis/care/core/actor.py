@@ -20,6 +20,10 @@ class Actor:
     practitioner_id: int | None = None
     staff_id: int | None = None
     location_id: int | None = None  # nurses: their site
+    # Set only for an actor read from a signed token and NOT yet checked against its
+    # account (see ``accounts.token_actor``): the token's version, which the one service
+    # that accepts such an actor (``booking.book``) checks inside its own statement.
+    token_version: int | None = None
 
     @classmethod
     def system(cls) -> Actor:

@@ -26,6 +26,7 @@ none of the SQLite settings.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# anyio's default thread limiter: the threads that run FastAPI's sync routes.
-POOL_SIZE = 40
+# anyio's default thread limiter: the threads that run FastAPI's sync routes.  Per
+# process: with ``oasis serve --workers N`` PostgreSQL sees up to N × POOL_SIZE
+# connections (plus the job worker's), so a deployment sizes it against the server's
+# ``max_connections`` with ``OASIS_DB_POOL_SIZE`` (see docs/deploy.md).
+POOL_SIZE = int(os.environ.get("OASIS_DB_POOL_SIZE", "40"))
 SQLITE_BEGIN = "oasis_sqlite_begin"  # execution option: "immediate" (default) or "deferred"
 
 _engines: dict[str, Engine] = {}

@@ -12,7 +12,7 @@ from oasis.care.core.errors import Invalid
 from oasis.care.notifications import service as notifications
 from oasis.web.api.schemas.care import AppointmentOut, WaitlistOut, page_of
 from oasis.web.kit import notify
-from oasis.web.kit.auth import ActorDep
+from oasis.web.kit.auth import ActorDep, BookingActorDep
 from oasis.web.kit.deps import Id, Instant, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["rendez-vous"])
@@ -46,12 +46,16 @@ def _patient_id(actor, requested: int | None) -> int:
                                              "slot_held, practitioner_overlap, …)"}},
              summary="Prendre rendez-vous")
 def book(body: BookingIn, request: Request, session: SessionDep,
-         actor: ActorDep) -> AppointmentOut:
+         actor: BookingActorDep) -> AppointmentOut:
     appointment = booking.book(session, actor, slot_id=body.slot_id,
                                patient_id=_patient_id(actor, body.patient_id),
                                reason=body.reason)
+    # Queued in the booking's own transaction: one commit, and no booking without its
+    # confirmation; the mail itself goes out after the commit (a mail outage never
+    # undoes a booking).
+    confirmation = notifications.booking_confirmed(session, appointment)
     session.commit()
-    notify.send(request, session, [notifications.booking_confirmed(session, appointment)])
+    notify.send(request, session, [confirmation])
     return AppointmentOut.model_validate(appointment)
 
 

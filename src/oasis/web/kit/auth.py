@@ -62,6 +62,23 @@ def current_actor(session: SessionDep,
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
+def booking_actor(request: Request, session: SessionDep, settings: SettingsDep,
+                  token: Annotated[str | None, Depends(bearer)] = None) -> Actor:
+    """The actor of the booking route: a patient's token is trusted as signed and checked
+    against its account inside the booking statement (no read of its own; see
+    ``accounts.token_actor``); any other token goes through :func:`current_actor`."""
+    token = token or request.cookies.get(COOKIE_NAME)
+    if token:
+        actor = accounts.token_actor(token, settings.secret_key)
+        if actor is not None:
+            return actor
+    account = optional_account(request, session, settings, token)
+    return current_actor(session, current_account(account))
+
+
+BookingActorDep = Annotated[Actor, Depends(booking_actor)]
+
+
 def require_role(*roles: str):
     """Dependency factory: the actor, if their role is one of ``roles`` (else 403)."""
 
