@@ -344,8 +344,11 @@
       for (const c of this.pointsLayer.children) c.setAttribute("r", (5 * s).toFixed(2));
       if (this.markersLayer) {
         for (const g of this.markersLayer.children) {
-          g.querySelector("circle").setAttribute("r", (11 * s).toFixed(2));
-          g.querySelector("text").setAttribute("font-size", (11 * s).toFixed(2));
+          // wide enough for « 2, 3 »; the home marker is a ring around what sits on it
+          const chars = g.querySelector("text").textContent.length;
+          const r = g.classList.contains("home") ? 17 : 10 + 3 * Math.max(0, chars - 1);
+          g.querySelector("circle").setAttribute("r", (r * s).toFixed(2));
+          g.querySelector("text").setAttribute("font-size", (12 * s).toFixed(2));
         }
       }
     }
