@@ -89,7 +89,8 @@ def parse_filters(distance: str | None = None, mode: str | None = None,
     minutes = WIDE_MINUTES
     if distance not in (None, ""):
         text = distance.strip()
-        if not text.isdigit() or len(text) > 3 or not (
+        # ASCII digits only: str.isdigit() also accepts « ³ », which int() refuses.
+        if not (text.isascii() and text.isdigit()) or len(text) > 3 or not (
                 MIN_FILTER_MINUTES <= int(text) <= WIDE_MINUTES):
             raise Invalid(f"durée de trajet invalide : un nombre de minutes de "
                           f"{MIN_FILTER_MINUTES} à {int(WIDE_MINUTES)}",
