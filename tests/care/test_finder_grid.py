@@ -68,7 +68,7 @@ def test_grid_is_seven_days_and_pages_by_seven(session, geo, world):
     assert g.days[0].label == "lundi 1 juin" and g.days[0].short == "lun. 1 juin"
     assert g.next_first_day == date(2026, 6, 8) and g.previous_first_day is None
     more = grid(session, world.gp_nevers.id, now=MONDAY_7H, first_day=g.next_first_day)
-    assert [d.day for d in more.days][0] == date(2026, 6, 8)
+    assert more.days[0].day == date(2026, 6, 8)
     # agendas generated for 10 days: Monday 8 … Wednesday 10 June only
     assert [len(d.slots) for d in more.days] == [9, 9, 9, 0, 0, 0, 0]
     assert more.previous_first_day == date(2026, 6, 1)

@@ -65,7 +65,8 @@ PAYMENTS: dict[str, str] = {
 LANGUAGES: dict[str, str] = {
     "fr": "français", "en": "anglais", "es": "espagnol", "de": "allemand",
     "it": "italien", "pt": "portugais", "ar": "arabe", "tr": "turc", "ro": "roumain",
-    "pl": "polonais", "ru": "russe", "zh": "chinois", "wo": "wolof", "fsl": "langue des signes française",
+    "pl": "polonais", "ru": "russe", "zh": "chinois", "wo": "wolof",
+    "fsl": "langue des signes française",
 }
 
 SITE_KINDS: dict[str, str] = {

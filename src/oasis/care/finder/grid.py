@@ -145,8 +145,9 @@ def grids(session: Session, keys: Collection[Key], *, now: datetime,
           travel: dict[int, float] | None = None, modes: Collection[str] = MODES,
           specialty: str | None = None) -> dict[Key, Grid]:
     """One grid per (practitioner, site, mode) key, from one query; a site or mode None
-    takes them all.  Modes of a key are the grid's: "ett" is a video slot at an ETT.  ``travel`` (site → minutes) applies the reachability rule; a site
-    missing from it gets the margin only."""
+    takes them all.  Modes of a key are the grid's: "ett" is a video slot at an ETT.
+    ``travel`` (site → minutes) applies the reachability rule; a site missing from it
+    gets the margin only."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     today = local(now).date()
