@@ -139,6 +139,7 @@ def practitioner_page(request: Request, session: SessionDep, practitioner_id: Id
         request, "patient/praticien.html", who,
         status_code=422 if (error or place_error) else 200,
         title=doctor.display_name, doctor=doctor, sites=sites, agendas=agendas,
+        commune_names={s.id: _commune_name(s.commune_code) for s in sites},
         sites_by_id={s.id: s for s in sites}, grid=grid, now=now, travel=travel or {},
         place=place, ou=ou_value, error=error, place_error=place_error, here=here,
         hours=_hours_by_site(session, doctor.id), specialty=SPECIALTIES[doctor.specialty],
