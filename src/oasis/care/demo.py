@@ -74,6 +74,59 @@ SITES = [  # name, kind, commune, nurse, sector-1 only, equipment, opening hours
      _hours(WEEKDAYS, time(8), time(19))),
 ]
 
+# What each demo site's public page says about access and payment (fictitious, like the
+# sites): access, parking, transport, accepted payments.
+ALL_PAYMENTS = ["carte_vitale", "tiers_payant", "cheque", "especes", "carte_bancaire"]
+SITE_DIRECTORY = {
+    "ETT de Nevers": ("Rez-de-chaussée, entrée par la médiathèque, accessible en fauteuil",
+                      "Parking gratuit de la médiathèque (40 places)",
+                      "Bus Taneo ligne 2, arrêt Banlay", ["carte_vitale", "tiers_payant"]),
+    "MSP du Banlay, Nevers": ("Rez-de-chaussée, accès de plain-pied",
+                              "Parking de la maison de santé, 2 places réservées PMR",
+                              "Bus Taneo lignes 2 et 5, arrêt Banlay", ALL_PAYMENTS),
+    "Centre de santé de Varennes-Vauzelles": (
+        "1er étage avec ascenseur", "Parking de la mairie (gratuit)",
+        "Bus Taneo ligne 1, arrêt Mairie de Vauzelles", ["carte_vitale", "tiers_payant",
+                                                          "carte_bancaire"]),
+    "Hôpital de proximité de Château-Chinon": (
+        "Accueil principal, bâtiment A", "Parking de l'hôpital (gratuit)",
+        "Transport à la demande du Morvan, réservation la veille", ALL_PAYMENTS),
+    "Cabinet médical de Cosne-Cours-sur-Loire": (
+        "2e étage sans ascenseur : prévenir le secrétariat si besoin", "Stationnement "
+        "dans la rue (zone bleue)", "Gare SNCF à 10 minutes à pied",
+        ["carte_vitale", "cheque", "especes"]),
+    "ETT d'Hérimoncourt": ("Rez-de-chaussée de la mairie", "Place de la mairie",
+                           "Bus evolitY ligne 4, arrêt Mairie", ["carte_vitale",
+                                                                 "tiers_payant"]),
+    "MSP de Montbéliard": ("Rez-de-chaussée", "Parking souterrain payant (1re heure "
+                           "gratuite)", "Bus evolitY lignes 1 et 3, arrêt Centre",
+                           ALL_PAYMENTS),
+    "Centre de santé de Besançon": ("3e étage, ascenseur", "Parking relais Temis",
+                                    "Tram ligne 1, arrêt Fort Griffon",
+                                    ["carte_vitale", "tiers_payant", "carte_bancaire"]),
+    "Hôpital de proximité de Pontarlier": ("Hall d'accueil, consultations au 1er étage",
+                                           "Parking de l'hôpital (gratuit)",
+                                           "Bus urbain ligne A, arrêt Hôpital",
+                                           ALL_PAYMENTS),
+    "ETT des Mureaux": ("Rez-de-chaussée du centre social", "Parking du centre social",
+                        "RER E, gare des Mureaux, puis 8 minutes à pied",
+                        ["carte_vitale", "tiers_payant"]),
+    "Cabinet médical de Versailles": ("1er étage, interphone « cabinet médical »",
+                                      "Parking payant Saint-Louis", "Gare de Versailles-"
+                                      "Chantiers, 5 minutes à pied",
+                                      ["carte_vitale", "cheque", "carte_bancaire"]),
+    "ETT de Courbevoie": ("Rez-de-chaussée", "Parking public Charras (payant)",
+                          "Transilien, gare de Courbevoie", ["carte_vitale",
+                                                             "tiers_payant"]),
+    "Centre de santé de Boulogne-Billancourt": (
+        "Rez-de-chaussée, accès de plain-pied", "Parking public Vaillant (payant)",
+        "Métro ligne 9, station Marcel Sembat", ALL_PAYMENTS),
+}
+
+# Languages spoken by the demo practitioners besides French (by demo number).
+LANGUAGES_SPOKEN = {1: ["en"], 3: ["ar", "en"], 7: ["de"], 9: ["en", "it"], 12: ["ar"],
+                    13: ["en", "es"], 14: ["en", "pt"], 15: ["en"]}
+
 GP_DAY = [(time(8, 30), time(12)), (time(14), time(18, 30))]
 SPECIALIST_DAY = [(time(9), time(12, 30)), (time(14), time(17))]
 TELE_DAY = [(time(9), time(12)), (time(13), time(19))]
@@ -209,6 +262,12 @@ def _site(session: Session, spec, report: DemoReport, geo) -> Location:
                                      nurse_present=nurse, sector1_only=sector1,
                                      equipment=equipment, hours=hours, synthetic=True, geo=geo)
         report.add("sites")
+    if site.access is None and name in SITE_DIRECTORY:  # older demo databases: top up
+        access, parking, transport, payments = SITE_DIRECTORY[name]
+        sites.set_directory(session, site.id, access=access, parking=parking,
+                            transport=transport, payments=payments)
+        # ARCEP's range reserved for fiction (01 99 00 xx xx): never a real line.
+        site.phone = site.phone or f"01 99 00 00 {[s[0] for s in SITES].index(name):02d}"
     return site
 
 
@@ -248,7 +307,8 @@ def load_demo(session: Session, *, days: int = scheduling.DEFAULT_HORIZON_DAYS,
             p = people.create_practitioner(
                 session, rpps=d.rpps, family_name=d.family, given_name=d.given,
                 specialty=d.specialty, sector=d.sector,
-                teleconsultation=d.tele_site is not None or d.phone, synthetic=True)
+                teleconsultation=d.tele_site is not None or d.phone,
+                languages=["fr", *LANGUAGES_SPOKEN.get(d.number, [])], synthetic=True)
             report.add("practitioners")
         site = by_name[d.site]
         specialist = d.specialty != "generaliste"

@@ -50,7 +50,7 @@ from oasis.web.kit.writes import install_write_gate
 from oasis.web.live import queue as live_queue
 from oasis.web.live import visio as live_visio
 from oasis.web.live.measurements import install_measurement_hooks
-from oasis.web.pages.patient import account, find, price, profile
+from oasis.web.pages.patient import account, directory, find, price, profile
 from oasis.web.pages.patient import appointments as patient_appointments
 from oasis.web.pages.patient import teleexpertise as patient_expertise
 from oasis.web.pages.planner import coverage, dashboard, map, outlook, waits
@@ -82,7 +82,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     queue_pages.router, call.router,
     agenda.router, audit_page.router, consultations.router, siting.router,
     mission_pages.router, volunteers.router, expertise_pages.router, network_pages.router,
-    patient_expertise.router, waits.router,
+    patient_expertise.router, waits.router, directory.router,
 )
 
 

@@ -29,6 +29,46 @@ PROFESSIONS: dict[str, str] = {
 
 SECTORS = ("1", "2", "OPTAM")
 
+# What the sector means for the patient's price, in the words of the Assurance Maladie
+# (ameli.fr, « Les tarifs des médecins : secteur 1, secteur 2, OPTAM », consulted
+# 2026-12-01). Shown on the directory pages next to the practitioner's sector.
+SECTOR_LABELS: dict[str, str] = {
+    "1": "Secteur 1 (conventionné)",
+    "2": "Secteur 2 (honoraires libres)",
+    "OPTAM": "Secteur 2 adhérent OPTAM",
+}
+SECTOR_MEANINGS: dict[str, str] = {
+    "1": "Tarif de la Sécurité sociale, sans dépassement d'honoraires (sauf exigence "
+         "particulière de votre part, par exemple un rendez-vous hors des heures "
+         "habituelles).",
+    "2": "Le médecin fixe librement ses honoraires « avec tact et mesure » : un dépassement "
+         "est possible ; il n'est pas remboursé par l'Assurance Maladie, votre mutuelle peut "
+         "en prendre une partie.",
+    "OPTAM": "Le médecin s'engage à limiter ses dépassements d'honoraires (option de "
+             "pratique tarifaire maîtrisée) : votre mutuelle les rembourse mieux.",
+}
+# « Sans dépassement d'honoraires » in the finder's filter: secteur 1, or OPTAM (limited
+# overruns, the practice the Assurance Maladie counts as « tarifs maîtrisés »).
+SECTORS_WITHOUT_FREE_FEES = ("1", "OPTAM")
+
+# Accepted means of payment at a site (codes stored in location.payments, a JSON list).
+PAYMENTS: dict[str, str] = {
+    "carte_vitale": "Carte Vitale",
+    "tiers_payant": "Tiers payant",
+    "cheque": "Chèque",
+    "especes": "Espèces",
+    "carte_bancaire": "Carte bancaire",
+}
+
+# Languages a practitioner speaks (ISO 639-1 codes, ISO 639-3 « fsl » for the LSF;
+# practitioner.languages, a JSON list).
+LANGUAGES: dict[str, str] = {
+    "fr": "français", "en": "anglais", "es": "espagnol", "de": "allemand",
+    "it": "italien", "pt": "portugais", "ar": "arabe", "tr": "turc", "ro": "roumain",
+    "pl": "polonais", "ru": "russe", "zh": "chinois", "wo": "wolof",
+    "fsl": "langue des signes française",
+}
+
 SITE_KINDS: dict[str, str] = {
     "msp": "Maison de santé pluriprofessionnelle",
     "centre_sante": "Centre de santé",

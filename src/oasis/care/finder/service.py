@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid
 from oasis.care.core.geo import geography
-from oasis.care.core.vocab import SPECIALTIES
+from oasis.care.core.vocab import SECTORS_WITHOUT_FREE_FEES, SPECIALTIES
 from oasis.care.finder import costs
 from oasis.care.finder.places import Place, resolve
 from oasis.care.finder.text import local, when_text
@@ -57,6 +57,53 @@ TITLES = {"in_person_48h": "Au cabinet, près de chez vous, sous 48 h",
           "ett": "En espace de télésanté, avec un·e infirmier·ère",
           "teleconsultation_now": "En téléconsultation, maintenant",
           "later": "Au cabinet, plus tard ou plus loin"}
+
+
+MIN_FILTER_MINUTES = 5
+FILTER_MODES = {"cabinet": "Au cabinet", "video": "En vidéo (espace de télésanté ou "
+                "téléconsultation)"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the patient narrows the answer to (« Trouver un soin » GET parameters).
+
+    ``max_minutes`` caps the drive (5 to 60 min: beyond an hour nothing is offered
+    anyway); ``mode`` keeps in-person options (« cabinet ») or video ones (ETT and the
+    on-demand queue); ``no_overrun`` keeps practitioners without free fees (secteur 1,
+    or OPTAM: overruns capped) — on-demand teleconsultation is billed at the tariff.
+    """
+
+    max_minutes: float = WIDE_MINUTES
+    mode: str | None = None
+    no_overrun: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self != Filters()
+
+
+def parse_filters(distance: str | None = None, mode: str | None = None,
+                  tarif: str | None = None) -> Filters:
+    """Filters from the page's GET parameters; a bad value is refused in French."""
+    minutes = WIDE_MINUTES
+    if distance not in (None, ""):
+        text = distance.strip()
+        # ASCII digits only: str.isdigit() also accepts « ³ », which int() refuses.
+        if not (text.isascii() and text.isdigit()) or len(text) > 3 or not (
+                MIN_FILTER_MINUTES <= int(text) <= WIDE_MINUTES):
+            raise Invalid(f"durée de trajet invalide : un nombre de minutes de "
+                          f"{MIN_FILTER_MINUTES} à {int(WIDE_MINUTES)}",
+                          code="invalid_distance")
+        minutes = float(int(text))
+    if mode not in (None, "") and mode not in FILTER_MODES:
+        raise Invalid("mode de consultation invalide : « cabinet » ou « video »",
+                      code="invalid_mode")
+    if tarif not in (None, "", "sans_depassement"):
+        raise Invalid("filtre de tarif invalide : « sans_depassement » ou rien",
+                      code="invalid_tarif")
+    return Filters(max_minutes=minutes, mode=mode or None,
+                   no_overrun=tarif == "sans_depassement")
 
 
 @dataclass(frozen=True)
@@ -131,8 +178,8 @@ def check_need(need: str | None) -> str:
 
 def find_care(session: Session, where: str | Place, need: str | None = "generaliste", *,
               patient=None, now: datetime | None = None, geo=None,
-              model: TravelModel | None = None, partners: Collection[str] = ()
-              ) -> CareAnswer:
+              model: TravelModel | None = None, partners: Collection[str] = (),
+              filters: Filters | None = None) -> CareAnswer:
     """The ranked options for a patient at ``where`` (code, postcode, name or Place).
 
     ``patient`` (a Patient row, optional) personalises cost and parcours; nothing is
@@ -147,12 +194,15 @@ def find_care(session: Session, where: str | Place, need: str | None = "generali
     place = where if isinstance(where, Place) else resolve(where, geo)
     situation = (costs.Situation.of_patient(patient, local(now).date()) if patient is not None
                  else costs.Situation())
-    travel = _travel(session, place, geo, model)
-    groups = _slot_groups(session, travel, need, now)
+    filters = filters or Filters()
+    travel = {site: m for site, m in _travel(session, place, geo, model).items()
+              if m <= filters.max_minutes}
+    groups = _slot_groups(session, travel, need, now, filters)
     for g in groups:
         g["travel"] = travel[g["location_id"]]
-    ranked = _rank([(_category(g, now), g) for g in groups],
-                   estimated_wait(session, need, now), now)
+    wait = (estimated_wait(session, need, now) if filters.mode != "cabinet"
+            else WaitEstimate(minutes=None, available=0, waiting=0, source="filtre"))
+    ranked = _rank([(_category(g, now), g) for g in groups], wait, now)
     people, sites = _details(session, [g for _, g in ranked])
     # Mission days of « Un médecin près de chez vous » are at tarif opposable.
     missions = set(session.scalars(select(MissionSite.location_id).where(
@@ -201,10 +251,15 @@ def _reachable(travel: dict[int, float], now: datetime):
 
 
 def _slot_groups(session: Session, travel: dict[int, float], need: str,
-                 now: datetime) -> list[dict]:
+                 now: datetime, filters: Filters | None = None) -> list[dict]:
     """The first few free, reachable slots of every practitioner × site × mode nearby."""
+    filters = filters or Filters()
     if not travel:
         return []
+    in_person = Slot.mode == "in_person"
+    at_ett = (Slot.mode == "video") & (Location.kind == "ett")
+    modes = {"cabinet": in_person, "video": at_ett}.get(filters.mode or "",
+                                                       or_(in_person, at_ett))
     rn = func.row_number().over(partition_by=(Slot.practitioner_id, Slot.location_id,
                                               Slot.mode),
                                 order_by=(Slot.start_at, Slot.id)).label("rn")
@@ -213,10 +268,11 @@ def _slot_groups(session: Session, travel: dict[int, float], need: str,
              .join(Location, Location.id == Slot.location_id)
              .where(Slot.status == "free", Slot.specialty == need, _reachable(travel, now),
                     Slot.start_at <= now + timedelta(days=HORIZON_DAYS),
-                    Slot.location_id.in_(list(travel)),
-                    or_(Slot.mode == "in_person",
-                        (Slot.mode == "video") & (Location.kind == "ett")))
-             .subquery())
+                    Slot.location_id.in_(list(travel)), modes))
+    if filters.no_overrun:
+        inner = inner.join(Practitioner, Practitioner.id == Slot.practitioner_id).where(
+            Practitioner.sector.in_(SECTORS_WITHOUT_FREE_FEES))
+    inner = inner.subquery()
     rows = session.execute(select(inner).where(inner.c.rn <= SLOTS_PER_OPTION)
                            .order_by(inner.c.start_at, inner.c.id)).all()
     groups: dict[tuple, dict] = {}

@@ -6,6 +6,7 @@ other domains get the same guarantees.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from oasis.care.core.errors import Conflict, Invalid, NotFound
 from oasis.care.core.geo import commune_place
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_nir, normalise_rpps
 from oasis.care.core.lookup import get_or_raise
-from oasis.care.core.vocab import PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS
+from oasis.care.core.vocab import LANGUAGES, PROFESSIONS, SECTORS, SPECIALTIES, STAFF_KINDS
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole, StaffMember
 from oasis.care.sites.models import Location
 
@@ -97,7 +98,8 @@ def patients_of(session: Session, actor: Actor, *, limit: int = 20, offset: int 
 def create_practitioner(session: Session, *, rpps: str, family_name: str, given_name: str,
                         specialty: str, profession: str = "medecin", sector: str = "1",
                         teleconsultation: bool = False, phone: str | None = None,
-                        email: str | None = None, synthetic: bool = False) -> Practitioner:
+                        email: str | None = None, languages: Iterable[str] = (),
+                        synthetic: bool = False) -> Practitioner:
     try:
         rpps = normalise_rpps(rpps)
     except InvalidIdentifier as exc:
@@ -110,10 +112,20 @@ def create_practitioner(session: Session, *, rpps: str, family_name: str, given_
     practitioner = Practitioner(rpps=rpps, family_name=family_name, given_name=given_name,
                                 specialty=specialty, profession=profession, sector=sector,
                                 teleconsultation=teleconsultation, phone=phone, email=email,
-                                synthetic=synthetic)
+                                languages=check_languages(languages), synthetic=synthetic)
     session.add(practitioner)
     session.flush()
     return practitioner
+
+
+def check_languages(languages: Iterable[str]) -> list[str]:
+    """Spoken languages as vocabulary codes, in the vocabulary's order (French first)."""
+    given = set(languages)
+    unknown = sorted(given - set(LANGUAGES))
+    if unknown:
+        raise Invalid(f"langue inconnue : {', '.join(unknown)} "
+                      f"(valeurs : {', '.join(LANGUAGES)})", code="invalid_language")
+    return [code for code in LANGUAGES if code in given]
 
 
 def get_practitioner(session: Session, practitioner_id: int) -> Practitioner:

@@ -34,6 +34,11 @@ class Location(Base):
     sas_since: Mapped[date | None] = mapped_column(Date)
     sas_evidence: Mapped[str | None] = mapped_column(String(200))
     equipment: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Directory page (issue 15): how to get in and how to pay — free text for the patient.
+    access: Mapped[str | None] = mapped_column(String(300))  # entrée, étage, ascenseur
+    parking: Mapped[str | None] = mapped_column(String(200))
+    transport: Mapped[str | None] = mapped_column(String(200))  # bus, train, TAD
+    payments: Mapped[list[str]] = mapped_column(JSON, default=list)  # vocab.PAYMENTS codes
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

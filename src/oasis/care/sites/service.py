@@ -12,7 +12,7 @@ from oasis.care.core.errors import Conflict, Invalid
 from oasis.care.core.geo import commune_place
 from oasis.care.core.identifiers import InvalidIdentifier, normalise_finess
 from oasis.care.core.lookup import get_or_raise
-from oasis.care.core.vocab import SITE_KINDS
+from oasis.care.core.vocab import PAYMENTS, SITE_KINDS
 from oasis.care.sites.models import Location, LocationHours
 
 Hours = Iterable[tuple[int, time, time]]
@@ -44,6 +44,8 @@ def create_location(session: Session, *, name: str, kind: str, commune_code: str
                     finess: str | None = None, phone: str | None = None,
                     nurse_present: bool = False, sector1_only: bool = False,
                     equipment: list[str] | None = None, hours: Hours = (),
+                    access: str | None = None, parking: str | None = None,
+                    transport: str | None = None, payments: Iterable[str] = (),
                     synthetic: bool = False, geo=None) -> Location:
     if kind not in SITE_KINDS:
         raise Invalid(f"type de site inconnu : {kind!r} ({', '.join(SITE_KINDS)})",
@@ -59,9 +61,32 @@ def create_location(session: Session, *, name: str, kind: str, commune_code: str
                         postal_code=postal_code, lat=place.lat if lat is None else lat,
                         lon=place.lon if lon is None else lon, finess=finess, phone=phone,
                         nurse_present=nurse_present, sector1_only=sector1_only,
-                        equipment=list(equipment or []), synthetic=synthetic)
+                        equipment=list(equipment or []), access=access, parking=parking,
+                        transport=transport, payments=check_payments(payments),
+                        synthetic=synthetic)
     location.hours = _hours(hours)
     session.add(location)
+    session.flush()
+    return location
+
+
+def check_payments(payments: Iterable[str]) -> list[str]:
+    """The accepted means of payment, in the vocabulary's order, each once."""
+    given = set(payments)
+    unknown = sorted(given - set(PAYMENTS))
+    if unknown:
+        raise Invalid(f"moyen de paiement inconnu : {', '.join(unknown)} "
+                      f"(valeurs : {', '.join(PAYMENTS)})", code="invalid_payment")
+    return [code for code in PAYMENTS if code in given]
+
+
+def set_directory(session: Session, location_id: int, *, access: str | None,
+                  parking: str | None, transport: str | None,
+                  payments: Iterable[str]) -> Location:
+    """Replace what the site's public page says about access and payment."""
+    location = get_location(session, location_id)
+    location.access, location.parking, location.transport = access, parking, transport
+    location.payments = check_payments(payments)
     session.flush()
     return location
 

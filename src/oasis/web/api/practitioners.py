@@ -36,6 +36,7 @@ class PractitionerIn(BaseModel):
                                           "mot de passe est envoyé à cette adresse")
     password: str | None = Field(default=None, max_length=200, description="Refusé : le "
                                  "professionnel choisit lui-même son mot de passe (invitation)")
+    languages: list[Annotated[str, Field(max_length=5)]] = Field(default=[], max_length=20)
     location_ids: list[Id] = []
 
 

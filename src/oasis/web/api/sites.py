@@ -40,6 +40,10 @@ class SiteOut(ORM):
     nurse_present: bool
     sector1_only: bool
     equipment: list[str]
+    access: str | None = Field(description="Accès : entrée, étage, ascenseur")
+    parking: str | None
+    transport: str | None = Field(description="Transports en commun, à la demande")
+    payments: list[str] = Field(description="Moyens de paiement acceptés (codes)")
     hours: list[HoursOut]
 
 
@@ -61,6 +65,10 @@ class SiteIn(BaseModel):
     nurse_present: bool = False
     sector1_only: bool = False
     equipment: list[Annotated[str, Field(max_length=50)]] = Field(default=[], max_length=50)
+    access: str | None = Field(default=None, max_length=column_length(Location.access))
+    parking: str | None = Field(default=None, max_length=column_length(Location.parking))
+    transport: str | None = Field(default=None, max_length=column_length(Location.transport))
+    payments: list[Annotated[str, Field(max_length=30)]] = Field(default=[], max_length=10)
     hours: list[HoursIn] = Field(default=[], max_length=50)
 
 

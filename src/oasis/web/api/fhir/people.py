@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from oasis.care.core.errors import Invalid
-from oasis.care.core.vocab import PROFESSIONS
+from oasis.care.core.vocab import LANGUAGES, PROFESSIONS
 from oasis.care.people.models import Patient, Practitioner, PractitionerRole
 from oasis.web.api.fhir.common import (
     ADDRESS_INSEE,
@@ -32,6 +32,7 @@ from oasis.web.api.fhir.common import (
 GENDER = {"F": "female", "M": "male"}
 SEX = {v: k for k, v in GENDER.items()}
 PROFESSION_SYSTEM = "https://oasis-sante.fr/fhir/CodeSystem/profession"
+BCP47 = "urn:ietf:bcp:47"
 
 
 def address(commune_code: str, line: str | None = None, postal_code: str | None = None,
@@ -112,7 +113,10 @@ def practitioner(p: Practitioner) -> dict:
                **({"prefix": ["Dr"]} if p.profession == "medecin" else {})}],
         telecom=telecom(p.phone, p.email),
         qualification=[{"code": {"coding": [coding(PROFESSION_SYSTEM, p.profession,
-                                                   PROFESSIONS.get(p.profession))]}}])
+                                                   PROFESSIONS.get(p.profession))]}}],
+        # Languages spoken (BCP 47 tags; the LSF is its ISO 639-3 code, a valid tag too).
+        communication=[{"coding": [coding(BCP47, code, LANGUAGES.get(code))]}
+                       for code in p.languages or []])
 
 
 def practitioner_role(role: PractitionerRole, p: Practitioner) -> dict:

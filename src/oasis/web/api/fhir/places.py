@@ -45,10 +45,18 @@ def organization(site: Location) -> dict:
                     address=[address(site.commune_code, site.address, site.postal_code)])
 
 
+def access_text(site: Location) -> str:
+    """Access, parking and transport in one sentence (Location has no field for each)."""
+    parts = [("Accès", site.access), ("Stationnement", site.parking),
+             ("Transports", site.transport)]
+    return " ; ".join(f"{label} : {text}" for label, text in parts if text)
+
+
 def location(site: Location) -> dict:
     return resource(
         "Location", site.id, status="active" if site.active else "inactive",
         identifier=finess_identifiers(site.finess), name=site.name, mode="instance",
+        description=access_text(site),
         type=[kind_concept(site.kind)], telecom=telecom(site.phone, None),
         address=address(site.commune_code, site.address, site.postal_code),
         position={"latitude": site.lat, "longitude": site.lon},

@@ -45,6 +45,7 @@ class PractitionerOut(ORM):
     specialty: str
     sector: str
     teleconsultation: bool
+    languages: list[str] = Field(description="Langues parlées (codes ISO 639)")
 
 
 class AppointmentOut(ORM):

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oasis.care.billing.situation import seen_in_person
 from oasis.care.booking import service as booking
 from oasis.care.core.clock import paris_today
-from oasis.care.core.errors import CareError, NotFound
+from oasis.care.core.errors import CareError, Invalid, NotFound
 from oasis.care.core.geo import geography
 from oasis.care.core.inputs import parse_id
 from oasis.care.core.vocab import SITE_KINDS, SPECIALTIES
 from oasis.care.finder import PlaceError, Situation, costs, find_care, resolve
-from oasis.care.finder.service import CATEGORIES, TITLES
+from oasis.care.finder.grid import grids
+from oasis.care.finder.service import CATEGORIES, FILTER_MODES, TITLES, parse_filters
 from oasis.care.finder.text import local
 from oasis.care.networks.service import mutuelle_offers
 from oasis.care.notifications import service as notifications
@@ -35,11 +37,50 @@ from oasis.web.pages.patient.common import safe_next, to_login
 
 router = APIRouter(include_in_schema=False)
 TELECONSULTATION_PAGE = "/teleconsultation"
+DISTANCE_CHOICES = (10, 20, 30, 45, 60)  # minutes by car, the filter's menu
+
+
+def _filter_params(distance: str, mode: str, tarif: str) -> dict[str, str]:
+    """The filters as they travel in links (only those set)."""
+    return {k: v for k, v in (("distance", distance), ("mode", mode), ("tarif", tarif)) if v}
+
+
+def _map_markers(session: Session, answer) -> list[dict]:
+    """One marker per result site, numbered like the list (« 1, 3 » when a site holds
+    two options), for the results map."""
+    ranks: dict[int, list[int]] = {}
+    for o in answer.options:
+        if o.location_id is not None:
+            ranks.setdefault(o.location_id, []).append(o.rank)
+    if not ranks:
+        return []
+    sites = {s.id: s for s in session.scalars(select(Location).where(
+        Location.id.in_(list(ranks))))}
+    return [{"n": ", ".join(map(str, r)), "lat": sites[i].lat, "lon": sites[i].lon,
+             "label": f"{', '.join(map(str, r))}. {sites[i].name}"}
+            for i, r in sorted(ranks.items(), key=lambda kv: kv[1][0])]
+
+
+def _option_grids(session: Session, answer) -> dict[int, object]:
+    """Option rank → its 7-day grid, in one query; the drive time of each option's site
+    keeps the finder's rule (start after now + drive + margin)."""
+    opts = [o for o in answer.options if o.mode in ("in_person", "ett")]
+    keys = {o.rank: (o.practitioner_id, o.location_id, o.mode) for o in opts}
+    if not keys:
+        return {}
+    travel = {o.location_id: float(o.travel_minutes) for o in opts}
+    found = grids(session, set(keys.values()), now=answer.now, travel=travel,
+                  specialty=answer.need)
+    return {rank: found[key] for rank, key in keys.items()}
 
 
 @router.get("/trouver-un-soin")
-def find_page(request: Request, session: SessionDep, ou: str | None = None,
-              besoin: str = "generaliste"):
+def find_page(request: Request, session: SessionDep,
+              ou: Annotated[str | None, Query(max_length=80)] = None,
+              besoin: Annotated[str, Query(max_length=30)] = "generaliste",
+              distance: Annotated[str, Query(max_length=10)] = "",
+              mode: Annotated[str, Query(max_length=20)] = "",
+              tarif: Annotated[str, Query(max_length=30)] = ""):
     who = visitor(request, session)
     if besoin not in SPECIALTIES:
         besoin = "generaliste"
@@ -47,7 +88,15 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
     context = {"title": "Trouver un soin", "ou": ou or "", "besoin": besoin,
                "needs": SPECIALTIES, "answer": None, "error": None, "choices": [],
                "titles": TITLES, "categories": CATEGORIES, "site_kinds": SITE_KINDS,
-               "tele_url": TELECONSULTATION_PAGE}
+               "tele_url": TELECONSULTATION_PAGE, "filter_error": None,
+               "distance": distance, "mode": mode, "tarif": tarif,
+               "distances": DISTANCE_CHOICES, "filter_modes": FILTER_MODES,
+               "kept": _filter_params(distance, mode, tarif), "grids": {}, "markers": []}
+    try:
+        filters = parse_filters(distance, mode, tarif)
+    except Invalid as exc:
+        context.update(filter_error=exc.message, kept={})
+        filters = None
     if patient is not None:  # the partner networks of care of the patient's mutuelle
         offers = mutuelle_offers(session, patient)
         context["mutuelle_offers"] = offers
@@ -55,7 +104,7 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
     text = ou if ou is not None else None
     if text is None and patient is not None:
         text = patient.commune_code
-    if text is not None:
+    if text is not None and filters is not None:
         geo = geography()
         try:
             place = resolve(text, geo, codes="ask")
@@ -63,12 +112,14 @@ def find_page(request: Request, session: SessionDep, ou: str | None = None,
             context.update(error=exc.message, choices=exc.suggestions)
         else:
             booking.expire_offers(session)
-            context["answer"] = find_care(session, place, besoin, patient=patient, geo=geo,
-                                          partners=request.app.state.settings
-                                          .partner_mutuelles)
-            context["ou"] = place.search_label
+            answer = find_care(session, place, besoin, patient=patient, geo=geo,
+                               partners=request.app.state.settings.partner_mutuelles,
+                               filters=filters)
+            context.update(answer=answer, ou=place.search_label,
+                           grids=_option_grids(session, answer),
+                           markers=_map_markers(session, answer), filters=filters)
     session.commit()
-    status = 422 if context["error"] else 200
+    status = 422 if context["error"] or context["filter_error"] else 200
     return render(request, "patient/trouver.html", who, status_code=status, **context)
 
 

@@ -450,6 +450,47 @@
       this.setView([b[0] - pad, b[1] - pad, b[2] - b[0] + 2 * pad, b[3] - b[1] + 2 * pad]);
     }
 
+    /* Numbered markers ({n, lon, lat, label, kind}) drawn above the paths; the finder's
+       results map uses them, numbered like its list. */
+    drawMarkers(markers) {
+      if (!this.proj) return;
+      if (!this.markersLayer) {
+        this.markersLayer = document.createElementNS(SVG, "g");
+        this.markersLayer.setAttribute("class", "map-markers");
+        this.svg.appendChild(this.markersLayer);
+      }
+      const frag = document.createDocumentFragment();
+      for (const m of markers) {
+        const [x, y] = this.proj(m.lon, m.lat);
+        const g = document.createElementNS(SVG, "g");
+        g.setAttribute("class", `map-marker ${m.kind || ""}`.trim());
+        g.setAttribute("transform", `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
+        const c = document.createElementNS(SVG, "circle");
+        const t = document.createElementNS(SVG, "text");
+        t.textContent = m.n || "";
+        const title = document.createElementNS(SVG, "title");
+        title.textContent = m.label;
+        g.append(title, c, t);
+        frag.appendChild(g);
+      }
+      this.markersLayer.replaceChildren(frag);
+      this.scaleLabels();
+    }
+
+    /* Frame a set of points with a margin (at least ``minSpan`` of the map's units). */
+    fitPoints(points, minSpan) {
+      if (!this.proj || !points.length) return;
+      const xy = points.map((p) => this.proj(p.lon, p.lat));
+      const xs = xy.map((p) => p[0]);
+      const ys = xy.map((p) => p[1]);
+      const span = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys),
+        minSpan || 0);
+      const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
+      const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
+      const side = span * 1.3;
+      this.setView([cx - side / 2, cy - side / 2, side, side]);
+    }
+
     scaleLabels() {
       if (!this.view) return;
       const r = this.svg.getBoundingClientRect();
@@ -461,6 +502,15 @@
       // a phone-sized whole-country map has no room for 100 names: labels once zoomed
       this.labelsLayer.classList.toggle("compact", !zoomed && (r.width || 0) < 600);
       for (const c of this.pointsLayer.children) c.setAttribute("r", (5 * s).toFixed(2));
+      if (this.markersLayer) {
+        for (const g of this.markersLayer.children) {
+          // wide enough for « 2, 3 »; the home marker is a ring around what sits on it
+          const chars = g.querySelector("text").textContent.length;
+          const r = g.classList.contains("home") ? 17 : 10 + 3 * Math.max(0, chars - 1);
+          g.querySelector("circle").setAttribute("r", (r * s).toFixed(2));
+          g.querySelector("text").setAttribute("font-size", (12 * s).toFixed(2));
+        }
+      }
     }
 
     highlight(code) {
