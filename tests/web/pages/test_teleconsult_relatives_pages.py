@@ -77,3 +77,24 @@ def test_pour_qui_price_and_my_consultations(client, world, db_url):  # noqa: F8
     assert recap.status_code == 200 and "Paracétamol 250 mg" in recap.text
     assert "Pour Léo Durand" not in stranger.get("/mes-consultations").text
     assert stranger.get(f"/teleconsultation/{eid}/recapitulatif").status_code == 404
+
+
+def test_call_page_header_shows_the_signed_in_visitor(client, world, db_url):  # noqa: F811
+    """``/visio/{room}`` renders the header with the visitor, as every page does: the
+    signed-in patient sees their name and « Se déconnecter », not « Se connecter »."""
+    _, ph, _ = patient(client)
+    assert client.post("/api/v1/teleconsult/queue", headers=ph,
+                       json={"reason": "Toux"}).status_code == 201
+    gp = login(client, "gp@t.fr")
+    on_duty(client, gp)
+    eid = client.post("/api/v1/teleconsult/queue/next", headers=gp).json()["encounter"]["id"]
+    call = client.get(f"/api/v1/encounters/{eid}/call", headers=ph).json()
+    url = f"/visio/{call['room']}?token={call['token']}"
+    signed_in = client_for(client.app, "jeanne@t.fr").get(url)
+    assert signed_in.status_code == 200
+    header = signed_in.text.split("</header>", 1)[0]
+    assert 'class="who"' in header and "Se déconnecter" in header
+    assert "Se connecter" not in header
+    anonymous = client_for(client.app, None).get(url)
+    assert anonymous.status_code == 200
+    assert "Se connecter" in anonymous.text.split("</header>", 1)[0]
