@@ -134,6 +134,9 @@ def test_a_nir_on_oasis_is_not_revealed_nor_reused(client, family, db_url):  # n
     got = client.get(f"/api/v1/patients/me/relatives/{on_oasis.json()['id']}",
                      headers=family["other"])
     assert got.status_code == 200 and got.json()["nir"] == taken
+    for rid, nir in ((on_oasis.json()["id"], taken), (new.json()["id"], fresh)):
+        fhir = client.get(f"/fhir/Patient/{rid}", headers=family["other"]).json()
+        assert [i["value"] for i in fhir["identifier"]] == [nir]
     # correcting a NIR: the same answer too
     ids = (on_oasis.json()["id"], new.json()["id"])
     a = client.patch(f"/api/v1/patients/me/relatives/{ids[1]}", headers=family["other"],
