@@ -142,9 +142,12 @@ def test_inputs_are_bounded_and_checked(session, world):
     with_nir = _child(session, holder, given_name="Emma", sex="F",
                       nir="2 19 03 58 194 001 69")
     assert session.get(Patient, with_nir.id).nir == "219035819400169"
-    with pytest.raises(Conflict) as exc:
-        _child(session, holder, given_name="Jade", nir="219035819400169")
-    assert exc.value.code == "nir_taken"
+    # a NIR already on Oasis is not refused (that would reveal it): kept aside, audited
+    jade = _child(session, holder, given_name="Jade", nir="219035819400169")
+    assert (jade.patient.nir, jade.patient.nir_to_verify, jade.nir) == \
+        (None, "219035819400169", "219035819400169")
+    assert session.scalar(select(AuditEvent.outcome).where(
+        AuditEvent.patient_id == jade.id, AuditEvent.outcome == "nir_conflict"))
 
 
 def test_gp_and_mutuelle_of_a_relative(session, world):
@@ -195,3 +198,42 @@ def test_the_bill_is_for_the_person_the_care_is_for(session, world):
         assert (statement.tariff_cents, statement.amo_cents, statement.patient_cents) == (
             3000, amo, pays), patient.given_name
         assert engine.in_parcours(act, s)[0] is ok
+
+
+def test_teleconsultation_for_a_relative_follows_the_one_rule(session, world):
+    """The guardian queues the child and is a party of the child's consultation
+    (position, call, prescription, list); another patient is refused as if missing."""
+    from oasis.care.teleconsult import encounters, prescriptions, queue
+    from oasis.care.teleconsult.models import Encounter, MedicationRequest
+
+    holder, child, stranger = world["holder"], world["child"], world["stranger"]
+    with pytest.raises(NotFound):
+        queue.join(session, stranger, patient_id=child.id, reason="Fièvre", now=NOW)
+    entry = queue.join(session, holder, patient_id=child.id, reason="Fièvre", now=NOW)
+    assert entry.patient_id == child.id
+    assert queue.get_view(session, holder, entry.id).entry_id == entry.id
+    with pytest.raises(NotFound):
+        queue.get_view(session, stranger, entry.id)
+    encounter = Encounter(patient_id=child.id, practitioner_id=world["doctor"].id,
+                          queue_entry_id=entry.id, mode="video", reason="Fièvre",
+                          room="r" * 32, status="in-progress", started_at=NOW)
+    session.add(encounter)
+    session.flush()
+    assert encounters.is_participant(session, holder, encounter)
+    assert not encounters.is_participant(session, stranger, encounter)
+    assert encounters.call_grant(session, holder, encounter.id).role == "patient"
+    with pytest.raises(NotFound):
+        encounters.call_grant(session, stranger, encounter.id)
+    assert [e.id for e in encounters.list_encounters(session, holder)] == [encounter.id]
+    assert encounters.list_encounters(session, stranger) == []
+    rx = MedicationRequest(id="ORD-TEST-0000-0000-0001", encounter_id=encounter.id,
+                           patient_id=child.id, practitioner_id=world["doctor"].id,
+                           lines=[{"name": "Paracétamol"}], issued_at=NOW)
+    session.add(rx)
+    session.flush()
+    assert prescriptions.get(session, holder, rx.id).id == rx.id
+    with pytest.raises(NotFound):
+        prescriptions.get(session, stranger, rx.id)
+    denied = session.scalars(select(AuditEvent.entity_type).where(
+        AuditEvent.outcome == "denied", AuditEvent.patient_id == child.id)).all()
+    assert {"QueueEntry", "Encounter", "MedicationRequest"} <= set(denied)

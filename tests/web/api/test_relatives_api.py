@@ -97,12 +97,65 @@ def test_only_the_guardian_reads_and_books_for_the_relative(client, family, worl
     assert client.get(url, headers=doctor).status_code == 200
 
 
-def test_a_relative_cannot_be_attached_to_a_stranger(client, family):  # noqa: F811
-    """The NIR of a relative already on Oasis cannot be reused to attach them again."""
-    nir = "1 19 03 58 194 001 " + "{:02d}".format(97 - int("1190358194001") % 97)
+def _nir(body13: str) -> str:
+    return body13 + f"{97 - int(body13) % 97:02d}"
+
+
+def test_a_nir_on_oasis_is_not_revealed_nor_reused(client, family, db_url):  # noqa: F811
+    """Adding (or correcting) a relative with a NIR already on Oasis answers exactly as
+    with a new NIR (issue 16, item 7): the NIR is kept aside for the secretariat, the
+    existing record is not attached, the conflict is audited for the administrators."""
+    from sqlalchemy import select
+
+    from oasis.care.audit.models import AuditEvent
+    from oasis.care.core.db import session_factory
+    from oasis.care.people.models import Patient, PatientGuardian
+
+    taken, fresh, fresh2 = _nir("1190358194001"), _nir("1190358194003"), _nir("1190358194005")
     r = client.post("/api/v1/patients/me/relatives", headers=family["headers"],
-                    json={**CHILD, "given_name": "Tom", "nir": nir})
+                    json={**CHILD, "given_name": "Tom", "nir": taken})
     assert r.status_code == 201, r.text
-    r = client.post("/api/v1/patients/me/relatives", headers=family["other"],
-                    json={**CHILD, "given_name": "Tom", "nir": nir})
-    assert r.status_code == 409 and r.json()["code"] == "nir_taken"
+    tom = r.json()["id"]
+
+    def add(nir):
+        return client.post("/api/v1/patients/me/relatives", headers=family["other"],
+                           json={**CHILD, "given_name": "Tom", "nir": nir})
+
+    def same(a, b, nir_a, nir_b):
+        assert a.status_code == b.status_code == 201 and a.headers["content-type"] == \
+            b.headers["content-type"]
+        ja, jb = a.json(), b.json()
+        assert (ja.pop("nir"), jb.pop("nir")) == (nir_a, nir_b)
+        ja.pop("id"), jb.pop("id")
+        assert ja == jb and ja["notice"] == "Le NIR sera vérifié par le secrétariat"
+
+    on_oasis, new = add(taken), add(fresh)
+    same(on_oasis, new, taken, fresh)
+    got = client.get(f"/api/v1/patients/me/relatives/{on_oasis.json()['id']}",
+                     headers=family["other"])
+    assert got.status_code == 200 and got.json()["nir"] == taken
+    for rid, nir in ((on_oasis.json()["id"], taken), (new.json()["id"], fresh)):
+        fhir = client.get(f"/fhir/Patient/{rid}", headers=family["other"]).json()
+        assert [i["value"] for i in fhir["identifier"]] == [nir]
+    # correcting a NIR: the same answer too
+    ids = (on_oasis.json()["id"], new.json()["id"])
+    a = client.patch(f"/api/v1/patients/me/relatives/{ids[1]}", headers=family["other"],
+                     json={**CHILD, "given_name": "Tom", "nir": taken})
+    b = client.patch(f"/api/v1/patients/me/relatives/{ids[0]}", headers=family["other"],
+                     json={**CHILD, "given_name": "Tom", "nir": fresh2})
+    assert a.status_code == b.status_code == 200
+    assert (a.json()["nir"], b.json()["nir"]) == (taken, fresh2)
+    assert a.json()["notice"] == b.json()["notice"] == "Le NIR sera vérifié par le secrétariat"
+    with session_factory(db_url)() as s:
+        # the existing record keeps its NIR and its one guardian; the copies hold theirs aside
+        assert s.get(Patient, tom).nir == taken
+        assert s.scalars(select(PatientGuardian.guardian_id).where(
+            PatientGuardian.dependant_id == tom)).all() == [family["holder"]["id"]]
+        assert (s.get(Patient, ids[1]).nir, s.get(Patient, ids[1]).nir_to_verify) == \
+            (None, taken)
+        assert (s.get(Patient, ids[0]).nir, s.get(Patient, ids[0]).nir_to_verify) == \
+            (fresh2, None)
+        conflicts = s.scalars(select(AuditEvent).where(
+            AuditEvent.outcome == "nir_conflict")).all()
+        assert {e.patient_id for e in conflicts} == set(ids)
+        assert all(f"patient n° {tom}" in e.purpose for e in conflicts)

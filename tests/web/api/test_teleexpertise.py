@@ -176,3 +176,53 @@ def test_fhir_resources_parties_only(setup):
     assert "entry" not in client.get("/fhir/CommunicationRequest", headers=other).json()
     kinds = {r["type"] for r in client.get("/fhir/metadata").json()["rest"][0]["resource"]}
     assert {"CommunicationRequest", "Communication", "DocumentReference"} <= kinds
+
+
+def big_png(min_bytes: int = 2 * 1024 * 1024) -> bytes:
+    """A real PNG of at least ``min_bytes`` (seeded noise does not compress)."""
+    import io
+    import random
+
+    from PIL import Image
+
+    side = int((min_bytes / 3) ** 0.5) + 8
+    noise = random.Random(7).randbytes(side * side * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), noise).save(out, format="PNG")
+    data = out.getvalue()
+    assert len(data) >= min_bytes
+    return data
+
+
+def test_uploads_over_1_mib_reach_the_routes(db_url, tmp_path):
+    """A 2 MiB photo passes the global 1 MiB body limit on the téléexpertise upload
+    routes (the request, its added pieces), like teleconsultation uploads; a body over
+    the attachment allowance is still refused before routing, and other routes keep the
+    1 MiB limit."""
+    from oasis.web.kit.limits import MAX_BODY_BYTES, UPLOAD_MAX_BODY_BYTES
+
+    s = session_factory(db_url)()
+    w = make_world(s, accounts_too=True)
+    s.commit()
+    ids = {"patient": w.patient.id}
+    s.close()
+    photo = big_png()
+    app = create_app(Settings(database_url=db_url, secret_key="t",
+                              attachments_dir=tmp_path / "pj"))
+    with TestClient(app) as client:
+        gp = login(client, "gp@test.fr")
+        r = _send(client, gp, ids, [("files", ("dos.png", photo, "image/png"))])
+        assert r.status_code == 201, r.text
+        rid = r.json()["id"]
+        assert r.json()["attachments"][0]["size_bytes"] == len(photo)
+        more = client.post(f"/api/v1/teleexpertises/{rid}/pieces", headers=gp,
+                           files=[("files", ("dos-2.png", photo, "image/png"))])
+        assert more.status_code == 201, more.text
+        huge = client.post(f"/api/v1/teleexpertises/{rid}/pieces", headers=gp,
+                           files=[("files", ("x.png", b"\0" * UPLOAD_MAX_BODY_BYTES,
+                                             "image/png"))])
+        assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
+        answer = client.post(f"/api/v1/teleexpertises/{rid}/avis", headers={
+            **gp, "Content-Type": "application/json"}, content=b" " * (MAX_BODY_BYTES + 1))
+        assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
+    assert _count(db_url, ExpertiseAttachment) == 2

@@ -125,3 +125,31 @@ def test_a_patient_not_theirs_is_the_404_page(client, db_url):  # noqa: F811
     r = client.post("/rendez-vous/confirmer", data={
         "csrf": csrf_of(page), "creneau": first, "pour": str(child_id)})
     assert r.status_code == 404
+
+
+def test_a_nir_on_oasis_gets_the_same_page_as_a_new_one(client, db_url):  # noqa: F811
+    """« Mes proches » form: a NIR already registered and a new one lead to the same
+    redirect and the same message (« Le NIR sera vérifié par le secrétariat »)."""
+    assert signup(client).status_code == 303
+
+    def nir(body13: str) -> str:
+        return body13 + f"{97 - int(body13) % 97:02d}"
+
+    def add(given: str, value: str) -> str:
+        page = client.get("/mon-profil")
+        r = client.post("/mon-profil/proches", data={**CHILD, "given_name": given,
+                                                      "nir": value,
+                                                      "csrf": csrf_of(page.text)},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text[:300]
+        return r.headers["location"]
+
+    first = add("Léo", nir("1190358194001"))
+    taken, fresh = add("Tom", nir("1190358194001")), add("Tim", nir("1190358194003"))
+    assert re.sub(r"\d+", "N", taken) == re.sub(r"\d+", "N", fresh) \
+        == re.sub(r"\d+", "N", first)
+    shown = [client.get(url) for url in (taken, fresh)]
+    for page, value in zip(shown, (nir("1190358194001"), nir("1190358194003")), strict=True):
+        assert page.status_code == 200
+        assert "Le NIR sera vérifié par le secrétariat." in page.text
+        assert f'value="{value}"' in page.text

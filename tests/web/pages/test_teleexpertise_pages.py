@@ -161,3 +161,24 @@ def test_new_menu_links_open_for_their_role(app, email, role):
         assert client.get(href).status_code == 200, href
     if role == "regulator":
         assert home_of(role) == "/sas"
+
+
+def test_form_sends_a_photo_over_1_mib(app, db_url):
+    """The requester's form accepts a 2 MiB photo (the upload allowance of
+    ``web/kit/limits.UPLOAD_ROUTES``, not the global 1 MiB body limit)."""
+    from oasis.care.teleexpertise.models import ExpertiseAttachment
+    from tests.web.api.test_teleexpertise import big_png
+
+    photo = big_png()
+    gp = client_for(app, "gp@test.fr")
+    page = gp.get("/pro/teleexpertise")
+    patient_id = re.search(r'<option value="(\d+)" >Durand', page.text).group(1)
+    sent = gp.post("/pro/teleexpertise", data={
+        "csrf": csrf_of(page.text), "patient_id": patient_id, "specialty": "dermatologue",
+        "question": "Lésion pigmentée ?", "consent": "oui"},
+        files=[("files", ("dos.png", photo, "image/png"))])
+    assert sent.status_code == 303, sent.text[:300]
+    s = session_factory(db_url)()
+    sizes = s.scalars(select(ExpertiseAttachment.size_bytes)).all()
+    s.close()
+    assert sizes == [len(photo)]

@@ -23,6 +23,10 @@ class Patient(Base):
     birth_date: Mapped[date]
     sex: Mapped[str | None] = mapped_column(String(1))
     nir: Mapped[str | None] = mapped_column(String(15), unique=True)
+    # A relative's NIR typed by the guardian that is already another record's: kept here
+    # for the secretariat to check, never refused (a refusal would say « this NIR is on
+    # Oasis »).  See oasis.care.people.relatives.
+    nir_to_verify: Mapped[str | None] = mapped_column(String(15))
     commune_code: Mapped[str] = mapped_column(String(5), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))

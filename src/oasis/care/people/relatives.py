@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
@@ -54,6 +55,12 @@ class Relative:
 
     def age_on(self, on: date) -> int:
         return age(self.patient.birth_date, on)
+
+    @property
+    def nir(self) -> str | None:
+        """The NIR as the guardian gave it, verified or still to verify: the same
+        whether it was already on Oasis or not."""
+        return self.patient.nir or self.patient.nir_to_verify
 
 
 def _guardian(session: Session, actor: Actor) -> Patient:
@@ -130,6 +137,47 @@ def get_relative(session: Session, actor: Actor, relative_id: int,
                     link.relation)
 
 
+NIR_NOTICE = "Le NIR sera vérifié par le secrétariat"
+
+
+def _checked_nir(nir: str | None) -> str | None:
+    try:
+        return normalise_nir(nir) if (nir or "").strip() else None
+    except InvalidIdentifier as exc:
+        raise Invalid(str(exc), code="invalid_nir") from exc
+
+
+def _set_nir(session: Session, actor: Actor, patient: Patient, nir: str | None) -> None:
+    """Store a relative's NIR; one already on another record is kept aside
+    (``nir_to_verify``) instead of refused, so the answer is the same whether the NIR is
+    registered or not (docs/security.md, « Qui est inscrit ne se devine pas »).
+
+    The conflict is audited (outcome ``nir_conflict``) for the administrators, who see
+    which record holds it; the guardian is told, in every case, that the secretariat will
+    check the NIR.
+    """
+    patient.nir = patient.nir_to_verify = None
+    if nir is None:
+        session.flush()
+        return
+    holder = session.scalar(select(Patient.id).where(Patient.nir == nir,
+                                                     Patient.id != patient.id))
+    if holder is None:
+        patient.nir = nir
+        try:
+            with session.begin_nested():
+                session.flush()
+            return
+        except IntegrityError:  # taken meanwhile by a concurrent request
+            patient.nir = None
+            holder = session.scalar(select(Patient.id).where(Patient.nir == nir))
+    patient.nir_to_verify = nir
+    session.flush()
+    record(session, actor, "update", "Patient", patient.id, patient_id=patient.id,
+           purpose=f"NIR d'un proche déjà enregistré (patient n° {holder}) : "
+                   "à vérifier par le secrétariat", outcome="nir_conflict")
+
+
 def add_relative(session: Session, actor: Actor, *, family_name: str, given_name: str,
                  birth_date: date | None, relation: str, sex: str | None = None,
                  nir: str | None = None, gp_id: int | None = None,
@@ -145,11 +193,13 @@ def add_relative(session: Session, actor: Actor, *, family_name: str, given_name
     if count >= MAX_RELATIVES:
         raise Conflict(f"{MAX_RELATIVES} proches au plus par compte",
                        code="too_many_relatives")
+    nir = _checked_nir(nir)
     patient = people.create_patient(
         session, actor, family_name=fields["family_name"], given_name=fields["given_name"],
         birth_date=fields["birth_date"], sex=fields["sex"],
-        commune_code=guardian.commune_code, nir=(nir or "").strip() or None,
+        commune_code=guardian.commune_code, nir=None,
         address=guardian.address, phone=guardian.phone, email=guardian.email)
+    _set_nir(session, actor, patient, nir)
     link = PatientGuardian(guardian_id=guardian.id, dependant_id=patient.id,
                            relation=fields["relation"])
     session.add(link)
@@ -169,22 +219,19 @@ def update_relative(session: Session, actor: Actor, relative_id: int, *, family_
                     sex: str | None = None, nir: str | None = None) -> Relative:
     """Correct the relative's identity (names, birth date, sex, link, NIR).
 
-    ``nir`` None keeps the stored NIR; an empty string removes it.
+    ``nir`` None keeps the stored NIR; an empty string removes it; a new one is stored
+    as :func:`_set_nir` says (never refused for being already on Oasis).
     """
     relative = get_relative(session, actor, relative_id, purpose="modification d'un proche")
     fields = _fields(family_name=family_name, given_name=given_name, birth_date=birth_date,
                      sex=sex, relation=relation)
     patient = relative.patient
-    nir = patient.nir if nir is None else (nir.strip() or None)
-    if nir is not None and nir != patient.nir:
-        try:
-            nir = normalise_nir(nir)
-        except InvalidIdentifier as exc:
-            raise Invalid(str(exc), code="invalid_nir") from exc
-        if nir != patient.nir and session.scalar(select(Patient.id).where(Patient.nir == nir)):
-            raise Conflict("un patient avec ce NIR existe déjà", code="nir_taken")
+    if nir is not None:
+        nir = _checked_nir(nir)
+        if nir != relative.nir:
+            _set_nir(session, actor, patient, nir)
     patient.family_name, patient.given_name = fields["family_name"], fields["given_name"]
-    patient.birth_date, patient.sex, patient.nir = fields["birth_date"], fields["sex"], nir
+    patient.birth_date, patient.sex = fields["birth_date"], fields["sex"]
     link = session.scalar(select(PatientGuardian).where(
         PatientGuardian.dependant_id == patient.id))
     link.relation = fields["relation"]

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
-from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.access import ensure_can_see_patient, represented_ids, speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import utcnow
@@ -43,8 +43,10 @@ ICD10_RE = re.compile(r"^[A-Z][0-9]{2}(?:\.?[0-9A-Z]{1,2})?$")
 MAX_NOTES = 20_000
 
 
-def is_participant(actor: Actor, encounter: Encounter) -> bool:
-    return ((actor.role == "patient" and actor.patient_id == encounter.patient_id)
+def is_participant(session: Session, actor: Actor, encounter: Encounter) -> bool:
+    """A party of the consultation: its patient (or the guardian who speaks for them,
+    :func:`~oasis.care.core.access.speaks_for`), its doctor, the ETT nurse of the session."""
+    return ((actor.role == "patient" and speaks_for(session, actor, encounter.patient_id))
             or (actor.role == "practitioner"
                 and actor.practitioner_id == encounter.practitioner_id)
             or (actor.role == "nurse" and encounter.nurse_staff_id is not None
@@ -59,7 +61,7 @@ def get_encounter(session: Session, actor: Actor, encounter_id: int,
                   purpose: str = "lecture du compte rendu de téléconsultation") -> Encounter:
     """The encounter if ``actor`` may read it (audited), NotFound otherwise."""
     encounter = _load(session, encounter_id)
-    if not is_participant(actor, encounter):
+    if not is_participant(session, actor, encounter):
         ensure_can_see_patient(session, actor, encounter.patient_id, "Encounter",
                                encounter_id, purpose)
     record(session, actor, "read", "Encounter", encounter_id,
@@ -72,7 +74,7 @@ def own_encounter(session: Session, actor: Actor, encounter_id: int, purpose: st
     """The encounter of the consulting practitioner; others get 404 (audited)."""
     encounter = _load(session, encounter_id)
     if actor.role != "practitioner" or actor.practitioner_id != encounter.practitioner_id:
-        if actor.role == "practitioner" or not is_participant(actor, encounter):
+        if actor.role == "practitioner" or not is_participant(session, actor, encounter):
             record(session, actor, "update", "Encounter", encounter_id,
                    patient_id=encounter.patient_id, purpose=purpose, outcome="denied")
             session.commit()
@@ -88,7 +90,7 @@ def list_encounters(session: Session, actor: Actor, limit: int = 50,
     """The actor's own consultations, most recent first (patient, practitioner, nurse)."""
     stmt = select(Encounter)
     if actor.role == "patient":
-        stmt = stmt.where(Encounter.patient_id == actor.patient_id)
+        stmt = stmt.where(Encounter.patient_id.in_(represented_ids(session, actor)))
     elif actor.role == "practitioner":
         stmt = stmt.where(Encounter.practitioner_id == actor.practitioner_id)
     elif actor.role == "nurse":
@@ -201,8 +203,8 @@ def measure(session: Session, actor: Actor, encounter_id: int, values: dict,
     import uuid
 
     encounter = _load(session, encounter_id)
-    if not is_participant(actor, encounter) or actor.role == "patient":
-        if not is_participant(actor, encounter):
+    if not is_participant(session, actor, encounter) or actor.role == "patient":
+        if not is_participant(session, actor, encounter):
             record(session, actor, "create", "Observation", None,
                    patient_id=encounter.patient_id, purpose="mesures", outcome="denied")
             session.commit()
@@ -273,12 +275,12 @@ def call_grant(session: Session, actor: Actor, encounter_id: int,
     """
     encounter = _load(session, encounter_id)
     if for_patient:
-        if not (actor.role == "nurse" and is_participant(actor, encounter)):
+        if not (actor.role == "nurse" and is_participant(session, actor, encounter)):
             raise Forbidden("seul l'infirmier·ère de la séance ouvre le lien du patient",
                             code="nurse_only")
         actor = Actor(account_id=actor.account_id, role="patient",
                       patient_id=encounter.patient_id)
-    if not is_participant(actor, encounter):
+    if not is_participant(session, actor, encounter):
         record(session, actor, "read", "Encounter", encounter_id,
                patient_id=encounter.patient_id, purpose="accès à l'appel vidéo",
                outcome="denied")
@@ -318,7 +320,7 @@ def call_brief(session: Session, actor: Actor, room: str) -> CallBrief | None:
     if actor is None or actor.role != "practitioner":
         return None
     encounter = session.scalar(select(Encounter).where(Encounter.room == room))
-    if encounter is None or not is_participant(actor, encounter):
+    if encounter is None or not is_participant(session, actor, encounter):
         return None
     patient = session.get(Patient, encounter.patient_id)
     record(session, actor, "read", "Encounter", encounter.id, patient_id=encounter.patient_id,

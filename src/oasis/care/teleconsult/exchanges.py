@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
+from oasis.care.core.access import speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Conflict, Invalid, NotFound, TooLarge
@@ -67,8 +68,8 @@ def attachment_url(attachment_id: int) -> str:
 
 
 # ------------------------------------------------------------------------------ parties
-def _entry_party(actor: Actor, entry: QueueEntry) -> bool:
-    return ((actor.role == "patient" and actor.patient_id == entry.patient_id)
+def _entry_party(session: Session, actor: Actor, entry: QueueEntry) -> bool:
+    return ((actor.role == "patient" and speaks_for(session, actor, entry.patient_id))
             or (actor.role == "nurse" and entry.nurse_staff_id is not None
                 and actor.staff_id == entry.nurse_staff_id))
 
@@ -85,7 +86,7 @@ def party_encounter(session: Session, actor: Actor, encounter_id: int, purpose: 
                     action: str = "read") -> Encounter:
     """The encounter if ``actor`` is one of its parties; 404 otherwise (audited)."""
     encounter = session.get(Encounter, encounter_id)
-    if encounter is None or not is_participant(actor, encounter):
+    if encounter is None or not is_participant(session, actor, encounter):
         raise _denied(session, actor, action, "Encounter", encounter_id,
                       encounter.patient_id if encounter else None, purpose)
     return encounter
@@ -132,7 +133,7 @@ def attach_to_queue(session: Session, actor: Actor, entry_id: int, filename: str
                     now: datetime | None = None) -> EncounterAttachment:
     """A file sent while waiting; the doctor who takes the patient will see it."""
     entry = session.get(QueueEntry, entry_id)
-    if entry is None or not _entry_party(actor, entry):
+    if entry is None or not _entry_party(session, actor, entry):
         raise _denied(session, actor, "create", ENTITY, None,
                       entry.patient_id if entry else None, "pièce jointe depuis la file")
     if entry.status != "waiting":
@@ -194,9 +195,9 @@ def discard_files(session: Session, store: files.Store) -> None:
 def _readable(session: Session, actor: Actor, row: EncounterAttachment) -> bool:
     if row.encounter_id is not None:
         encounter = session.get(Encounter, row.encounter_id)
-        return encounter is not None and is_participant(actor, encounter)
+        return encounter is not None and is_participant(session, actor, encounter)
     entry = session.get(QueueEntry, row.queue_entry_id) if row.queue_entry_id else None
-    return entry is not None and _entry_party(actor, entry)
+    return entry is not None and _entry_party(session, actor, entry)
 
 
 def read_attachment(session: Session, actor: Actor, attachment_id: int, store: files.Store
@@ -220,7 +221,7 @@ def attachments_of(session: Session, encounter_id: int) -> list[EncounterAttachm
 def queue_attachments(session: Session, actor: Actor, entry_id: int
                       ) -> list[EncounterAttachment]:
     entry = session.get(QueueEntry, entry_id)
-    if entry is None or not _entry_party(actor, entry):
+    if entry is None or not _entry_party(session, actor, entry):
         raise _denied(session, actor, "search", ENTITY, None,
                       entry.patient_id if entry else None, "pièces jointes de la file")
     rows = list(session.scalars(select(EncounterAttachment).where(

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
+from oasis.care.core.access import speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS, utcnow
 from oasis.care.core.errors import Conflict, Invalid, NotFound
@@ -87,7 +88,7 @@ def get(session: Session, actor: Actor, prescription_id: str,
     """Patient and prescriber only; anyone else: 404 (audited)."""
     rx = session.get(MedicationRequest, prescription_id)
     allowed = rx is not None and (
-        (actor.role == "patient" and actor.patient_id == rx.patient_id)
+        (actor.role == "patient" and speaks_for(session, actor, rx.patient_id))
         or (actor.role == "practitioner" and actor.practitioner_id == rx.practitioner_id))
     if not allowed:
         record(session, actor, "read", "MedicationRequest", prescription_id,

@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
+from oasis.care.core.access import speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.base import expire_cached
 from oasis.care.core.clock import paris_today, utcnow
@@ -143,7 +144,12 @@ def join(session: Session, actor: Actor, *, patient_id: int, reason: str,
     """
     now = now or utcnow()
     patient = session.get(Patient, patient_id)
-    if patient is None or (actor.role == "patient" and actor.patient_id != patient_id):
+    if patient is None or (actor.role == "patient"
+                           and not speaks_for(session, actor, patient_id)):
+        if patient is not None:  # someone else's record: refused as if missing, audited
+            record(session, actor, "create", "QueueEntry", None, patient_id=patient_id,
+                   purpose="file de téléconsultation", outcome="denied")
+            session.commit()
         raise NotFound("Patient introuvable", code="not_found")
     reason = (reason or "").strip()
     if not reason:
@@ -205,12 +211,16 @@ def _entry_for(session: Session, actor: Actor, entry_id: int) -> QueueEntry:
     entry = session.get(QueueEntry, entry_id)
     allowed = entry is not None and (
         actor.role == "system"
-        or (actor.role == "patient" and actor.patient_id == entry.patient_id)
+        or (actor.role == "patient" and speaks_for(session, actor, entry.patient_id))
         or (actor.role == "nurse" and entry.location_id is not None
             and actor.location_id == entry.location_id)
         or (actor.role == "practitioner" and entry.taken_by_practitioner_id is not None
             and entry.taken_by_practitioner_id == actor.practitioner_id))
     if not allowed:
+        if entry is not None:  # not a party: the answer of a missing entry, audited
+            record(session, actor, "read", "QueueEntry", entry_id, patient_id=entry.patient_id,
+                   purpose="file de téléconsultation", outcome="denied")
+            session.commit()
         raise NotFound("demande de téléconsultation introuvable", code="not_found")
     return entry
 

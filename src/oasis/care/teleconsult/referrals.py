@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oasis.care.audit.service import record
+from oasis.care.core.access import represented_ids, speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import utcnow
 from oasis.care.core.errors import Invalid, NotFound
@@ -66,7 +67,7 @@ def create(session: Session, actor: Actor, encounter_id: int, *, reason: str,
 
 def may_read(session: Session, actor: Actor, referral: ServiceRequest) -> bool:
     if actor.role == "patient":
-        return actor.patient_id == referral.patient_id
+        return speaks_for(session, actor, referral.patient_id)
     if actor.role == "practitioner" and actor.practitioner_id == referral.practitioner_id:
         return True
     return (referral.target_location_id is not None and referral.status == "active"
@@ -86,13 +87,20 @@ def get(session: Session, actor: Actor, referral_id: int) -> ServiceRequest:
     return referral
 
 
-def for_patient(session: Session, actor: Actor, patient_id: int) -> list[ServiceRequest]:
-    if actor.role != "patient" or actor.patient_id != patient_id:
+def for_patient(session: Session, actor: Actor, patient_id: int | None = None
+                ) -> list[ServiceRequest]:
+    """The referrals of ``patient_id`` (one the account speaks for), or, without it, of
+    everyone the account represents (itself and its relatives)."""
+    if patient_id is None:
+        wanted = represented_ids(session, actor)
+    elif speaks_for(session, actor, patient_id):
+        wanted = [patient_id]
+    else:
         raise NotFound("Patient introuvable", code="not_found")
     rows = list(session.scalars(select(ServiceRequest).where(
-        ServiceRequest.patient_id == patient_id).order_by(ServiceRequest.created_at.desc())))
+        ServiceRequest.patient_id.in_(wanted)).order_by(ServiceRequest.created_at.desc())))
     for r in rows:
-        record(session, actor, "search", "ServiceRequest", r.id, patient_id=patient_id,
+        record(session, actor, "search", "ServiceRequest", r.id, patient_id=r.patient_id,
                purpose="mes orientations")
     return rows
 

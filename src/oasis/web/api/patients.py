@@ -104,10 +104,12 @@ class RelativeOut(BaseModel):
     given_name: str
     birth_date: date
     sex: str | None
-    nir: str | None
+    nir: str | None = Field(description="Le NIR tel que donné (vérifié ou à vérifier)")
     gp_id: int | None
     gp_declared_name: str | None
     mutuelle_name: str | None
+    notice: str | None = Field(default=None, description="Après l'envoi d'un NIR : « "
+                               + relatives.NIR_NOTICE + " » (toujours la même réponse)")
 
 
 class RemovedOut(BaseModel):
@@ -115,12 +117,13 @@ class RemovedOut(BaseModel):
     code: str = "relative_removed"
 
 
-def _out(r: relatives.Relative) -> RelativeOut:
+def _out(r: relatives.Relative, nir_sent: bool = False) -> RelativeOut:
     p = r.patient
     return RelativeOut(id=p.id, relation=r.relation, family_name=p.family_name,
-                       given_name=p.given_name, birth_date=p.birth_date, sex=p.sex, nir=p.nir,
+                       given_name=p.given_name, birth_date=p.birth_date, sex=p.sex, nir=r.nir,
                        gp_id=p.gp_id, gp_declared_name=p.gp_declared_name,
-                       mutuelle_name=p.mutuelle_name)
+                       mutuelle_name=p.mutuelle_name,
+                       notice=relatives.NIR_NOTICE if nir_sent else None)
 
 
 PatientActor = Annotated[Actor, Depends(require_role("patient"))]
@@ -138,7 +141,7 @@ def my_relatives(session: SessionDep, actor: PatientActor) -> list[RelativeOut]:
 def add_relative(body: RelativeIn, session: SessionDep, actor: PatientActor) -> RelativeOut:
     r = relatives.add_relative(session, actor, **body.model_dump())
     session.commit()
-    return _out(r)
+    return _out(r, nir_sent=bool((body.nir or "").strip()))
 
 
 @router.get("/me/relatives/{relative_id}", response_model=RelativeOut, summary="Un proche")
@@ -157,7 +160,7 @@ def update_relative(relative_id: Id, body: RelativeUpdate, session: SessionDep,
     nir = (body.nir or "") if "nir" in body.model_fields_set else None
     r = relatives.update_relative(session, actor, relative_id, nir=nir, **fields)
     session.commit()
-    return _out(r)
+    return _out(r, nir_sent=bool((nir or "").strip()))
 
 
 @router.delete("/me/relatives/{relative_id}", response_model=RemovedOut,

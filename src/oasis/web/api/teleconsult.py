@@ -189,7 +189,9 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
     elif actor.role != "patient":
         raise Forbidden("seul le patient rejoint la file pour lui-même", code="forbidden_role")
     else:
-        patient_id = actor.patient_id
+        # « Pour qui ? »: a relative the account manages, itself by default; queue.join
+        # answers 404 for anyone the account does not speak for.
+        patient_id = body.patient_id if body.patient_id is not None else actor.patient_id
     out = queue.join(session, actor, patient_id=patient_id, reason=body.reason,
                      triage_answers=body.triage, specialty=body.specialty, mode=body.mode,
                      callback_phone=body.callback_phone)
@@ -417,7 +419,7 @@ def refer(encounter_id: Id, body: ReferralIn, session: SessionDep, actor: ActorD
 def my_referrals(session: SessionDep, actor: ActorDep) -> list[dict]:
     if actor.role != "patient":
         raise Forbidden("réservé aux patients", code="forbidden_role")
-    rows = referrals.for_patient(session, actor, actor.patient_id)
+    rows = referrals.for_patient(session, actor)
     session.commit()
     return [referral_out(r) for r in rows]
 

@@ -28,12 +28,26 @@ from oasis.care.teleexpertise.attachments import MAX_BYTES as ATTACHMENT_MAX_BYT
 from oasis.web.kit.errors import MESSAGES, error_response
 
 MAX_BODY_BYTES = 1024 * 1024
-# One-file attachment uploads of a teleconsultation (a phone photo is 2–6 MB) may carry
-# the attachment limit plus the multipart envelope; the route then checks the file
-# itself (type by content, size) and answers an oversized one 413 with its own code.
-UPLOAD_PATHS = re.compile(
-    r"^/api/v1/(?:encounters|teleconsult/queue)/[0-9]{1,12}/attachments$")
+# The upload routes, the one list: a teleconsultation's one-file attachment (a phone photo
+# is 2–6 MB) and a téléexpertise's pieces (form of the request, later additions, the
+# professional's page) may carry the attachment limit plus the multipart envelope; the
+# route then checks each file itself (type by content, size) and answers an oversized
+# one 413 with its own code.  Several files in one request share that allowance.
 UPLOAD_MAX_BODY_BYTES = ATTACHMENT_MAX_BYTES + 64 * 1024
+UPLOAD_ROUTES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
+    r"^/api/v1/(?:encounters|teleconsult/queue)/[0-9]{1,12}/attachments$",
+    r"^/api/v1/teleexpertises$",
+    r"^/api/v1/teleexpertises/[0-9]{1,12}/pieces$",
+    r"^/pro/teleexpertise$",
+))
+
+
+def body_limit(method: str | None, path: str, default: int = MAX_BODY_BYTES) -> int:
+    """The largest body ``method path`` may send: the upload allowance on an upload
+    route (POST), ``default`` everywhere else."""
+    if method == "POST" and any(route.match(path) for route in UPLOAD_ROUTES):
+        return max(default, UPLOAD_MAX_BODY_BYTES)
+    return default
 
 
 class _BadInput(Exception):
@@ -122,9 +136,7 @@ class InputGuard:
         _check_raw(scope.get("query_string", b""), "paramètres")
         headers = Headers(scope=scope)
         length = headers.get("content-length")
-        limit = self.max_body_bytes
-        if scope.get("method") == "POST" and UPLOAD_PATHS.match(scope.get("path", "")):
-            limit = max(limit, UPLOAD_MAX_BODY_BYTES)
+        limit = body_limit(scope.get("method"), scope.get("path", ""), self.max_body_bytes)
         too_large = _BadInput(413, f"{MESSAGES[413]} (au plus "
                                    f"{limit // 1024} Kio)", "payload_too_large")
         if length is not None and not ascii_digits(length):

@@ -66,11 +66,16 @@ def telecom(phone: str | None, email: str | None) -> list[dict]:
     return out
 
 
-def patient(p: Patient) -> dict:
+def patient(p: Patient, as_given: bool = False) -> dict:
+    """The Patient resource.  ``as_given``: for the account that speaks for the patient,
+    the NIR as they gave it, verified or still to verify (``nir_to_verify``), so that
+    this view does not tell them whether it was already on Oasis; professionals see the
+    verified NIR only."""
     identifiers = []
-    if p.nir:
+    nir = (p.nir or p.nir_to_verify) if as_given else p.nir
+    if nir:
         identifiers.append({"use": "official", "type": {"coding": [coding(
-            FR_V2_0203, "INS-NIR", "NIR définitif")]}, "system": INS_NIR, "value": p.nir})
+            FR_V2_0203, "INS-NIR", "NIR définitif")]}, "system": INS_NIR, "value": nir})
     return resource(
         "Patient", p.id, identifier=identifiers,
         name=[{"use": "official", "family": p.family_name, "given": [p.given_name]}],

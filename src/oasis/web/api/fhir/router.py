@@ -188,7 +188,7 @@ def metadata(request: Request) -> FhirResponse:
 def read_patient(ident: str, session: SessionDep, actor: ActorDep) -> FhirResponse:
     patient = people.get_patient(session, actor, int_id(ident, "Patient"))
     session.commit()
-    return FhirResponse(fhir_people.patient(patient))
+    return FhirResponse(fhir_people.patient(patient, as_given=actor.role == "patient"))
 
 
 @router.get("/Patient", summary="Patients visibles : soi-même, ou les patients suivis")
@@ -200,7 +200,9 @@ def search_patients(request: Request, session: SessionDep, actor: ActorDep) -> F
     else:
         rows, total = people.patients_of(session, actor, limit=p.count, offset=p.offset)
     session.commit()
-    return searchset(request, "Patient", p, [fhir_people.patient(r) for r in rows], total)
+    as_given = actor.role == "patient"
+    return searchset(request, "Patient", p,
+                     [fhir_people.patient(r, as_given=as_given) for r in rows], total)
 
 
 # ------------------------------------------------------------------------ Practitioner

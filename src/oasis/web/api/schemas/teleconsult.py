@@ -42,7 +42,9 @@ class JoinIn(BaseModel):
                       description="video, phone (audio seul, rappel) ou ett")
     callback_phone: str | None = Field(default=None, max_length=30)
     patient_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
-                                   description="ETT : le patient accueilli")
+                                   description="ETT : le patient accueilli ; patient : un "
+                                               "proche dont il gère le dossier (lui-même par "
+                                               "défaut)")
     patient_birth_date: date | None = Field(default=None, description="ETT : sa date de "
                                             "naissance, vérifiée (pièce d'identité, carte "
                                             "Vitale)")

@@ -14,7 +14,7 @@ from oasis.care.core.vocab import MODES, SPECIALTIES
 from oasis.care.finder.text import when_text
 from oasis.care.notifications import ics
 from oasis.care.notifications import service as notifications
-from oasis.care.people.models import Practitioner
+from oasis.care.people.models import Patient, Practitioner
 from oasis.care.scheduling.models import Slot
 from oasis.care.teleconsult import encounters, prescriptions
 from oasis.web.kit import notify
@@ -106,14 +106,19 @@ PDF_ROUTE = "/api/v1/prescriptions/{prescription_id}/pdf"
 
 
 def _records(session, actor) -> list[dict]:
-    """The patient's teleconsultation records and prescriptions (reads audited by the
-    teleconsultation domain), each prescription with its PDF link."""
+    """The patient's teleconsultation records and prescriptions, and those of the
+    relatives they manage (reads audited by the teleconsultation domain), each
+    prescription with its PDF link."""
     out = []
     for e in encounters.list_encounters(session, actor, limit=100):
         doctor = session.get(Practitioner, e.practitioner_id)
         rxs = prescriptions.list_for_encounter(session, e.id)
+        patient = session.get(Patient, e.patient_id)
         out.append({
             "id": e.id, "when": when_text(e.started_at), "practitioner": doctor.display_name,
+            # a relative's consultation (the account speaks for them) says whose it is
+            "for_name": (f"{patient.given_name} {patient.family_name}"
+                         if e.patient_id != actor.patient_id and patient else None),
             "reason": e.reason, "diagnosis": e.diagnosis_text, "notes": e.notes,
             "status": e.status,
             "prescriptions": [{"id": rx.id, "date": when_text(rx.issued_at).rsplit(" à ", 1)[0],

@@ -33,6 +33,7 @@ RELATIVE_PAGE = PAGE + "/proches/{relative_id}"
 SAVED = {"medecin": "Votre médecin traitant est enregistré.",
          "mutuelle": "Votre mutuelle est enregistrée.",
          "proche": "Votre proche est enregistré·e.",
+         "proche-nir": f"Votre proche est enregistré·e. {relatives.NIR_NOTICE}.",
          "retire": "Votre proche est retiré·e de votre compte.",
          "proche-medecin": "Son médecin traitant est enregistré.",
          "proche-mutuelle": "Sa mutuelle est enregistrée."}
@@ -199,8 +200,10 @@ def add_relative(request: Request, session: SessionDep, csrf: Annotated[str, For
     except CareError as exc:
         session.rollback()
         return _page(request, session, who, status_code=422, error=_sentence(exc), form=form)
+    # whoever gives a NIR hears the same thing, whether it was already on Oasis or not
     return RedirectResponse(RELATIVE_PAGE.format(relative_id=relative.id)
-                            + "?enregistre=proche", status_code=303)
+                            + f"?enregistre=proche{'-nir' if nir.strip() else ''}",
+                            status_code=303)
 
 
 @router.get(RELATIVE_PAGE)
@@ -235,7 +238,8 @@ def update_relative(request: Request, session: SessionDep, relative_id: Id,
         return _relative_page(request, session, who, relative_id, status_code=422,
                               error=_sentence(exc))
     return RedirectResponse(RELATIVE_PAGE.format(relative_id=relative_id)
-                            + "?enregistre=proche", status_code=303)
+                            + f"?enregistre=proche{'-nir' if nir.strip() else ''}",
+                            status_code=303)
 
 
 @router.post(RELATIVE_PAGE + "/retirer")

@@ -10,13 +10,17 @@ price and the reimbursement from the billing engine
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from oasis.care.core.clock import paris_today
 from oasis.care.core.errors import NotFound
+from oasis.care.core.inputs import parse_id
 from oasis.care.core.vocab import SPECIALTIES
-from oasis.care.people.models import Practitioner
+from oasis.care.people import relatives
+from oasis.care.people.models import Patient, Practitioner
 from oasis.care.teleconsult import billing, exchanges, queue
 from oasis.care.teleconsult.models import ENCOUNTER_MODES
 from oasis.care.teleconsult.triage import RED_FLAGS
@@ -33,12 +37,37 @@ TITLES = {"patient": "Téléconsultation immédiate", "medecin": "Téléconsulta
 SECTIONS = {"patient": "teleconsultation", "medecin": "file", "ett": "ett"}
 
 
-def _page(request: Request, session, view: str) -> HTMLResponse:
+def _for_whom(session, who, pour: str) -> tuple[Patient | None, list[dict]]:
+    """« Pour qui ? »: the account holder by default, or a relative they manage; any other
+    id is the « page introuvable » (the refusal audited by :func:`relatives.get_relative`)."""
+    holder = patient_of(session, who.account, "conditions de remboursement")
+    if holder is None:
+        return None, []
+    chosen = holder
+    wanted = parse_id(pour) if pour else None
+    if pour and wanted != holder.id:
+        if wanted is None:
+            raise PageNotFound()
+        try:
+            chosen = relatives.get_relative(session, who.actor, wanted,
+                                            purpose="téléconsultation pour un proche").patient
+        except NotFound:
+            session.commit()  # keep the audited refusal
+            raise PageNotFound() from None
+    choices = [{"id": holder.id, "value": "", "name": "Moi",
+                "detail": f"{holder.given_name} {holder.family_name}"}]
+    choices += [{"id": r.id, "value": str(r.id), "name": r.display_name,
+                 "detail": f"{r.relation_label.lower()}, {r.age_on(paris_today())} ans"}
+                for r in relatives.relatives_of(session, who.actor)]
+    return chosen, choices
+
+
+def _page(request: Request, session, view: str, pour: str = "") -> HTMLResponse:
     who = visitor(request, session)
     preview = preview_cost = phone_cost = None
     offered = queue.available_specialties(session) if view != "medecin" else []
     prices: dict[str, tuple] = {}
-    patient = patient_of(session, who.account, "conditions de remboursement")
+    patient, choices = _for_whom(session, who, pour) if view == "patient" else (None, [])
     if view == "patient" and patient is not None:
         partners = request.app.state.settings.partner_mutuelles
         for specialty in (queue.GP, *offered):
@@ -53,12 +82,15 @@ def _page(request: Request, session, view: str) -> HTMLResponse:
                   section=SECTIONS[view], account=who.account, red_flags=RED_FLAGS,
                   preview=preview, preview_cost=preview_cost, phone_cost=phone_cost,
                   offered=offered, prices=prices, specialties=SPECIALTIES,
-                  no_specialist=queue.NO_SPECIALIST, max_mb=exchanges.MAX_BYTES // 2**20)
+                  no_specialist=queue.NO_SPECIALIST, max_mb=exchanges.MAX_BYTES // 2**20,
+                  choices=choices, chosen=patient)
 
 
 @router.get("/teleconsultation", response_class=HTMLResponse)
-def patient_page(request: Request, session: SessionDep) -> HTMLResponse:
-    return _page(request, session, "patient")
+def patient_page(request: Request, session: SessionDep,
+                 pour: Annotated[str, Query(max_length=12)] = "") -> HTMLResponse:
+    """The patient's queue page; ``pour`` is the relative it is for (prices are theirs)."""
+    return _page(request, session, "patient", pour)
 
 
 @router.get("/teleconsultation/medecin", response_class=HTMLResponse)

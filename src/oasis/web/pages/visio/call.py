@@ -28,38 +28,48 @@ def visio_page(request: Request, room: str, session: SessionDep,
             grant = verify_token(request.app.state.settings.secret_key, token, room=room)
         except TokenError as exc:
             error = str(exc)
+    who = _visitor(request, session)
     brief = None
-    if grant is not None and grant.role == "doctor":
-        who = visitor(request, session)
-        brief = call_brief(session, who.actor, room) if who.account else None
+    if grant is not None and grant.role == "doctor" and who is not None and who.account:
+        brief = call_brief(session, who.actor, room)
         session.commit()  # the audit of the read
-    exchange = _exchange(request, session, room) if grant is not None else {}
+    exchange = _exchange(session, who, room) if grant is not None else {}
     context = {"room": room, "token": token, "grant": grant, "error": error, "brief": brief,
                "role_label": ROLES.get(grant.role, "") if grant else "", "roles": ROLES,
                **exchange}
-    response = render(request, "visio.html", None, status_code=403 if error else 200,
+    response = render(request, "visio.html", who, status_code=403 if error else 200,
                       **context)
     # The token is in the URL: keep it out of Referer headers.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
-def _exchange(request: Request, session, room: str) -> dict:
+def _visitor(request: Request, session):
+    """Who is signed in, for the header as on every page (« Mon compte », not « Se
+    connecter »); None where the care tables are absent (video-only deployments)."""
+    try:
+        return visitor(request, session)
+    except (OperationalError, ProgrammingError):
+        session.rollback()
+        return None
+
+
+def _exchange(session, who, room: str) -> dict:
     """Where a signed-in party of the consultation behind ``room`` sends files, and
     where the patient lands when the doctor closes (the end-of-call summary).
 
     The chat itself needs only the room token (it goes over the room's websocket); a
     room that is not a consultation (video-only deployments, tests) has neither.
     """
+    if who is None:
+        return {}
     try:
         encounter = encounter_by_room(session, room)
-        if encounter is None:
-            return {}
-        who = visitor(request, session)
     except (OperationalError, ProgrammingError):
         session.rollback()
         return {}
-    if who.account is None or not is_participant(who.actor, encounter):
+    if (encounter is None or who.account is None
+            or not is_participant(session, who.actor, encounter)):
         return {}
     out = {"upload_to": encounter.id, "max_mb": MAX_BYTES // 2**20}
     if who.actor.role == "patient":

@@ -277,6 +277,15 @@
     });
   }));
 
+  // « Pour qui ? »: reload with the chosen person, whose price and reimbursement the
+  // server computes (the same billing engine as the API).
+  document.querySelectorAll("#tc-pour-qui input[name=pour]").forEach((input) =>
+    input.addEventListener("change", () => {
+      if (input.checked) {
+        window.location.assign("/teleconsultation" + (input.value ? "?pour=" + encodeURIComponent(input.value) : ""));
+      }
+    }));
+
   const form = $("tc-join");
   if (form) {
     form.addEventListener("submit", async (event) => {
@@ -303,6 +312,8 @@
       } else {
         body.mode = data.get("mode") || "video";
         if (data.get("callback_phone")) body.callback_phone = data.get("callback_phone");
+        // « Pour qui ? »: a relative the account manages (empty: the account holder).
+        if (data.get("pour")) body.patient_id = Number(data.get("pour"));
       }
       try {
         const out = await api("POST", "/teleconsult/queue", body);
