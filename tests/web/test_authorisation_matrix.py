@@ -25,9 +25,11 @@ from datetime import time
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
+from starlette.websockets import WebSocketDisconnect
 
 from oasis.care.accounts import service as accounts
+from oasis.care.audit.models import AuditEvent
 from oasis.care.booking import service as booking
 from oasis.care.core.actor import Actor
 from oasis.care.core.db import session_factory
@@ -960,3 +962,186 @@ def test_matrix_every_probe_every_actor(app, live, headers, callers):
                     f"{label} {actor} tells apart: {_shape(r)!s:.200} vs {_shape(other)!s:.200}"
                 )
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+# ------------------------------------------------------------------ websockets and rooms
+def _first(client, url, **kw):
+    """The first message of a socket, and its close code when it ends right away."""
+    with client.websocket_connect(url, **kw) as ws:
+        first = ws.receive_json()
+        try:
+            ws.receive_json()
+        except WebSocketDisconnect as closed:
+            return first, closed.code
+        return first, None
+
+
+def test_matrix_queue_socket_is_its_patients(client, live, headers):
+    def message(entry_id, actor):
+        token = headers[actor].get("Authorization", " x").split(" ")[1]
+        with client.websocket_connect(
+            f"/ws/teleconsult/queue/{entry_id}?access_token={token}"
+        ) as ws:
+            return ws.receive_json()
+
+    assert "code" not in message(live["queue_video"], "patient_a")
+    for actor in ACTORS:
+        if actor in ("patient_a", "doctor_a"):
+            continue
+        got = message(live["queue_video"], actor)
+        assert got == message(MISSING, actor), actor
+        assert got["code"] in ("not_found", "unauthenticated", "invalid_token"), (actor, got)
+
+
+def test_matrix_rooms_refuse_foreign_tokens(client, live, headers):
+    """A room token opens its room only: not another room, not once signed elsewhere;
+    the room page says so too.  Only the parties get a token at all (the matrix)."""
+    from oasis.web.kit.rooms import issue_token
+
+    room = live["room"]
+    own = client.get(f"/api/v1/encounters/{live['encounter']}/call", headers=headers["patient_a"])
+    token = own.json()["token"]
+    # (its own room admits it: tests/web/api/test_security.py::test_10_…)
+    other_room = "Z" * len(room)
+    assert _first(client, f"/ws/visio/{other_room}?token={token}") == (
+        {"type": "error", "code": "token", "message": "Ce lien ne donne pas accès à cette salle."},
+        4403,
+    )
+    forged = issue_token("another-secret", room, "patient-x", "patient", name="P")
+    first, code = _first(client, f"/ws/visio/{room}?token={forged}")
+    assert (first["code"], code) == ("token", 4401)
+    page = client.get(f"/visio/{other_room}?token={token}")
+    assert page.status_code == 403, page.status_code
+    assert client.get(f"/visio/{room}?token={forged}").status_code == 403
+    assert client.get(f"/visio/{room}?token={token}").status_code == 200
+
+
+# ------------------------------------------------------------------ one test per fix
+def test_fix_only_ett_nurses_search_patients_by_name(client, live, headers):
+    params = {"nom": MARKERS[0], "naissance": "1950-03-02"}
+    found = client.get(
+        "/api/v1/teleconsult/ett/patients", params=params, headers=headers["nurse_ett"]
+    )
+    assert [p["id"] for p in found.json()] == [live["patient"]]
+    elsewhere = client.get(
+        "/api/v1/teleconsult/ett/patients", params=params, headers=headers["nurse_other"]
+    )
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "not_found")
+
+
+def test_fix_a_non_ett_nurse_learns_nothing_of_the_patient(client, live, headers):
+    def join(patient_id):
+        r = client.post(
+            "/api/v1/teleconsult/queue",
+            headers={**headers["nurse_other"], **ORIGIN},
+            json={
+                "reason": "Fièvre",
+                "mode": "ett",
+                "patient_id": patient_id,
+                "patient_birth_date": "1950-03-02",
+            },
+        )
+        return r.status_code, r.json()
+
+    assert join(live["patient"]) == join(MISSING)
+    assert join(MISSING)[1]["code"] == "not_an_ett"
+
+
+def test_fix_the_ett_nurse_sees_the_encounter_not_its_prescriptions(client, live, headers):
+    path = f"/api/v1/encounters/{live['encounter_ett']}"
+    nurse = client.get(path, headers=headers["nurse_ett"]).json()
+    assert nurse["id"] == live["encounter_ett"] and nurse["prescriptions"] == []
+    patient = client.get(path, headers=headers["patient_a"]).json()
+    assert [rx["id"] for rx in patient["prescriptions"]] == [live["rx"]]
+    bundle = client.get(
+        "/fhir/MedicationRequest",
+        headers=headers["nurse_ett"],
+        params={"encounter": f"Encounter/{live['encounter_ett']}"},
+    ).json()
+    assert bundle["total"] == 0
+    assert (
+        client.get(
+            f"/api/v1/prescriptions/{live['rx']}/pdf", headers=headers["nurse_ett"]
+        ).status_code
+        == 404
+    )
+
+
+def test_fix_fhir_observation_and_document_refusals_look_missing(client, live, headers):
+    for kind, key in (("Observation", "observation"), ("DocumentReference", "attachment")):
+        foreign = client.get(f"/fhir/{kind}/{live[key]}", headers=headers["doctor_other"])
+        missing = client.get(
+            f"/fhir/{kind}/{missing_ids(live)[key]}", headers=headers["doctor_other"]
+        )
+        assert foreign.status_code == 404 and foreign.json() == missing.json(), kind
+        assert f"{kind} introuvable" in foreign.text
+
+
+# ------------------------------------------------------------------ every read audited
+# Reads of health data: each success leaves a « read »/« search » row for the caller.
+HEALTH_DATA = (
+    "/api/v1/patients/",
+    "/fhir/Patient/",
+    "/api/v1/appointments/",
+    "/fhir/Appointment/",
+    "/api/v1/encounters/",
+    "/fhir/Encounter/",
+    "/fhir/Observation",
+    "/api/v1/prescriptions/",
+    "/fhir/MedicationRequest",
+    "/api/v1/referrals/",
+    "/fhir/ServiceRequest",
+    "/api/v1/sites/",
+    "/api/v1/teleexpertises/",
+    "/fhir/CommunicationRequest/",
+    "/fhir/DocumentReference/",
+    "/api/v1/teleconsult/queue/",
+)
+# The patient's own place in the queue, polled while waiting: not logged (it would bury
+# the log); anyone else reading it is.
+OWN_POLLING = {("GET /api/v1/teleconsult/queue/{entry_id}", "patient_a")}
+NOT_HEALTH_DATA = {"GET /api/v1/prescriptions/verify/{prescription_id}"}  # says genuine or not
+
+
+def test_every_successful_read_of_health_data_is_audited(app, client, live, headers, db_url):
+    def events(account_id):
+        with session_factory(db_url)() as s:
+            return s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.account_id == account_id,
+                    AuditEvent.outcome == "success",
+                    AuditEvent.action.in_(("read", "search")),
+                )
+            )
+
+    me = {a: client.get("/api/v1/auth/me", headers=headers[a]).json()["id"] for a in EMAILS}
+    checked = []
+    for label, p in PROBES.items():
+        method, path = label.split(" ", 1)
+        if (
+            method != "GET"
+            or p.listing
+            or label in NOT_HEALTH_DATA
+            or not path.startswith(HEALTH_DATA)
+        ):
+            continue
+        for actor in sorted(p.allowed):
+            if (label, actor) in OWN_POLLING:
+                continue
+            before = events(me[actor])
+            r = _call(label, p, live, actor, app, headers, {})
+            assert r.status_code == 200, (label, actor, r.text[:200])
+            assert events(me[actor]) > before, f"{label} read by {actor} left no audit row"
+            checked.append((label, actor))
+    kinds = {label for label, _ in checked}
+    assert len(kinds) >= 20, sorted(kinds)
+    for must in (
+        "GET /api/v1/patients/{patient_id}",
+        "GET /api/v1/encounters/{encounter_id}",
+        "GET /api/v1/prescriptions/{prescription_id}/pdf",
+        "GET /api/v1/encounters/{encounter_id}/statement",
+        "GET /api/v1/teleexpertises/{request_id}/pieces/{attachment_id}",
+    ):
+        assert must in kinds, must
