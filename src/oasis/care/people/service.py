@@ -184,8 +184,9 @@ def find_for_ett(session: Session, actor: Actor, family_name: str,
     Both are required (a name alone would let a nurse browse the register); every match
     shown is audited as a read.  Accents and case are ignored.
     """
-    if actor.role != "nurse":
-        raise NotFound("Patient introuvable", code="not_found")
+    site = session.get(Location, actor.location_id) if actor.location_id else None
+    if actor.role != "nurse" or site is None or site.kind != "ett":
+        raise NotFound("Patient introuvable", code="not_found")  # only ETT nurses search
     wanted = _fold(family_name or "")
     if len(wanted) < 2:
         raise Invalid("indiquez le nom de famille (2 lettres au moins)", code="name_required")

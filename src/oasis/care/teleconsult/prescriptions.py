@@ -83,14 +83,20 @@ def issue(session: Session, actor: Actor, encounter_id: int, lines: list[dict],
     return rx
 
 
+def may_read(session: Session, actor: Actor, rx: MedicationRequest) -> bool:
+    """The one rule for prescriptions: their patient (or whoever speaks for them) and
+    their prescriber (the ETT nurse and the other carers who see the encounter do not
+    read its prescriptions)."""
+    return ((actor.role == "patient" and speaks_for(session, actor, rx.patient_id))
+            or (actor.role == "practitioner" and actor.practitioner_id == rx.practitioner_id)
+            or actor.role == "system")
+
+
 def get(session: Session, actor: Actor, prescription_id: str,
         purpose: str = "lecture de l'ordonnance") -> MedicationRequest:
     """Patient and prescriber only; anyone else: 404 (audited)."""
     rx = session.get(MedicationRequest, prescription_id)
-    allowed = rx is not None and (
-        (actor.role == "patient" and speaks_for(session, actor, rx.patient_id))
-        or (actor.role == "practitioner" and actor.practitioner_id == rx.practitioner_id))
-    if not allowed:
+    if rx is None or not may_read(session, actor, rx):
         record(session, actor, "read", "MedicationRequest", prescription_id,
                patient_id=rx.patient_id if rx else None, purpose=purpose, outcome="denied")
         session.commit()

@@ -133,6 +133,20 @@ def age_on(birth: date, on: date) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------------------- join
+def ett_site(session: Session, actor: Actor) -> Location:
+    """The ETT of the nurse opening a session there; Forbidden for anyone else.
+
+    Checked before anything about the patient, so that a refusal tells nothing of them.
+    """
+    if actor.role != "nurse" or actor.location_id is None:
+        raise Forbidden("une séance en espace de télésanté est ouverte par l'infirmier·ère "
+                        "du site", code="ett_nurse_only")
+    site = session.get(Location, actor.location_id)
+    if site is None or site.kind != "ett":
+        raise Forbidden("votre site n'est pas un espace de télésanté", code="not_an_ett")
+    return site
+
+
 def join(session: Session, actor: Actor, *, patient_id: int, reason: str,
          triage_answers: list[str] | tuple[str, ...] = (), specialty: str = "generaliste",
          mode: str = "video", callback_phone: str | None = None,
@@ -167,12 +181,7 @@ def join(session: Session, actor: Actor, *, patient_id: int, reason: str,
                       code="invalid_mode")
     location_id = nurse_id = None
     if mode == "ett":
-        if actor.role != "nurse" or actor.location_id is None:
-            raise Forbidden("une séance en espace de télésanté est ouverte par l'infirmier·ère "
-                            "du site", code="ett_nurse_only")
-        site = session.get(Location, actor.location_id)
-        if site is None or site.kind != "ett":
-            raise Forbidden("votre site n'est pas un espace de télésanté", code="not_an_ett")
+        site = ett_site(session, actor)
         location_id, nurse_id = site.id, actor.staff_id
     elif actor.role not in ("patient", "system"):
         raise Forbidden("seul le patient rejoint la file pour lui-même", code="forbidden_role")
@@ -455,6 +464,9 @@ def get_view(session: Session, actor: Actor, entry_id: int,
              now: datetime | None = None) -> QueueView:
     entry = _entry_for(session, actor, entry_id)
     session.refresh(entry)
+    if actor.role != "patient":  # the patient's own polling is not logged; others are
+        record(session, actor, "read", "QueueEntry", entry.id, patient_id=entry.patient_id,
+               purpose="place dans la file de téléconsultation")
     return view(session, entry, now)
 
 

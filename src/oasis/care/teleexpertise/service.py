@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from oasis.care.audit.service import record
 from oasis.care.booking import service as booking
 from oasis.care.booking.models import Appointment
-from oasis.care.core.access import ensure_can_see_patient
+from oasis.care.core.access import ensure_can_see_patient, represented_ids, speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.clock import PARIS, utcnow
 from oasis.care.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -70,15 +70,16 @@ def is_expert(actor: Actor, req: ExpertiseRequest) -> bool:
     return req.status == "sent" and actor.practitioner_id in (req.routed_to or [])
 
 
-def is_party(actor: Actor, req: ExpertiseRequest) -> bool:
+def is_party(session: Session, actor: Actor, req: ExpertiseRequest) -> bool:
+    """The requester, the expert, or the patient (or whoever speaks for them)."""
     return (actor.role == "system"
-            or (actor.role == "patient" and actor.patient_id == req.patient_id)
+            or (actor.role == "patient" and speaks_for(session, actor, req.patient_id))
             or is_requester(actor, req) or is_expert(actor, req))
 
 
 def _load(session: Session, actor: Actor, request_id: int, purpose: str) -> ExpertiseRequest:
     req = session.get(ExpertiseRequest, request_id)
-    if req is None or not is_party(actor, req):
+    if req is None or not is_party(session, actor, req):
         raise _not_found(session, actor, request_id, req.patient_id if req else None, purpose)
     return req
 
@@ -294,10 +295,10 @@ def acts(session: Session, req: ExpertiseRequest) -> list[ExpertiseAct]:
 
 
 def sent_by(session: Session, actor: Actor) -> list[ExpertiseRequest]:
-    """The requester's requests, or the patient's own, newest first."""
+    """The requester's requests, or the patient's own and their relatives', newest first."""
     stmt = select(ExpertiseRequest).order_by(ExpertiseRequest.created_at.desc())
     if actor.role == "patient":
-        stmt = stmt.where(ExpertiseRequest.patient_id == actor.patient_id)
+        stmt = stmt.where(ExpertiseRequest.patient_id.in_(represented_ids(session, actor)))
     elif actor.role == "practitioner":
         stmt = stmt.where(or_(ExpertiseRequest.requester_practitioner_id == actor.practitioner_id,
                               ExpertiseRequest.expert_id == actor.practitioner_id))

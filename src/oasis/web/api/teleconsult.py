@@ -185,6 +185,7 @@ def join_queue(body: JoinIn, request: Request, session: SessionDep, actor: Actor
         if actor.role != "nurse":
             raise Forbidden("une séance en espace de télésanté est ouverte par "
                             "l'infirmier·ère du site", code="ett_nurse_only")
+        queue.ett_site(session, actor)  # before the patient: a refusal says nothing of them
         patient_id = _ett_patient(session, actor, body)
     elif actor.role != "patient":
         raise Forbidden("seul le patient rejoint la file pour lui-même", code="forbidden_role")
@@ -303,7 +304,8 @@ def get_encounter(encounter_id: Id, session: SessionDep, actor: ActorDep) -> dic
     e = encounters.get_encounter(session, actor, encounter_id)
     out = encounter_out(e)
     out["prescriptions"] = [prescription_out(rx) for rx in
-                            prescriptions.list_for_encounter(session, e.id)]
+                            prescriptions.list_for_encounter(session, e.id)
+                            if prescriptions.may_read(session, actor, rx)]
     session.commit()
     return out
 

@@ -115,7 +115,10 @@ def read_document(ident: str, session: SessionDep, actor: ActorDep) -> FhirRespo
     att = session.get(ExpertiseAttachment, _id(ident, "DocumentReference"))
     if att is None:
         raise NotFound("DocumentReference introuvable", code="not_found")
-    req = te.get(session, actor, att.request_id, "lecture de pièce jointe (FHIR)")
+    try:  # refused: the very answer of a missing document
+        req = te.get(session, actor, att.request_id, "lecture de pièce jointe (FHIR)")
+    except NotFound:
+        raise NotFound("DocumentReference introuvable", code="not_found") from None
     session.commit()
     return FhirResponse(document_reference(att, req))
 

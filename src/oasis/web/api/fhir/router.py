@@ -599,7 +599,10 @@ def read_observation(ident: str, session: SessionDep, actor: ActorDep) -> FhirRe
     m = session.get(EncounterMeasurement, parse_id(row_id)) if parse_id(row_id) else None
     if m is None:
         raise NotFound("Observation introuvable", code="not_found")
-    e = encounters.get_encounter(session, actor, m.encounter_id, "lecture des mesures")
+    try:  # refused: the very answer of a missing observation
+        e = encounters.get_encounter(session, actor, m.encounter_id, "lecture des mesures")
+    except NotFound:
+        raise NotFound("Observation introuvable", code="not_found") from None
     session.commit()
     found = [o for o in clinical.observations(m, e.patient_id) if o["id"] == ident]
     if not found:
@@ -638,7 +641,8 @@ def search_prescriptions(request: Request, session: SessionDep,
     p = Params(request, ("encounter",))
     e = _encounter_param(p, session, actor, "lecture des ordonnances")
     rows = [prescriptions.get(session, actor, rx.id)
-            for rx in prescriptions.list_for_encounter(session, e.id)]
+            for rx in prescriptions.list_for_encounter(session, e.id)
+            if prescriptions.may_read(session, actor, rx)]
     session.commit()
     return searchset(request, "MedicationRequest", p,
                      [clinical.medication_request(r) for r in rows[p.offset:p.offset + p.count]],
