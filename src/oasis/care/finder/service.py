@@ -237,7 +237,7 @@ def earliest_reachable(now: datetime, drive_minutes: float) -> datetime:
     return now + timedelta(minutes=math.ceil(drive_minutes) + ARRIVAL_MARGIN_MINUTES)
 
 
-FIRST_WINDOW = timedelta(hours=3)  # > the latest cutoff (60 min + margin): see below
+FIRST_WINDOW = timedelta(hours=2)
 SLOT_COLUMNS = (Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.practitioner_id,
                 Slot.location_id)
 
@@ -248,7 +248,7 @@ def _slot_groups(session: Session, travel: dict[int, float], need: str,
 
     An option is one practitioner × site × mode; within a category the soonest first
     slot wins.  So each mode's slots (in person; video at an Espace de télésanté) are
-    read soonest first, in time windows that widen (3 h, then ×4): a group first seen
+    read soonest first, in time windows that widen (2 h, then ×4): a group first seen
     in a window has its first slot there, and a category is decided once it holds its
     :data:`LIMITS` groups with a first slot before the window's end (a group not seen
     yet starts later); the 48-hour categories are also decided past 48 h.  In a city
@@ -264,17 +264,24 @@ def _slot_groups(session: Session, travel: dict[int, float], need: str,
         return []
     cutoff = {site: earliest_reachable(now, m) for site, m in travel.items()}
     by_cat: dict[str, list[dict]] = {c: [] for c in CATEGORIES}
-    for mode, skip in (("in_person", "video"), ("video", "cabinet")):
-        if filters.mode != skip:
-            for category, groups in _scan(session, mode, travel, cutoff, need, now,
-                                          filters).items():
-                by_cat[category] += groups
+    streams = []
+    if filters.mode != "video":
+        streams.append(("in_person", list(travel)))
+    if filters.mode != "cabinet":  # the few ETTs nearby, not every site again
+        etts = [i for i in session.scalars(select(Location.id).where(
+            Location.kind == "ett")).all() if i in travel]
+        if etts:
+            streams.append(("video", etts))
+    for mode, sites in streams:
+        for category, groups in _scan(session, mode, sites, travel, cutoff, need, now,
+                                      filters).items():
+            by_cat[category] += groups
     return [g for category, limit in LIMITS.items() for g in sorted(
         by_cat[category], key=lambda g: (g["slots"][0].start_at, g["travel"],
                                          g["slots"][0].slot_id))[:limit]]
 
 
-def _scan(session: Session, mode: str, travel: dict[int, float],
+def _scan(session: Session, mode: str, sites: list[int], travel: dict[int, float],
           cutoff: dict[int, datetime], need: str, now: datetime,
           filters: Filters) -> dict[str, list[dict]]:
     """One mode's best groups per category (up to its limit), by widening windows."""
@@ -282,9 +289,7 @@ def _scan(session: Session, mode: str, travel: dict[int, float],
     promise = now + timedelta(hours=PROMISE_HOURS)
     soon = "in_person_48h" if mode == "in_person" else "ett"
     where = [Slot.status == "free", Slot.specialty == need, Slot.mode == mode,
-             in_sites(session, list(travel)), Slot.start_at <= horizon]
-    if mode == "video":
-        where.append(Slot.location_id.in_(select(Location.id).where(Location.kind == "ett")))
+             in_sites(session, sites), Slot.start_at <= horizon]
     if filters.no_overrun:
         where.append(Slot.practitioner_id.in_(select(Practitioner.id).where(
             Practitioner.sector.in_(SECTORS_WITHOUT_FREE_FEES))))
@@ -307,7 +312,7 @@ def _scan(session: Session, mode: str, travel: dict[int, float],
                 g["slots"].append(first)
 
     def decided(hi: datetime) -> bool:
-        return all(hi > promise and category == soon or sum(
+        return all((hi > promise and category == soon) or sum(
             1 for g in by_cat[category] if g["slots"][0].start_at < hi) >= LIMITS[category]
             for category in by_cat)
 
@@ -331,7 +336,8 @@ def _scan(session: Session, mode: str, travel: dict[int, float],
                 Slot.practitioner_id.in_({g["practitioner_id"] for g in short}))
                 .order_by(Slot.start_at, Slot.id)).all():
             g = wanted.get((r.practitioner_id, r.location_id))
-            if g is not None and len(g["slots"]) < SLOTS_PER_OPTION:
+            if g is not None and len(g["slots"]) < SLOTS_PER_OPTION \
+                    and r.start_at >= cutoff[r.location_id]:
                 g["slots"].append(SlotRef(r.id, r.start_at, r.end_at))
     return kept
 
