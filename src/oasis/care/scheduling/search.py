@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Integer, any_, bindparam, func, select
+from sqlalchemy import Integer, Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -60,8 +60,9 @@ def sites_within(session: Session, lat: float, lon: float, minutes: float,
         Location.lon.between(lon - dlon, lon + dlon))).fetchall()
     if not rows:
         return {}
-    table = np.array(rows, dtype=np.float64)
-    ids, lats, lons = table[:, 0].astype(np.int64), table[:, 1], table[:, 2]
+    id_col, lat_col, lon_col = zip(*rows, strict=True)  # numpy reads Row objects slowly
+    ids = np.array(id_col, dtype=np.int64)
+    lats, lons = np.array(lat_col, dtype=np.float64), np.array(lon_col, dtype=np.float64)
     mins = minutes_from(lat, lon, lats, lons, model)
     keep = mins <= minutes
     return dict(zip(ids[keep].tolist(), mins[keep].tolist(), strict=True))
@@ -71,7 +72,10 @@ def in_sites(session: Session, ids: list[int]):
     """``location_id IN ids``: one array parameter on PostgreSQL (thousands of bound
     parameters cost more to send and plan than the query itself), a plain IN elsewhere."""
     if session.get_bind().dialect.name == "postgresql":
-        return Slot.location_id == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+        # Sent as one text literal: psycopg dumps a list of thousands of ints one by one.
+        literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
+        return Slot.location_id == any_(cast(bindparam(None, literal, type_=Text),
+                                             ARRAY(Integer)))
     return Slot.location_id.in_(ids)
 
 
