@@ -26,7 +26,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oasis.care.core.clock import utcnow
@@ -40,7 +40,7 @@ from oasis.care.finder.waits import WaitEstimate, estimated_wait
 from oasis.care.people.models import Practitioner
 from oasis.care.programmes.models import MissionSite
 from oasis.care.scheduling.models import Slot
-from oasis.care.scheduling.search import sites_within
+from oasis.care.scheduling.search import in_sites, sites_within
 from oasis.care.sites.models import Location
 from oasis.territory.travel import TravelModel
 
@@ -222,8 +222,9 @@ def _travel(session: Session, place: Place, geo, model: TravelModel | None) -> d
     minutes = sites_within(session, place.lat, place.lon, WIDE_MINUTES, model)
     if not minutes:
         return {}
+    # The commune's own sites, not an IN list of thousands of sites nearby.
     same = set(session.scalars(select(Location.id).where(
-        Location.id.in_(list(minutes)), Location.commune_code == place.code)).all())
+        Location.commune_code == place.code)).all()) & minutes.keys()
     if same:
         intra = float(model.intra_minutes(place.area_km2 or math.nan))
         for site in same:
@@ -236,52 +237,109 @@ def earliest_reachable(now: datetime, drive_minutes: float) -> datetime:
     return now + timedelta(minutes=math.ceil(drive_minutes) + ARRIVAL_MARGIN_MINUTES)
 
 
-def _reachable(travel: dict[int, float], now: datetime):
-    """SQL condition: the slot starts after the patient can arrive at its site.
-
-    Sites are grouped by whole minutes of drive so the CASE stays short (≤ 61 branches).
-    """
-    by_minute: dict[int, list[int]] = {}
-    for site, minutes in travel.items():
-        by_minute.setdefault(math.ceil(minutes), []).append(site)
-    cutoff = case(*[(Slot.location_id.in_(ids), earliest_reachable(now, m))
-                    for m, ids in sorted(by_minute.items())],
-                  else_=earliest_reachable(now, WIDE_MINUTES))
-    return Slot.start_at >= cutoff
+FIRST_WINDOW = timedelta(hours=2)
+SLOT_COLUMNS = (Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.practitioner_id,
+                Slot.location_id)
 
 
 def _slot_groups(session: Session, travel: dict[int, float], need: str,
                  now: datetime, filters: Filters | None = None) -> list[dict]:
-    """The first few free, reachable slots of every practitioner × site × mode nearby."""
+    """The options :func:`_rank` keeps, each with its first few free, reachable slots.
+
+    An option is one practitioner × site × mode; within a category the soonest first
+    slot wins.  So each mode's slots (in person; video at an Espace de télésanté) are
+    read soonest first, in time windows that widen (2 h, then ×4): a group first seen
+    in a window has its first slot there, and a category is decided once it holds its
+    :data:`LIMITS` groups with a first slot before the window's end (a group not seen
+    yet starts later); the 48-hour categories are also decided past 48 h.  In a city
+    the first window decides everything (two thousand slots instead of every reachable
+    slot of 6,000 sites over three weeks, numbered by a window function and sorted on
+    disk); in the country the windows widen to the horizon.  The « later » category
+    takes the best of both modes' own best.  The kept options still short of slots get
+    them in one small query.  Same answer as numbering every group's slots
+    (``tests/care/test_finder_queries.py`` compares the two on both databases).
+    """
     filters = filters or Filters()
     if not travel:
         return []
-    in_person = Slot.mode == "in_person"
-    at_ett = (Slot.mode == "video") & (Location.kind == "ett")
-    modes = {"cabinet": in_person, "video": at_ett}.get(filters.mode or "",
-                                                       or_(in_person, at_ett))
-    rn = func.row_number().over(partition_by=(Slot.practitioner_id, Slot.location_id,
-                                              Slot.mode),
-                                order_by=(Slot.start_at, Slot.id)).label("rn")
-    inner = (select(Slot.id, Slot.start_at, Slot.end_at, Slot.mode, Slot.practitioner_id,
-                    Slot.location_id, rn)
-             .join(Location, Location.id == Slot.location_id)
-             .where(Slot.status == "free", Slot.specialty == need, _reachable(travel, now),
-                    Slot.start_at <= now + timedelta(days=HORIZON_DAYS),
-                    Slot.location_id.in_(list(travel)), modes))
+    cutoff = {site: earliest_reachable(now, m) for site, m in travel.items()}
+    by_cat: dict[str, list[dict]] = {c: [] for c in CATEGORIES}
+    streams = []
+    if filters.mode != "video":
+        streams.append(("in_person", list(travel)))
+    if filters.mode != "cabinet":  # the few ETTs nearby, not every site again
+        etts = [i for i in session.scalars(select(Location.id).where(
+            Location.kind == "ett")).all() if i in travel]
+        if etts:
+            streams.append(("video", etts))
+    for mode, sites in streams:
+        for category, groups in _scan(session, mode, sites, travel, cutoff, need, now,
+                                      filters).items():
+            by_cat[category] += groups
+    return [g for category, limit in LIMITS.items() for g in sorted(
+        by_cat[category], key=lambda g: (g["slots"][0].start_at, g["travel"],
+                                         g["slots"][0].slot_id))[:limit]]
+
+
+def _scan(session: Session, mode: str, sites: list[int], travel: dict[int, float],
+          cutoff: dict[int, datetime], need: str, now: datetime,
+          filters: Filters) -> dict[str, list[dict]]:
+    """One mode's best groups per category (up to its limit), by widening windows."""
+    horizon = now + timedelta(days=HORIZON_DAYS)
+    promise = now + timedelta(hours=PROMISE_HOURS)
+    soon = "in_person_48h" if mode == "in_person" else "ett"
+    where = [Slot.status == "free", Slot.specialty == need, Slot.mode == mode,
+             in_sites(session, sites), Slot.start_at <= horizon]
     if filters.no_overrun:
-        inner = inner.join(Practitioner, Practitioner.id == Slot.practitioner_id).where(
-            Practitioner.sector.in_(SECTORS_WITHOUT_FREE_FEES))
-    inner = inner.subquery()
-    rows = session.execute(select(inner).where(inner.c.rn <= SLOTS_PER_OPTION)
-                           .order_by(inner.c.start_at, inner.c.id)).all()
+        where.append(Slot.practitioner_id.in_(select(Practitioner.id).where(
+            Practitioner.sector.in_(SECTORS_WITHOUT_FREE_FEES))))
     groups: dict[tuple, dict] = {}
-    for r in rows:
-        g = groups.setdefault((r.practitioner_id, r.location_id, r.mode), {
-            "practitioner_id": r.practitioner_id, "location_id": r.location_id,
-            "mode": "in_person" if r.mode == "in_person" else "ett", "slots": []})
-        g["slots"].append(SlotRef(r.id, r.start_at, r.end_at))
-    return list(groups.values())
+    by_cat: dict[str, list[dict]] = {soon: [], "later": []}
+
+    def take(rows) -> None:
+        for r in sorted(rows, key=lambda r: (r.start_at, r.id)):
+            if r.start_at < cutoff[r.location_id]:
+                continue
+            first = SlotRef(r.id, r.start_at, r.end_at)
+            g = groups.get((r.practitioner_id, r.location_id))
+            if g is None:
+                g = groups[(r.practitioner_id, r.location_id)] = {
+                    "practitioner_id": r.practitioner_id, "location_id": r.location_id,
+                    "mode": "in_person" if mode == "in_person" else "ett", "slots": [first],
+                    "travel": travel[r.location_id]}
+                by_cat[_category(g, now)].append(g)
+            elif len(g["slots"]) < SLOTS_PER_OPTION:
+                g["slots"].append(first)
+
+    def decided(hi: datetime) -> bool:
+        return all((hi > promise and category == soon) or sum(
+            1 for g in by_cat[category] if g["slots"][0].start_at < hi) >= LIMITS[category]
+            for category in by_cat)
+
+    lo, span = now, FIRST_WINDOW
+    while True:
+        hi = now + span
+        take(session.execute(select(*SLOT_COLUMNS).where(
+            *where, Slot.start_at >= lo, Slot.start_at < hi)).all())
+        if hi > horizon or decided(hi):
+            break
+        lo, span = hi, span * 4
+    kept = {category: sorted(groups_, key=lambda g: (
+        g["slots"][0].start_at, g["travel"], g["slots"][0].slot_id))[:LIMITS[category]]
+        for category, groups_ in by_cat.items()}
+    short = [g for groups_ in kept.values() for g in groups_
+             if len(g["slots"]) < SLOTS_PER_OPTION]
+    if short and hi <= horizon:  # their next slots lie beyond the last window read
+        wanted = {(g["practitioner_id"], g["location_id"]): g for g in short}
+        for r in session.execute(select(*SLOT_COLUMNS).where(
+                *where[:3], Slot.start_at <= horizon, Slot.start_at >= hi,
+                Slot.practitioner_id.in_({g["practitioner_id"] for g in short}))
+                .order_by(Slot.start_at, Slot.id)).all():
+            g = wanted.get((r.practitioner_id, r.location_id))
+            if g is not None and len(g["slots"]) < SLOTS_PER_OPTION \
+                    and r.start_at >= cutoff[r.location_id]:
+                g["slots"].append(SlotRef(r.id, r.start_at, r.end_at))
+    return kept
 
 
 def _category(group: dict, now: datetime) -> str:

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from oasis.care.accounts.models import Account
 from oasis.care.accounts.service import actor_for
 from oasis.care.audit.service import record
-from oasis.care.booking.service import expire_offers
 from oasis.care.core.errors import Invalid, Unauthenticated
 from oasis.care.core.geo import geography
 from oasis.care.finder import PlaceError, find_care, resolve
@@ -88,7 +87,6 @@ def care_options(
                           code="missing_commune")
     except PlaceError as exc:
         return place_error(exc)
-    expire_offers(session)
     answer = find_care(session, place, need, patient=patient, geo=geo,
                        partners=settings.partner_mutuelles)
     session.commit()

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from oasis.care.booking.service import expire_offers
 from oasis.care.core.errors import Invalid
 from oasis.care.core.geo import commune_place
 from oasis.care.core.vocab import MODES, SPECIALTIES
@@ -45,8 +44,6 @@ def find_slots(
     if mode not in MODES:
         raise Invalid(f"mode inconnu : {mode!r} ({', '.join(MODES)})", code="invalid_mode")
     place = commune_place(commune)
-    if expire_offers(session):
-        session.commit()
     hits, total = search_slots(session, lat=place.lat, lon=place.lon,
                                within_minutes=within_minutes, within_hours=within_hours,
                                specialty=specialty, mode=mode, limit=page.per_page,

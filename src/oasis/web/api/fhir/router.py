@@ -473,8 +473,6 @@ def search_slot(request: Request, session: SessionDep) -> FhirResponse:
     specialty = specialty_of(p.one("specialty"))
     mode = mode_of(p.one("service-type"))
     commune, near = p.one("commune"), p.one("near")
-    if booking.expire_offers(session):
-        session.commit()
     if commune is not None or near is not None:
         # The patient's search: free slots near a point, soonest then nearest (REST rule).
         if statuses not in (None, ["free"]):

@@ -111,7 +111,6 @@ def find_page(request: Request, session: SessionDep,
         except PlaceError as exc:
             context.update(error=exc.message, choices=exc.suggestions)
         else:
-            booking.expire_offers(session)
             answer = find_care(session, place, besoin, patient=patient, geo=geo,
                                partners=request.app.state.settings.partner_mutuelles,
                                filters=filters)
