@@ -15,6 +15,7 @@ from oasis.care.booking import service as booking
 from oasis.care.core.access import can_see_patient, represented_ids, speaks_for
 from oasis.care.core.actor import Actor
 from oasis.care.core.errors import Conflict, Invalid, NotFound
+from oasis.care.notifications import service as notifications
 from oasis.care.people import relatives
 from oasis.care.people import service as people
 from oasis.care.people.models import Patient, PatientGuardian
@@ -237,3 +238,19 @@ def test_teleconsultation_for_a_relative_follows_the_one_rule(session, world):
     denied = session.scalars(select(AuditEvent.entity_type).where(
         AuditEvent.outcome == "denied", AuditEvent.patient_id == child.id)).all()
     assert {"QueueEntry", "Encounter", "MedicationRequest"} <= set(denied)
+
+
+def test_messages_about_a_relatives_appointment_name_the_relative(session, world):
+    """The guardian receives them (the relative's record carries their address): the text
+    says whose appointment it is; the holder's own appointments are not relabelled."""
+    holder, child_id = world["holder"], world["child"].id
+    first, second = _free_slots(session)[:2]
+    for_child = booking.book(session, holder, slot_id=first.id, patient_id=child_id, now=NOW)
+    own = booking.book(session, holder, slot_id=second.id, patient_id=holder.patient_id,
+                       now=NOW)
+    session.flush()
+    child_msg = notifications.booking_confirmed(session, for_child, now=NOW)
+    own_msg = notifications.booking_confirmed(session, own, now=NOW)
+    assert ", pour Léo Bernard." in child_msg.body
+    assert child_msg.recipient == "lucie@test.fr"
+    assert "pour Lucie" not in own_msg.body and "pour Léo" not in own_msg.body

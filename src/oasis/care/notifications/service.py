@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from oasis.care.audit.service import record
 from oasis.care.booking.models import Appointment, WaitlistEntry
@@ -41,7 +41,7 @@ from oasis.care.core.db import is_write_conflict
 from oasis.care.finder.text import when_text
 from oasis.care.notifications.ics import appointment_ics
 from oasis.care.notifications.models import OutboxMessage
-from oasis.care.people.models import Patient, Practitioner
+from oasis.care.people.models import Patient, PatientGuardian, Practitioner
 from oasis.care.scheduling.models import Slot
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,18 @@ def day_text(at: datetime) -> str:
 
 def _appointment_text(a: Appointment) -> str:
     where = "en téléconsultation" if a.mode == "video" else a.location.name
-    return f"{day_text(a.start_at)} avec {a.practitioner.display_name}, {where}"
+    return (f"{day_text(a.start_at)} avec {a.practitioner.display_name}, {where}"
+            f"{_for_whom(a)}")
+
+
+def _for_whom(a: Appointment) -> str:
+    """« , pour Léo Durand » when the appointment is a relative's: the message reaches the
+    guardian (whose address the relative's record carries), who must know whose it is."""
+    session = object_session(a)
+    if session is None or session.scalar(select(PatientGuardian.id).where(
+            PatientGuardian.dependant_id == a.patient_id)) is None:
+        return ""
+    return f", pour {a.patient.given_name} {a.patient.family_name}"
 
 
 # ------------------------------------------------------------------------------ messages
