@@ -5,7 +5,8 @@ directory, territory aggregates, the sign-in flows tested in ``api/test_security
 a route added without an entry fails :func:`test_every_route_is_probed_or_exempted`.
 
 A probe names the route, which world ids go in its path (or body), and who may.  It is
-called for ten actors — anonymous, the owner patient, another patient, the treating
+called for eleven actors — anonymous, the owner patient, her child who manages her
+record (« Mes proches »: the guardian speaks for her), another patient, the treating
 practitioner, another practitioner, the ETT nurse of the encounter, another nurse, a
 coordinator, an admin, and the dermatologist the téléexpertise is routed to.  Whoever
 may gets a 2xx; everybody else gets exactly the answer of a missing id (same status,
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import UTC, datetime, time
 
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
@@ -29,12 +30,14 @@ from sqlalchemy import func, select
 from starlette.websockets import WebSocketDisconnect
 
 from oasis.care.accounts import service as accounts
+from oasis.care.accounts.models import Account
 from oasis.care.audit.models import AuditEvent
 from oasis.care.booking import service as booking
 from oasis.care.core.actor import Actor
 from oasis.care.core.db import session_factory
 from oasis.care.networks import service as networks
 from oasis.care.people import service as people
+from oasis.care.people.models import PatientGuardian
 from oasis.care.scheduling import service as scheduling
 from oasis.care.scheduling.models import Slot
 from oasis.care.sites import service as sites
@@ -50,6 +53,7 @@ MARKERS = ("Zorglub", "marqueur-7731")  # the owner's family name, her reasons
 ACTORS = (
     "anonymous",
     "patient_a",
+    "guardian",
     "patient_b",
     "doctor_a",
     "doctor_other",
@@ -61,6 +65,7 @@ ACTORS = (
 )
 EMAILS = {
     "patient_a": "pa@m.fr",
+    "guardian": "proche@m.fr",
     "patient_b": "pb@m.fr",
     "doctor_a": "doca@m.fr",
     "doctor_other": "doco@m.fr",
@@ -98,8 +103,12 @@ def world(db_url):
     )
     coord = people.create_staff(s, kind="coordinator", family_name="Roy", given_name="Léa")
     pa, pb = make_patient(s, name=MARKERS[0]), make_patient(s, name="Bravo")
+    child = make_patient(s, name="Enfant")
+    s.add(PatientGuardian(guardian_id=child.id, dependant_id=pa.id, relation="parent"))
+    s.flush()
     links = {
         "patient_a": {"patient_id": pa.id},
+        "guardian": {"patient_id": child.id},
         "patient_b": {"patient_id": pb.id},
         "doctor_a": {"practitioner_id": doc_a.id},
         "doctor_other": {"practitioner_id": doc_o.id},
@@ -111,6 +120,7 @@ def world(db_url):
     }
     roles = {
         "patient_a": "patient",
+        "guardian": "patient",
         "patient_b": "patient",
         "doctor_a": "practitioner",
         "doctor_other": "practitioner",
@@ -132,6 +142,9 @@ def world(db_url):
         s, Actor.system(), slot_id=slots[0].id, patient_id=pa.id, reason=f"Genou {MARKERS[1]}"
     )
     entry = booking.join_waitlist(s, Actor.system(), patient_id=pa.id, specialty="generaliste")
+    absence, _ = scheduling.add_exception(
+        s, sched.id, datetime(2030, 1, 7, 9, tzinfo=UTC), datetime(2030, 1, 7, 12, tzinfo=UTC)
+    )
     s.commit()
     ids = {
         "patient": pa.id,
@@ -147,6 +160,7 @@ def world(db_url):
         "network": net.id,
         "derm_site": derm_site.id,
         "account_b": account_ids["patient_b"],
+        "absence": absence.id,
     }
     s.close()
     return ids
@@ -228,6 +242,12 @@ def live(client, world, headers):
     )
     taken = call("doctor_a", "POST", "/api/v1/teleconsult/queue/next")
     enc = taken["encounter"] | {"room": taken["call"]["room"]}
+    in_call = call(
+        "patient_a",
+        "POST",
+        f"/api/v1/encounters/{enc['id']}/attachments",
+        files=[("file", ("photo.png", png_bytes(), "image/png"))],
+    )
     te = call(
         "doctor_a",
         "POST",
@@ -260,6 +280,7 @@ def live(client, world, headers):
         "referral": ref["id"],
         "request": te["id"],
         "attachment": te["attachments"][0]["id"],
+        "call_file": in_call["id"],
     }
 
 
@@ -284,9 +305,16 @@ class Probe:
     params: dict | None = None
     change: bool = False
     listing: bool = False
+    file: bool = False  # send one PNG as the ``file`` field (uploads)
 
 
-def probe(allowed=(), change=False, listing=False, sees=(), **kw) -> Probe:
+def probe(allowed=(), change=False, listing=False, sees=(), own=False, **kw) -> Probe:
+    """``own``: the patient's own account only (not a relative's); otherwise the guardian
+    may whatever patient A may (``speaks_for``)."""
+    allowed, sees = set(allowed), set(sees)
+    if not own:
+        allowed |= {"guardian"} if "patient_a" in allowed else set()
+        sees |= {"guardian"} if "patient_a" in sees else set()
     return Probe(frozenset(allowed), frozenset(sees), change=change, listing=listing, **kw)
 
 
@@ -364,6 +392,11 @@ EXEMPT: dict[str, str] = {
             "/api/v1/teleexpertises/delais",
             "/api/v1/teleexpertises/delais.csv",
             "/teleconsultation",
+            "/praticien/{practitioner_id}",
+            "/lieu/{site_id}",
+            "/api/v1/teleconsult/specialties",
+            "/planification/criteres-ministere",
+            "/planification/criteres-ministere.csv",
         )
     },
     "GET /visio/{room}": "token-gated, not account-gated: test_matrix_rooms_refuse_foreign_tokens",
@@ -402,6 +435,8 @@ EXEMPT: dict[str, str] = {
             "POST /api/v1/teleconsult/queue/next",
             "POST /mon-profil/medecin-traitant",
             "POST /mon-profil/mutuelle",
+            "POST /api/v1/patients/me/relatives",
+            "POST /mon-profil/proches",
             "POST /api/v1/schedules",
             "POST /pro/disponibilites/nouveau",
             "GET /api/v1/schedules",
@@ -457,12 +492,41 @@ PROBES: dict[str, Probe] = {
     "GET /api/v1/patients/{patient_id}": probe(NURSE_AND_PARTIES, args={"patient_id": "{patient}"}),
     "GET /fhir/Patient/{ident}": probe(NURSE_AND_PARTIES, args={"ident": "{patient}"}),
     "GET /api/v1/patients": probe({"doctor_a"}, listing=True),
-    "GET /api/v1/patients/me": probe({"patient_a"}, listing=True),
+    "GET /api/v1/patients/me": probe({"patient_a"}, listing=True, own=True),
     "GET /fhir/Patient": probe(NURSE_AND_PARTIES, listing=True),
     "GET /api/v1/teleconsult/ett/patients": probe(
         {"nurse_ett"}, listing=True, params={"nom": MARKERS[0], "naissance": "1950-03-02"}
     ),
-    "GET /mon-profil": probe({"patient_a"}, listing=True),
+    "GET /mon-profil": probe({"patient_a"}, listing=True),  # lists her relatives
+    # « Mes proches »: the guardian manages patient A's identity; nobody else does
+    "GET /api/v1/patients/me/relatives": probe({"guardian"}, listing=True),
+    "GET /api/v1/patients/me/relatives/{relative_id}": probe(
+        {"guardian"}, args={"relative_id": "{patient}"}
+    ),
+    "PATCH /api/v1/patients/me/relatives/{relative_id}": probe(
+        {"guardian"},
+        change=True,
+        args={"relative_id": "{patient}"},
+        json={
+            "family_name": "X",
+            "given_name": "Y",
+            "birth_date": "1950-03-02",
+            "relation": "parent",
+        },
+    ),
+    "DELETE /api/v1/patients/me/relatives/{relative_id}": probe(
+        {"guardian"}, change=True, args={"relative_id": "{patient}"}
+    ),
+    "GET /mon-profil/proches/{relative_id}": probe({"guardian"}, args={"relative_id": "{patient}"}),
+    "POST /mon-profil/proches/{relative_id}": probe(
+        {"guardian"},
+        change=True,
+        args={"relative_id": "{patient}"},
+        data={"family_name": "X", "given_name": "Y", "birth_date": "1950-03-02"},
+    ),
+    "POST /mon-profil/proches/{relative_id}/retirer": probe(
+        {"guardian"}, change=True, args={"relative_id": "{patient}"}
+    ),
     # appointments and the waiting list
     "GET /api/v1/appointments/{appointment_id}": probe(
         NURSE_AND_PARTIES, args={"appointment_id": "{appointment}"}
@@ -553,6 +617,9 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/waitlist/{entry_id}/decline": probe(
         NURSE_AND_PARTIES, change=True, args={"entry_id": "{waitlist}"}
     ),
+    "GET /mes-rendez-vous/{appointment_id}/calendrier.ics": probe(
+        {"patient_a"}, args={"appointment_id": "{appointment}"}
+    ),
     "POST /liste-attente/{entry_id}/{action}": probe(
         {"patient_a"}, change=True, args={"entry_id": "{waitlist}", "action": "quitter"}
     ),
@@ -619,6 +686,22 @@ PROBES: dict[str, Probe] = {
         {"doctor_a"}, change=True, args=ENC, data={"reason": "Bilan"}
     ),
     "GET /teleconsultation/ett": probe({"nurse_ett"}, listing=True),
+    # files and chat of the call, the end-of-call summary
+    "POST /api/v1/teleconsult/queue/{entry_id}/attachments": probe(
+        {"patient_a"}, change=True, file=True, args={"entry_id": "{queue_video}"}
+    ),
+    "POST /api/v1/encounters/{encounter_id}/attachments": probe(
+        PARTIES, change=True, file=True, args=ENC
+    ),
+    "GET /api/v1/encounters/{encounter_id}/attachments": probe(PARTIES, args=ENC),
+    "GET /api/v1/teleconsult/attachments/{attachment_id}": probe(
+        PARTIES, args={"attachment_id": "{call_file}"}
+    ),
+    "GET /api/v1/encounters/{encounter_id}/messages": probe(PARTIES, args=ENC),
+    "POST /api/v1/encounters/{encounter_id}/messages": probe(
+        PARTIES, change=True, args=ENC, json={"text": "Bonjour"}
+    ),
+    "GET /teleconsultation/{encounter_id}/recapitulatif": probe(NURSE_AND_PARTIES, args=ENC_ETT),
     "GET /teleconsultation/medecin": probe({"doctor_a"}, listing=True),
     # prescriptions (PDF), public check, referrals
     "GET /api/v1/prescriptions/{prescription_id}": probe(PARTIES, args=RX),
@@ -718,6 +801,9 @@ PROBES: dict[str, Probe] = {
     ),
     "PUT /api/v1/schedules/{schedule_id}/weekly": probe(
         AGENDA, change=True, public_ids=True, args={"schedule_id": "{schedule}"}, json=[]
+    ),
+    "POST /pro/disponibilites/absence/{exception_id}/annuler-rendez-vous": probe(
+        {"doctor_a"}, change=True, args={"exception_id": "{absence}"}
     ),
     "POST /pro/disponibilites/{schedule_id}/absence": probe(
         {"doctor_a"}, change=True, public_ids=True, args={"schedule_id": "{schedule}"}
@@ -876,6 +962,8 @@ def _label_call(label: str, p: Probe, ids: dict) -> tuple[str, str, dict]:
         kw["data"] = {k: str(v) for k, v in _render(p.data, ids).items()}
     if p.params is not None:
         kw["params"] = _render(p.params, ids)
+    if p.file:
+        kw["files"] = [("file", ("photo.png", png_bytes(), "image/png"))]
     return method, path, kw
 
 
@@ -984,9 +1072,10 @@ def test_matrix_queue_socket_is_its_patients(client, live, headers):
         ) as ws:
             return ws.receive_json()
 
-    assert "code" not in message(live["queue_video"], "patient_a")
+    for actor in ("patient_a", "guardian"):  # the patient, and her child for her
+        assert "code" not in message(live["queue_video"], actor), actor
     for actor in ACTORS:
-        if actor in ("patient_a", "doctor_a"):
+        if actor in ("patient_a", "guardian", "doctor_a"):
             continue
         got = message(live["queue_video"], actor)
         assert got == message(MISSING, actor), actor
@@ -1077,6 +1166,31 @@ def test_fix_fhir_observation_and_document_refusals_look_missing(client, live, h
         assert f"{kind} introuvable" in foreign.text
 
 
+def test_fix_a_guardian_polling_a_relatives_place_in_the_queue_is_audited(
+    client, live, headers, db_url
+):
+    def reads(account_email):
+        with session_factory(db_url)() as s:
+            return s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .join(Account, Account.id == AuditEvent.account_id)
+                .where(
+                    Account.email == account_email,
+                    AuditEvent.entity_type == "QueueEntry",
+                    AuditEvent.action == "read",
+                    AuditEvent.outcome == "success",
+                )
+            )
+
+    path = f"/api/v1/teleconsult/queue/{live['queue_video']}"
+    before = {a: reads(EMAILS[a]) for a in ("patient_a", "guardian")}
+    for actor in ("patient_a", "guardian"):
+        assert client.get(path, headers=headers[actor]).status_code == 200, actor
+    assert reads(EMAILS["patient_a"]) == before["patient_a"]  # her own polling: not logged
+    assert reads(EMAILS["guardian"]) == before["guardian"] + 1
+
+
 # ------------------------------------------------------------------ every read audited
 # Reads of health data: each success leaves a « read »/« search » row for the caller.
 HEALTH_DATA = (
@@ -1099,7 +1213,7 @@ HEALTH_DATA = (
 )
 # The patient's own place in the queue, polled while waiting: not logged (it would bury
 # the log); anyone else reading it is.
-OWN_POLLING = {("GET /api/v1/teleconsult/queue/{entry_id}", "patient_a")}
+OWN_POLLING = {("GET /api/v1/teleconsult/queue/{entry_id}", "patient_a")}  # not her guardian
 NOT_HEALTH_DATA = {"GET /api/v1/prescriptions/verify/{prescription_id}"}  # says genuine or not
 
 

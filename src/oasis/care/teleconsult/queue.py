@@ -464,7 +464,9 @@ def get_view(session: Session, actor: Actor, entry_id: int,
              now: datetime | None = None) -> QueueView:
     entry = _entry_for(session, actor, entry_id)
     session.refresh(entry)
-    if actor.role != "patient":  # the patient's own polling is not logged; others are
+    # The patient's own polling is not logged (it would bury the log); anyone else's
+    # reading is, her guardian's included (a relative's record read from another account).
+    if not (actor.role == "patient" and actor.patient_id == entry.patient_id):
         record(session, actor, "read", "QueueEntry", entry.id, patient_id=entry.patient_id,
                purpose="place dans la file de téléconsultation")
     return view(session, entry, now)
