@@ -236,9 +236,9 @@ def booking_sql(url: str, slot: int, account: int, patient: int) -> tuple[str, d
     return seen[0]
 
 
-OUTBOX_SQL = ("INSERT INTO notification_outbox (channel, kind, ref, patient_id, recipient, "
-              "subject, body, ics, status, created_at) VALUES ('email', 'booking_confirmed', "
-              "%s, %s, %s, 'Oasis — Rendez-vous confirmé', %s, %s, 'stored', now()) "
+OUTBOX_SQL = ("INSERT INTO outbox (channel, kind, ref, patient_id, recipient, subject, body, "
+              "ics, status, attempts, created_at) VALUES ('email', 'booking_confirmed', %s, "
+              "%s, %s, 'Oasis — Rendez-vous confirmé', %s, %s, 'stored', 0, now()) "
               "RETURNING id")
 
 
@@ -278,7 +278,7 @@ def psycopg_ceiling(url: str, slots: list[int], clients: int, seconds: float,
                         "audit_patient_id": patient}).fetchone()
                     if row is None:
                         continue
-                    conn.execute(OUTBOX_SQL, (f"booking:{row[0]}", patient, "p@bench.invalid",
+                    conn.execute(OUTBOX_SQL, (f"appointment:{row[0]}", patient, "p@bench.invalid",
                                               body, ics)).fetchone()
                 n += 1
         with lock:
