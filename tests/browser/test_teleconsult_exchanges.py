@@ -92,6 +92,7 @@ def shoot(request, page, name: str) -> None:
 def test_call_with_chat_photo_prescription_and_summary(server, new_page, request):
     doctor = signed_in(new_page, server, "derm@t.fr", "dermatologue",
                        "/teleconsultation/medecin")
+    doctor.locator("#tc-summary").filter(has_text="en attente").wait_for()  # script ready
     doctor.get_by_role("button", name="Je suis disponible").click()
     doctor.wait_for_selector("#tc-available[aria-pressed='true']")
 
@@ -225,6 +226,7 @@ def test_without_notifications_the_page_itself_says_the_doctor_is_ready(server, 
     the page says so while waiting, and the banner and the title take over."""
     doctor = signed_in(new_page, server, "derm@t.fr", "dermatologue-2",
                        "/teleconsultation/medecin")
+    doctor.locator("#tc-summary").filter(has_text="en attente").wait_for()  # script ready
     doctor.get_by_role("button", name="Je suis disponible").click()
     doctor.wait_for_selector("#tc-available[aria-pressed='true']")
     patient = new_page("patient-sans-notification")

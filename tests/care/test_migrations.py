@@ -65,14 +65,17 @@ def test_0011_merges_the_three_outboxes_with_their_rows(empty_db_url):
     from sqlalchemy import text
 
     from oasis.care.core.db import session_factory
-    from tests.factories.care import make_patient
 
     db.upgrade(empty_db_url, "0010_load")
     s = session_factory(empty_db_url)()
-    patient = make_patient(s, email="Jeanne@Test.fr")
-    s.commit()
     at = datetime(2026, 11, 30, 9, tzinfo=UTC)
-    rows = {"p": patient.id, "at": at}
+    # Raw SQL: the ORM model has columns that later migrations add.
+    patient_id = s.execute(text(
+        "INSERT INTO patient (family_name, given_name, birth_date, commune_code, email, "
+        "synthetic, created_at) VALUES ('Durand', 'Jeanne', '1950-03-02', '58194', "
+        "'Jeanne@Test.fr', false, :at) RETURNING id"), {"at": at}).scalar_one()
+    s.commit()
+    rows = {"p": patient_id, "at": at}
     s.execute(text("INSERT INTO account_notice (email, kind, subject, body, created_at) "
                    "VALUES ('new@test.fr', 'signup-confirm', 'Activez', 'lien', :at)"), rows)
     s.execute(text(

@@ -334,9 +334,12 @@
   // ------------------------------------------------------------------ doctor
   const available = $("tc-available");
   if (available) {
+    let asked = 0;  // a slow answer must not overwrite a newer one (after a click)
     const refresh = async () => {
+      const ticket = ++asked;
       try {
         const s = await api("GET", "/teleconsult/queue");
+        if (ticket !== asked) return;
         $("tc-summary").textContent = s.waiting + " patient" + (s.waiting > 1 ? "s" : "") +
           " en attente · " + s.doctors_on_duty + " médecin(s) en service" +
           (s.longest_wait_minutes !== null ? " · plus longue attente " +
